@@ -1,0 +1,55 @@
+//! `/help`: the command list from the route table, in the sender's language, sent as the
+//! webhook reply (no Bot API round trip, no state).
+
+use lambdagram::i18n::{msg, Lang};
+use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
+use lambdagram::route_api::RouteResponse;
+use lambdagram::routes::visible_commands;
+use lambdagram::teloxide_core::types::{Update, UpdateKind};
+
+pub struct Help;
+
+/// The help text for `lang`.
+pub fn help_text(lang: Lang) -> String {
+    let mut text = String::from(msg::HELP_HEADER.get(lang));
+    for (command, description) in visible_commands() {
+        text.push_str(&format!("\n/{command} — {}", description.get(lang)));
+    }
+    text
+}
+
+impl<S: Sync> RouteHandler<S> for Help {
+    async fn handle(
+        &self,
+        _ctx: RouteContext<'_, S>,
+        update: Update,
+    ) -> Result<RouteResponse, HandlerError> {
+        let UpdateKind::Message(message) = update.kind else {
+            return Ok(RouteResponse::rejected("/help without a message"));
+        };
+        let lang = Lang::from_code(
+            message
+                .from
+                .as_ref()
+                .and_then(|u| u.language_code.as_deref()),
+        );
+        Ok(RouteResponse::reply(
+            "sendMessage",
+            serde_json::json!({ "chat_id": message.chat.id.0, "text": help_text(lang) }),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_every_visible_command_in_each_language() {
+        assert_eq!(
+            help_text(Lang::En),
+            "Commands:\n/start — register and say hello\n/help — list the commands"
+        );
+        assert!(help_text(Lang::Ru).starts_with("Команды:\n/start — "));
+    }
+}

@@ -1,0 +1,57 @@
+//! `/start`: creates or refreshes the user's record (one DynamoDB write) and sends a welcome —
+//! "hello" the first time, "welcome back" after.
+
+use lambdagram::i18n::{escape_html, fill, msg, Lang};
+use lambdagram::ports::{UserProfile, UserStore};
+use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
+use lambdagram::route_api::RouteResponse;
+use lambdagram::telegram::with_retry;
+use lambdagram::teloxide_core::payloads::SendMessageSetters;
+use lambdagram::teloxide_core::prelude::*;
+use lambdagram::teloxide_core::types::{ParseMode, Update, UpdateKind};
+
+pub struct Start;
+
+impl<S: UserStore> RouteHandler<S> for Start {
+    async fn handle(
+        &self,
+        ctx: RouteContext<'_, S>,
+        update: Update,
+    ) -> Result<RouteResponse, HandlerError> {
+        let UpdateKind::Message(message) = update.kind else {
+            return Ok(RouteResponse::rejected("/start without a message"));
+        };
+        let Some(from) = message.from.as_ref() else {
+            return Ok(RouteResponse::rejected("/start without a sender"));
+        };
+        let profile = UserProfile {
+            user_id: from.id.0 as i64,
+            first_name: from.first_name.clone(),
+            last_name: from.last_name.clone(),
+            username: from.username.clone(),
+            lang: Lang::from_code(from.language_code.as_deref()),
+        };
+        let record = ctx.store.record_visit(&profile, ctx.now).await?;
+        let template = if record.is_new() {
+            msg::WELCOME_NEW
+        } else {
+            msg::WELCOME_BACK
+        };
+        let text = fill(
+            template.get(profile.lang),
+            &[
+                ("name", &escape_html(&profile.first_name)),
+                ("bot", &format!("@{}", ctx.bot_username)),
+            ],
+        );
+        let chat = message.chat.id;
+        with_retry(ctx.retry(), || {
+            ctx.bot
+                .send_message(chat, text.clone())
+                .parse_mode(ParseMode::Html)
+                .send()
+        })
+        .await?;
+        Ok(RouteResponse::done())
+    }
+}

@@ -1,0 +1,8 @@
+//! `/start`: registers the user and says hello.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(start::Start).await
+}

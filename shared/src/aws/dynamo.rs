@@ -1,0 +1,272 @@
+//! The DynamoDB adapter of the store ports. Key design: docs/state.md.
+//!
+//! One table, `pk` + `sk` strings, TTL attribute `expires_at` (epoch seconds). DynamoDB deletes
+//! expired items only eventually, so every read and every condition treats
+//! `expires_at <= now` as absent.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+
+use crate::i18n::Lang;
+use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
+use crate::time::Epoch;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Counts of DynamoDB requests made, for the per-update cost figures.
+#[derive(Debug, Default)]
+pub struct StoreCalls {
+    pub reads: AtomicU32,
+    pub writes: AtomicU32,
+}
+
+impl StoreCalls {
+    /// (reads, writes) so far, and resets both.
+    pub fn take(&self) -> (u32, u32) {
+        (
+            self.reads.swap(0, Ordering::Relaxed),
+            self.writes.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: Arc<str>,
+    calls: Arc<StoreCalls>,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<Arc<str>>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            calls: Arc::default(),
+        }
+    }
+
+    pub fn calls(&self) -> &StoreCalls {
+        &self.calls
+    }
+
+    fn read(&self) {
+        self.calls.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn write(&self) {
+        self.calls.writes.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn get_s(item: &Item, k: &str) -> Option<String> {
+    item.get(k).and_then(|v| v.as_s().ok()).cloned()
+}
+
+fn get_n(item: &Item, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
+    StoreError(format!("{op}: {}", DisplayErrorContext(e)))
+}
+
+fn ledger_key(update_id: i64) -> [(String, AttributeValue); 2] {
+    [
+        ("pk".into(), s(format!("UPDATE#{update_id}"))),
+        ("sk".into(), s("LEDGER")),
+    ]
+}
+
+fn user_key(user_id: i64) -> [(String, AttributeValue); 2] {
+    [
+        ("pk".into(), s(format!("USER#{user_id}"))),
+        ("sk".into(), s("PROFILE")),
+    ]
+}
+
+impl UpdateLedger for DynamoStore {
+    /// One conditional put. A claim's `expires_at` is its lease end and a done record's is its
+    /// retention end, so "absent or expired" is the whole condition; on failure the old item
+    /// (returned by the failed put itself, no extra read) tells done from in-flight.
+    async fn claim(&self, update_id: i64, now: Epoch, lease_secs: i64) -> Result<Claim, StoreError> {
+        let token = crate::memory::new_token();
+        self.write();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(
+                ledger_key(update_id)
+                    .into_iter()
+                    .chain([
+                        ("state".into(), s("claimed")),
+                        ("token".into(), s(&token)),
+                        ("expires_at".into(), n(now + lease_secs)),
+                    ])
+                    .collect(),
+            ))
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Claim::Acquired { token }),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(c) => {
+                    let done = c
+                        .item
+                        .as_ref()
+                        .and_then(|i| get_s(i, "state"))
+                        .is_some_and(|st| st == "done");
+                    Ok(if done { Claim::AlreadyDone } else { Claim::InFlight })
+                }
+                other => Err(err("claim", other)),
+            },
+            Err(other) => Err(err("claim", other)),
+        }
+    }
+
+    async fn complete(
+        &self,
+        update_id: i64,
+        token: &str,
+        now: Epoch,
+        keep_secs: i64,
+    ) -> Result<(), StoreError> {
+        self.write();
+        self.client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(ledger_key(update_id).into_iter().collect()))
+            .update_expression("SET #state = :done, expires_at = :exp REMOVE #token")
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_values(":done", s("done"))
+            .expression_attribute_values(":exp", n(now + keep_secs))
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await
+            .map_err(|e| err("complete", e))?;
+        Ok(())
+    }
+
+    async fn release(&self, update_id: i64, token: &str) -> Result<(), StoreError> {
+        self.write();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(ledger_key(update_id).into_iter().collect()))
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone else's claim now (our lease ran out): nothing of ours to release.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(err("release", e)),
+        }
+    }
+}
+
+impl UserStore for DynamoStore {
+    /// One UpdateItem: sets the profile and `last_seen`, keeps `first_seen`, returns the result.
+    async fn record_visit(&self, profile: &UserProfile, now: Epoch) -> Result<UserRecord, StoreError> {
+        let mut set = vec![
+            "first_name = :first",
+            "lang = :lang",
+            "last_seen = :now",
+            "first_seen = if_not_exists(first_seen, :now)",
+            "user_id = :id",
+        ];
+        let mut remove = Vec::new();
+        let mut req = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(user_key(profile.user_id).into_iter().collect()))
+            .expression_attribute_values(":first", s(&profile.first_name))
+            .expression_attribute_values(":lang", s(profile.lang.code()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":id", n(profile.user_id));
+        match &profile.last_name {
+            Some(v) => {
+                set.push("last_name = :last");
+                req = req.expression_attribute_values(":last", s(v));
+            }
+            None => remove.push("last_name"),
+        }
+        match &profile.username {
+            Some(v) => {
+                set.push("username = :username");
+                req = req.expression_attribute_values(":username", s(v));
+            }
+            None => remove.push("username"),
+        }
+        let mut expr = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        self.write();
+        let out = req
+            .update_expression(expr)
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| err("record_visit", e))?;
+        let item = out.attributes.unwrap_or_default();
+        user_from_item(&item).ok_or_else(|| StoreError("record_visit: incomplete item".into()))
+    }
+
+    async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
+        self.read();
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .set_key(Some(user_key(user_id).into_iter().collect()))
+            .send()
+            .await
+            .map_err(|e| err("user", e))?;
+        Ok(out.item.as_ref().and_then(user_from_item))
+    }
+}
+
+fn user_from_item(item: &Item) -> Option<UserRecord> {
+    let lang = match get_s(item, "lang").as_deref() {
+        Some("ru") => Lang::Ru,
+        _ => Lang::En,
+    };
+    Some(UserRecord {
+        profile: UserProfile {
+            user_id: get_n(item, "user_id")?,
+            first_name: get_s(item, "first_name")?,
+            last_name: get_s(item, "last_name"),
+            username: get_s(item, "username"),
+            lang,
+        },
+        first_seen: get_n(item, "first_seen")?,
+        last_seen: get_n(item, "last_seen")?,
+    })
+}

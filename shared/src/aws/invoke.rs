@@ -1,0 +1,68 @@
+//! Dispatch by synchronous Lambda Invoke (RequestResponse): the webhook answers Telegram only
+//! after the route function has finished.
+
+use std::collections::HashMap;
+
+use aws_sdk_lambda::primitives::Blob;
+
+use crate::config::{self, ConfigError};
+use crate::dispatch::{DispatchError, Dispatcher};
+use crate::route_api::RouteResponse;
+use crate::routes::{Route, ROUTES};
+
+pub struct LambdaDispatcher {
+    client: aws_sdk_lambda::Client,
+    functions: HashMap<&'static str, String>,
+}
+
+impl LambdaDispatcher {
+    /// Reads every route's function name from `ROUTE_FUNCTION_<ROUTE>`; all must be set, so a
+    /// template that forgot a route fails at cold start, not on the first such update.
+    pub fn from_env(client: aws_sdk_lambda::Client) -> Result<Self, ConfigError> {
+        let mut functions = HashMap::new();
+        for route in ROUTES {
+            functions.insert(route.name, config::required(&route.function_env_var())?);
+        }
+        Ok(Self { client, functions })
+    }
+}
+
+impl Dispatcher for LambdaDispatcher {
+    async fn dispatch(
+        &self,
+        route: &'static Route,
+        payload: Vec<u8>,
+    ) -> Result<RouteResponse, DispatchError> {
+        let function = self
+            .functions
+            .get(route.name)
+            .ok_or_else(|| DispatchError::Unavailable {
+                route: route.name,
+                detail: "no function configured".into(),
+            })?;
+        let out = self
+            .client
+            .invoke()
+            .function_name(function)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map_err(|e| DispatchError::Unavailable {
+                route: route.name,
+                detail: aws_sdk_lambda::error::DisplayErrorContext(e).to_string(),
+            })?;
+        let body = out.payload.map(Blob::into_inner).unwrap_or_default();
+        if let Some(kind) = out.function_error {
+            let mut detail = String::from_utf8_lossy(&body).into_owned();
+            detail.truncate(512);
+            return Err(DispatchError::Failed {
+                route: route.name,
+                detail: format!("{kind}: {detail}"),
+            });
+        }
+        serde_json::from_slice(&body).map_err(|e| DispatchError::BadAnswer {
+            route: route.name,
+            detail: e.to_string(),
+        })
+    }
+}

@@ -1,0 +1,163 @@
+//! Chooses the route for an update, from the route table alone.
+
+use crate::routes::{Route, Scope, Trigger, ROUTES};
+use crate::update::{MessageView, UpdateView};
+
+/// Why an update is acknowledged without being handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ignored {
+    /// A command addressed to another bot (`/cmd@OtherBot`).
+    OtherBot,
+    /// A command that exists but not in this kind of chat.
+    WrongScope,
+    /// An update kind no route handles (including kinds newer than this code).
+    Unhandled,
+}
+
+impl Ignored {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ignored::OtherBot => "other_bot",
+            Ignored::WrongScope => "wrong_scope",
+            Ignored::Unhandled => "unhandled",
+        }
+    }
+}
+
+/// Picks the route for `update`; `bot_username` is the bot's own username (without `@`).
+pub fn classify(update: &UpdateView, bot_username: &str) -> Result<&'static Route, Ignored> {
+    if let Some(msg) = &update.message {
+        return classify_message(msg, bot_username);
+    }
+    if update.edited_message.is_some() {
+        return first(|t| matches!(t, Trigger::EditedMessage));
+    }
+    if let Some(cb) = &update.callback_query {
+        let data = cb.data.as_deref().unwrap_or("");
+        let prefix = data.split(':').next().unwrap_or("");
+        return first(|t| matches!(t, Trigger::Callback { prefix: p } if p == prefix));
+    }
+    if update.chat_member.is_some() {
+        return first(|t| matches!(t, Trigger::ChatMember));
+    }
+    if update.my_chat_member.is_some() {
+        return first(|t| matches!(t, Trigger::MyChatMember));
+    }
+    Err(Ignored::Unhandled)
+}
+
+fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Route, Ignored> {
+    if msg.new_chat_members.is_some() {
+        return first(|t| matches!(t, Trigger::NewChatMembers));
+    }
+    let in_group = msg.chat.is_group();
+    if let Some(cmd) = msg.command() {
+        let for_us = cmd
+            .target
+            .is_none_or(|t| t.eq_ignore_ascii_case(bot_username));
+        if !for_us {
+            // Someone else's command is an ordinary message as far as this bot is concerned.
+            return if in_group {
+                first(|t| matches!(t, Trigger::GroupMessage)).map_err(|_| Ignored::OtherBot)
+            } else {
+                Err(Ignored::OtherBot)
+            };
+        }
+        let known = ROUTES.iter().find(|r| {
+            matches!(r.trigger, Trigger::Command { name, .. } if name == cmd.name)
+        });
+        return match known {
+            Some(route) => {
+                let Trigger::Command { scope, .. } = route.trigger else {
+                    unreachable!("matched a command trigger above")
+                };
+                let allowed = match scope {
+                    Scope::Everywhere => true,
+                    Scope::Private => msg.chat.is_private(),
+                    Scope::Groups => in_group,
+                };
+                if allowed {
+                    Ok(route)
+                } else {
+                    Err(Ignored::WrongScope)
+                }
+            }
+            None if msg.chat.is_private() => first(|t| matches!(t, Trigger::UnknownPrivateCommand)),
+            None if in_group => first(|t| matches!(t, Trigger::GroupMessage)),
+            None => Err(Ignored::Unhandled),
+        };
+    }
+    if in_group {
+        return first(|t| matches!(t, Trigger::GroupMessage));
+    }
+    Err(Ignored::Unhandled)
+}
+
+fn first(pred: impl Fn(Trigger) -> bool) -> Result<&'static Route, Ignored> {
+    ROUTES
+        .iter()
+        .find(|r| pred(r.trigger))
+        .ok_or(Ignored::Unhandled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn message(chat_type: &str, text: &str) -> UpdateView {
+        let chat_id = if chat_type == "private" { 111 } else { -100111 };
+        serde_json::from_value(json!({
+            "update_id": 1,
+            "message": {
+                "message_id": 5, "date": 0,
+                "chat": {"id": chat_id, "type": chat_type},
+                "from": {"id": 111, "is_bot": false, "first_name": "A"},
+                "text": text,
+                "entities": if text.starts_with('/') { json!([{"type":"bot_command","offset":0,"length":text.split(' ').next().map_or(0, str::len)}]) } else { json!([]) }
+            }
+        }))
+        .expect("valid test update")
+    }
+
+    fn routed(u: &UpdateView) -> Result<&'static str, Ignored> {
+        classify(u, "LambdagramBot").map(|r| r.name)
+    }
+
+    #[test]
+    fn commands_route_by_name_with_or_without_bot_mention() {
+        assert_eq!(routed(&message("private", "/start")), Ok("start"));
+        assert_eq!(routed(&message("private", "/START payload")), Ok("start"));
+        assert_eq!(routed(&message("supergroup", "/help@LambdagramBot")), Ok("help"));
+        assert_eq!(routed(&message("supergroup", "/help@lambdagrambot x")), Ok("help"));
+    }
+
+    #[test]
+    fn commands_for_other_bots_are_ignored() {
+        assert_eq!(routed(&message("supergroup", "/help@OtherBot")), Err(Ignored::OtherBot));
+        assert_eq!(routed(&message("private", "/help@OtherBot")), Err(Ignored::OtherBot));
+    }
+
+    #[test]
+    fn unknown_commands_answer_only_in_private() {
+        assert_eq!(routed(&message("private", "/frobnicate")), Ok("unknown-command"));
+        assert_eq!(routed(&message("supergroup", "/frobnicate")), Err(Ignored::Unhandled));
+    }
+
+    #[test]
+    fn text_that_is_not_a_command_entity_is_not_a_command() {
+        let mut u = message("private", "/start");
+        if let Some(m) = u.message.as_mut() {
+            m.entities.clear();
+        }
+        assert_eq!(routed(&u), Err(Ignored::Unhandled));
+        assert_eq!(routed(&message("supergroup", "hello")), Err(Ignored::Unhandled));
+    }
+
+    #[test]
+    fn unknown_update_kinds_are_unhandled() {
+        let u: UpdateView =
+            serde_json::from_value(json!({"update_id": 9, "poll": {"id": "x"}})).expect("valid");
+        assert_eq!(routed(&u), Err(Ignored::Unhandled));
+    }
+}

@@ -1,0 +1,127 @@
+//! Languages and the message catalogue.
+//!
+//! Every user-facing string is a [`Text`] with one field per language, so adding a language is a
+//! compile error at every string that lacks a translation — nothing falls through silently.
+
+/// A language the bot speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Ru];
+
+    /// Picks the language from Telegram's `language_code` (an IETF tag such as `ru` or `en-GB`).
+    /// Unknown or missing codes fall back to English.
+    pub fn from_code(code: Option<&str>) -> Lang {
+        let primary = code
+            .and_then(|c| c.split(['-', '_']).next())
+            .unwrap_or("en");
+        match primary.to_ascii_lowercase().as_str() {
+            "ru" | "uk" | "be" | "kk" => Lang::Ru,
+            _ => Lang::En,
+        }
+    }
+
+    /// The two-letter code, as Telegram's `setMyCommands` `language_code` expects.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+}
+
+/// One string in every language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub en: &'static str,
+    pub ru: &'static str,
+}
+
+impl Text {
+    pub const fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Ru => self.ru,
+        }
+    }
+}
+
+/// Replaces `{name}`-style placeholders. Values are inserted verbatim; callers escape for HTML.
+pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (key, value) in vars {
+        out = out.replace(&format!("{{{key}}}"), value);
+    }
+    out
+}
+
+/// Escapes text for Telegram's HTML parse mode.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The catalogue of messages shared by the framework's own routes.
+pub mod msg {
+    use super::Text;
+
+    pub const WELCOME_NEW: Text = Text {
+        en: "Hello, {name}! I am {bot}. Send /help to see what I can do.",
+        ru: "Привет, {name}! Я {bot}. Отправьте /help, чтобы узнать, что я умею.",
+    };
+    pub const WELCOME_BACK: Text = Text {
+        en: "Welcome back, {name}! Send /help to see what I can do.",
+        ru: "С возвращением, {name}! Отправьте /help, чтобы узнать, что я умею.",
+    };
+    pub const HELP_HEADER: Text = Text {
+        en: "Commands:",
+        ru: "Команды:",
+    };
+    pub const UNKNOWN_COMMAND: Text = Text {
+        en: "I don't know the command /{command}. Send /help for the list of commands.",
+        ru: "Я не знаю команду /{command}. Отправьте /help, чтобы увидеть список команд.",
+    };
+
+    pub const CMD_START: Text = Text {
+        en: "register and say hello",
+        ru: "зарегистрироваться и поздороваться",
+    };
+    pub const CMD_HELP: Text = Text {
+        en: "list the commands",
+        ru: "список команд",
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_codes_map_to_supported_languages() {
+        assert_eq!(Lang::from_code(Some("ru")), Lang::Ru);
+        assert_eq!(Lang::from_code(Some("ru-RU")), Lang::Ru);
+        assert_eq!(Lang::from_code(Some("en-GB")), Lang::En);
+        assert_eq!(Lang::from_code(Some("de")), Lang::En);
+        assert_eq!(Lang::from_code(None), Lang::En);
+    }
+
+    #[test]
+    fn fill_and_escape() {
+        assert_eq!(fill("Hi {name}, {name}!", &[("name", "A")]), "Hi A, A!");
+        assert_eq!(escape_html("<b>&\"x\""), "&lt;b&gt;&amp;&quot;x&quot;");
+    }
+}

@@ -1,0 +1,293 @@
+//! The webhook's logic, free of Lambda and HTTP types: authenticate, bound, parse, route,
+//! de-duplicate, dispatch, and choose the status Telegram sees.
+//!
+//! Status policy: 401 and 413 for requests that are not Telegram's; 200 for anything Telegram
+//! must not resend (malformed, unknown, ignored, duplicate, rejected, handled); 5xx only when a
+//! valid update was not handled, so Telegram redelivers it.
+
+use std::time::Instant;
+
+use crate::classify::{classify, Ignored};
+use crate::dispatch::Dispatcher;
+use crate::metrics::{names, Metrics};
+use crate::ports::{Claim, UpdateLedger};
+use crate::route_api::RouteRequest;
+use crate::routes::Route;
+use crate::secret::WebhookSecret;
+use crate::time::Epoch;
+use crate::update::UpdateView;
+
+/// Ingress settings.
+#[derive(Clone, Debug)]
+pub struct IngressConfig {
+    pub secret: WebhookSecret,
+    /// The bot's username without `@`, to tell our commands from other bots'.
+    pub bot_username: String,
+    /// Larger bodies are refused with 413 (Telegram's updates are a few KiB).
+    pub max_body_bytes: usize,
+    /// How long a claim blocks redeliveries: longer than a route function may run.
+    pub lease_secs: i64,
+    /// How long a done record is kept: longer than Telegram keeps retrying (24 h).
+    pub keep_done_secs: i64,
+}
+
+impl IngressConfig {
+    pub fn new(secret: WebhookSecret, bot_username: impl Into<String>) -> Self {
+        Self {
+            secret,
+            bot_username: bot_username.into(),
+            max_body_bytes: 256 * 1024,
+            lease_secs: 60,
+            keep_done_secs: 26 * 3600,
+        }
+    }
+}
+
+/// One webhook request, as the edge received it.
+#[derive(Clone, Copy, Debug)]
+pub struct IngressRequest<'a> {
+    /// The `X-Telegram-Bot-Api-Secret-Token` header, if present.
+    pub secret_header: Option<&'a [u8]>,
+    pub body: &'a [u8],
+}
+
+/// What happened to a request; drives the status, the log line and the metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Unauthorized,
+    TooLarge,
+    Malformed,
+    Ignored(Ignored),
+    Duplicate { route: &'static str },
+    InFlight { route: &'static str },
+    Handled { route: &'static str, replied: bool },
+    Rejected { route: &'static str },
+    Failed { route: &'static str },
+    LedgerUnavailable { route: &'static str },
+}
+
+impl Outcome {
+    pub fn status(&self) -> u16 {
+        match self {
+            Outcome::Unauthorized => 401,
+            Outcome::TooLarge => 413,
+            Outcome::Failed { .. } => 500,
+            Outcome::InFlight { .. } | Outcome::LedgerUnavailable { .. } => 503,
+            _ => 200,
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Unauthorized => "unauthorized",
+            Outcome::TooLarge => "too_large",
+            Outcome::Malformed => "malformed",
+            Outcome::Ignored(_) => "ignored",
+            Outcome::Duplicate { .. } => "duplicate",
+            Outcome::InFlight { .. } => "in_flight",
+            Outcome::Handled { .. } => "handled",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Failed { .. } => "failed",
+            Outcome::LedgerUnavailable { .. } => "ledger_unavailable",
+        }
+    }
+
+    pub fn route(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Duplicate { route }
+            | Outcome::InFlight { route }
+            | Outcome::Handled { route, .. }
+            | Outcome::Rejected { route }
+            | Outcome::Failed { route }
+            | Outcome::LedgerUnavailable { route } => Some(route),
+            _ => None,
+        }
+    }
+
+    fn metric(&self) -> &'static str {
+        match self {
+            Outcome::Unauthorized => names::UNAUTHORIZED,
+            Outcome::TooLarge => names::OVERSIZED,
+            Outcome::Malformed => names::MALFORMED,
+            Outcome::Ignored(_) => names::IGNORED,
+            Outcome::Duplicate { .. } => names::DUPLICATES,
+            Outcome::InFlight { .. } => names::IN_FLIGHT,
+            Outcome::Handled { .. } => names::UPDATES,
+            Outcome::Rejected { .. } => names::REJECTED,
+            Outcome::Failed { .. } => names::HANDLER_FAILURES,
+            Outcome::LedgerUnavailable { .. } => names::LEDGER_ERRORS,
+        }
+    }
+}
+
+/// The webhook's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressResponse {
+    pub status: u16,
+    /// A webhook reply (a Bot API method as JSON), sent with `Content-Type: application/json`.
+    pub reply: Option<String>,
+    pub outcome: Outcome,
+}
+
+/// The webhook service over a ledger and a dispatcher.
+pub struct Ingress<L, D> {
+    config: IngressConfig,
+    ledger: L,
+    dispatcher: D,
+}
+
+impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
+    pub fn new(config: IngressConfig, ledger: L, dispatcher: D) -> Self {
+        Self {
+            config,
+            ledger,
+            dispatcher,
+        }
+    }
+
+    pub fn config(&self) -> &IngressConfig {
+        &self.config
+    }
+
+    /// Handles one request. `now` is the current epoch second.
+    pub async fn handle(&self, req: IngressRequest<'_>, now: Epoch) -> IngressResponse {
+        let started = Instant::now();
+        let mut update_id = None;
+        let mut chat_id = None;
+        let (outcome, reply) = self.decide(req, now, &mut update_id, &mut chat_id).await;
+
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let mut m = Metrics::new();
+        m.dimension("Route", outcome.route().unwrap_or("none"))
+            .count(outcome.metric(), 1);
+        if matches!(outcome, Outcome::Handled { .. } | Outcome::Failed { .. }) {
+            m.millis(names::HANDLER_LATENCY, elapsed_ms);
+        }
+        m.flush();
+        tracing::info!(
+            update_id,
+            chat_id,
+            route = outcome.route(),
+            outcome = outcome.label(),
+            status = outcome.status(),
+            duration_ms = elapsed_ms,
+            "webhook"
+        );
+        IngressResponse {
+            status: outcome.status(),
+            reply,
+            outcome,
+        }
+    }
+
+    async fn decide(
+        &self,
+        req: IngressRequest<'_>,
+        now: Epoch,
+        update_id_out: &mut Option<i64>,
+        chat_id_out: &mut Option<i64>,
+    ) -> (Outcome, Option<String>) {
+        // 1. Authenticate before anything else: no I/O for strangers.
+        if !self.config.secret.matches(req.secret_header) {
+            return (Outcome::Unauthorized, None);
+        }
+        if req.body.len() > self.config.max_body_bytes {
+            return (Outcome::TooLarge, None);
+        }
+        // 2. Parse. Anything that is not an update is acknowledged so it is not resent for a day.
+        let Ok(body) = std::str::from_utf8(req.body) else {
+            return (Outcome::Malformed, None);
+        };
+        let update: UpdateView = match serde_json::from_str(body) {
+            Ok(u) => u,
+            Err(err) => {
+                tracing::warn!(error = %err, bytes = req.body.len(), "body is not a Telegram update");
+                return (Outcome::Malformed, None);
+            }
+        };
+        *update_id_out = Some(update.update_id);
+        *chat_id_out = update.chat_id();
+
+        // 3. Route.
+        let route = match classify(&update, &self.config.bot_username) {
+            Ok(r) => r,
+            Err(reason) => {
+                tracing::debug!(reason = reason.as_str(), "update ignored");
+                return (Outcome::Ignored(reason), None);
+            }
+        };
+        let Ok(payload) = RouteRequest::encode(route.name, body) else {
+            return (Outcome::Malformed, None);
+        };
+
+        // 4. De-duplicate (only routes with effects pay the ledger writes).
+        let token = if route.side_effects {
+            match self
+                .ledger
+                .claim(update.update_id, now, self.config.lease_secs)
+                .await
+            {
+                Ok(Claim::Acquired { token }) => Some(token),
+                Ok(Claim::AlreadyDone) => return (Outcome::Duplicate { route: route.name }, None),
+                Ok(Claim::InFlight) => return (Outcome::InFlight { route: route.name }, None),
+                Err(err) => {
+                    tracing::error!(error = %err, "ledger claim failed");
+                    return (Outcome::LedgerUnavailable { route: route.name }, None);
+                }
+            }
+        } else {
+            None
+        };
+
+        // 5. Dispatch and settle the claim.
+        self.dispatch(route, payload, update.update_id, token, now).await
+    }
+
+    async fn dispatch(
+        &self,
+        route: &'static Route,
+        payload: Vec<u8>,
+        update_id: i64,
+        token: Option<String>,
+        now: Epoch,
+    ) -> (Outcome, Option<String>) {
+        match self.dispatcher.dispatch(route, payload).await {
+            Ok(answer) => {
+                if let Some(token) = &token {
+                    // The effects happened: a failure to record that must not make Telegram
+                    // resend. The claim's lease still blocks redeliveries meanwhile.
+                    if let Err(err) = self
+                        .ledger
+                        .complete(update_id, token, now, self.config.keep_done_secs)
+                        .await
+                    {
+                        tracing::error!(error = %err, "ledger complete failed");
+                    }
+                }
+                if let Some(reason) = answer.rejected {
+                    tracing::warn!(reason, "route rejected the update");
+                    return (Outcome::Rejected { route: route.name }, None);
+                }
+                let reply = answer.reply.and_then(|r| serde_json::to_string(&r).ok());
+                let replied = reply.is_some();
+                (
+                    Outcome::Handled {
+                        route: route.name,
+                        replied,
+                    },
+                    reply,
+                )
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "dispatch failed; Telegram will redeliver");
+                if let Some(token) = &token {
+                    if let Err(err) = self.ledger.release(update_id, token).await {
+                        // The lease expires by itself; the redelivery after it is handled.
+                        tracing::error!(error = %err, "ledger release failed");
+                    }
+                }
+                (Outcome::Failed { route: route.name }, None)
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! A route function: Lambda event (the webhook's [`RouteRequest`]) → a [`RouteHandler`].
+
+use lambda_runtime::{service_fn, LambdaEvent};
+
+use crate::aws::{resolve_secret, sdk_config, DynamoStore};
+use crate::config::{self, ConfigError};
+use crate::ports::NoStore;
+use crate::route::{run_once, RouteDeps, RouteHandler};
+use crate::route_api::{RouteRequest, RouteResponse};
+use crate::telegram::build_bot;
+
+use super::{init_observability, take_cold_start, Error};
+
+/// A store a route function can build from its environment at cold start.
+pub trait StoreFromEnv: Sized + Send + Sync + 'static {
+    fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError>;
+}
+
+impl StoreFromEnv for DynamoStore {
+    fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            config::required("TABLE_NAME")?,
+        ))
+    }
+}
+
+impl StoreFromEnv for NoStore {
+    fn from_env(_: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(NoStore)
+    }
+}
+
+/// Builds the route's dependencies once (SDK config, store, bot) and runs `handler` per event.
+pub async fn run_route<S, H>(handler: H) -> Result<(), Error>
+where
+    S: StoreFromEnv,
+    H: RouteHandler<S>,
+{
+    init_observability();
+    let sdk = sdk_config().await;
+    let token = resolve_secret("BOT_TOKEN", &sdk).await?;
+    let deps = RouteDeps {
+        bot: build_bot(&token, &config::telegram_api_url())?,
+        store: S::from_env(&sdk)?,
+        bot_username: config::bot_username()?,
+    };
+    drop(token);
+    let (deps, handler) = (&deps, &handler);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<RouteRequest>| async move {
+        let span = tracing::info_span!(
+            "invocation",
+            request_id = %event.context.request_id,
+            route = %event.payload.route,
+            cold_start = take_cold_start()
+        );
+        let _guard = span.enter();
+        let started = std::time::Instant::now();
+        let result: Result<RouteResponse, _> = run_once(
+            deps,
+            handler,
+            event.payload,
+            crate::time::now(),
+            event.context.deadline,
+        )
+        .await;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        match &result {
+            Ok(r) => tracing::info!(duration_ms, replied = r.reply.is_some(), rejected = r.rejected.is_some(), "route done"),
+            Err(e) => tracing::error!(duration_ms, error = %e, "route failed"),
+        }
+        result.map_err(|e| lambda_runtime::Diagnostic {
+            error_type: "HandlerError".into(),
+            error_message: e.to_string(),
+        })
+    }))
+    .await
+}

@@ -1,0 +1,32 @@
+//! lambdagram's core: Telegram bots as small serverless functions.
+//!
+//! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`classify`], [`update`],
+//!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`ports`], [`i18n`],
+//!   [`secret`], [`metrics`].
+//! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
+//!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
+//!   to run handlers on the Lambda runtime.
+
+pub mod classify;
+pub mod config;
+pub mod dispatch;
+pub mod i18n;
+pub mod ingress;
+pub mod inprocess;
+pub mod memory;
+pub mod metrics;
+pub mod ports;
+pub mod route;
+pub mod route_api;
+pub mod routes;
+pub mod secret;
+pub mod telegram;
+pub mod time;
+pub mod update;
+
+#[cfg(feature = "aws")]
+pub mod aws;
+#[cfg(feature = "lambda")]
+pub mod lambda;
+
+pub use teloxide_core;

@@ -1,0 +1,155 @@
+//! In-memory adapters of the store ports, for unit tests and the zero-setup local run.
+//! They keep the DynamoDB adapter's semantics, including expiry: an expired item reads as absent.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
+use crate::time::Epoch;
+
+#[derive(Clone, Debug)]
+enum LedgerEntry {
+    Claimed { token: String, lease_until: Epoch },
+    Done { expires_at: Epoch },
+}
+
+#[derive(Default)]
+struct State {
+    ledger: HashMap<i64, LedgerEntry>,
+    users: HashMap<i64, UserRecord>,
+}
+
+/// A store that lives in the process.
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A poisoned lock only means a test panicked mid-update; the data is still usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Number of ledger records, for tests.
+    pub fn ledger_len(&self) -> usize {
+        self.lock().ledger.len()
+    }
+}
+
+impl UpdateLedger for MemoryStore {
+    async fn claim(&self, update_id: i64, now: Epoch, lease_secs: i64) -> Result<Claim, StoreError> {
+        let mut s = self.lock();
+        match s.ledger.get(&update_id) {
+            Some(LedgerEntry::Done { expires_at }) if *expires_at > now => {
+                return Ok(Claim::AlreadyDone)
+            }
+            Some(LedgerEntry::Claimed { lease_until, .. }) if *lease_until > now => {
+                return Ok(Claim::InFlight)
+            }
+            _ => {}
+        }
+        let token = new_token();
+        s.ledger.insert(
+            update_id,
+            LedgerEntry::Claimed {
+                token: token.clone(),
+                lease_until: now + lease_secs,
+            },
+        );
+        Ok(Claim::Acquired { token })
+    }
+
+    async fn complete(
+        &self,
+        update_id: i64,
+        token: &str,
+        now: Epoch,
+        keep_secs: i64,
+    ) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        match s.ledger.get(&update_id) {
+            Some(LedgerEntry::Claimed { token: t, .. }) if t == token => {
+                s.ledger.insert(
+                    update_id,
+                    LedgerEntry::Done {
+                        expires_at: now + keep_secs,
+                    },
+                );
+                Ok(())
+            }
+            _ => Err(StoreError(format!("claim on update {update_id} was lost"))),
+        }
+    }
+
+    async fn release(&self, update_id: i64, token: &str) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        if matches!(s.ledger.get(&update_id), Some(LedgerEntry::Claimed { token: t, .. }) if t == token)
+        {
+            s.ledger.remove(&update_id);
+        }
+        Ok(())
+    }
+}
+
+impl UserStore for MemoryStore {
+    async fn record_visit(&self, profile: &UserProfile, now: Epoch) -> Result<UserRecord, StoreError> {
+        let mut s = self.lock();
+        let first_seen = s.users.get(&profile.user_id).map_or(now, |u| u.first_seen);
+        let record = UserRecord {
+            profile: profile.clone(),
+            first_seen,
+            last_seen: now,
+        };
+        s.users.insert(profile.user_id, record.clone());
+        Ok(record)
+    }
+
+    async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
+        Ok(self.lock().users.get(&user_id).cloned())
+    }
+}
+
+/// A random claim token: 128 bits, hex.
+pub(crate) fn new_token() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ledger_claim_complete_release() {
+        let s = MemoryStore::new();
+        let Claim::Acquired { token } = s.claim(1, 100, 60).await.expect("claim") else {
+            panic!("first claim must be acquired")
+        };
+        assert_eq!(s.claim(1, 110, 60).await.expect("claim"), Claim::InFlight);
+        s.release(1, &token).await.expect("release");
+        let Claim::Acquired { token } = s.claim(1, 111, 60).await.expect("claim") else {
+            panic!("released claim must be acquirable")
+        };
+        s.complete(1, &token, 112, 1000).await.expect("complete");
+        assert_eq!(s.claim(1, 113, 60).await.expect("claim"), Claim::AlreadyDone);
+        // After the done record expires the update is new again.
+        assert!(matches!(s.claim(1, 1113, 60).await, Ok(Claim::Acquired { .. })));
+    }
+
+    #[tokio::test]
+    async fn expired_lease_can_be_taken_over_and_old_token_cannot_complete() {
+        let s = MemoryStore::new();
+        let Ok(Claim::Acquired { token: old }) = s.claim(7, 100, 60).await else {
+            panic!("claim")
+        };
+        let Ok(Claim::Acquired { token: new }) = s.claim(7, 161, 60).await else {
+            panic!("expired lease must be taken over")
+        };
+        assert!(s.complete(7, &old, 162, 1000).await.is_err());
+        s.complete(7, &new, 162, 1000).await.expect("complete");
+    }
+}

@@ -1,0 +1,90 @@
+//! Ports: what the domain needs from the outside world, one small trait per capability so each
+//! function depends on (and is granted) only what it uses.
+
+use std::future::Future;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+use crate::time::Epoch;
+
+/// A storage failure. The message is for logs; it never contains user content.
+#[derive(Debug, thiserror::Error)]
+#[error("store: {0}")]
+pub struct StoreError(pub String);
+
+/// The outcome of claiming an update in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// This invocation owns the update until the lease ends; `token` proves it.
+    Acquired { token: String },
+    /// The update's effects already happened.
+    AlreadyDone,
+    /// Another invocation holds a live lease (Telegram re-sent while the first was still working).
+    InFlight,
+}
+
+/// The update de-duplication ledger: a claim with a lease, marked done on success and released on
+/// failure, so a redelivery after a failure is handled and a redelivery after success is not.
+pub trait UpdateLedger: Send + Sync {
+    fn claim(
+        &self,
+        update_id: i64,
+        now: Epoch,
+        lease_secs: i64,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    /// Marks the update done; the record is kept `keep_secs` (longer than Telegram retries).
+    fn complete(
+        &self,
+        update_id: i64,
+        token: &str,
+        now: Epoch,
+        keep_secs: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Gives the claim up so a redelivery can be handled at once.
+    fn release(
+        &self,
+        update_id: i64,
+        token: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// What the bot knows about a user who has talked to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub user_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub lang: Lang,
+}
+
+/// A stored user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub profile: UserProfile,
+    pub first_seen: Epoch,
+    pub last_seen: Epoch,
+}
+
+impl UserRecord {
+    /// True when this visit created the record.
+    pub fn is_new(&self) -> bool {
+        self.first_seen == self.last_seen
+    }
+}
+
+/// The user registry.
+pub trait UserStore: Send + Sync {
+    /// Creates or updates the user in one write, keeping `first_seen`; returns the stored record.
+    fn record_visit(
+        &self,
+        profile: &UserProfile,
+        now: Epoch,
+    ) -> impl Future<Output = Result<UserRecord, StoreError>> + Send;
+    fn user(&self, user_id: i64) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+}
+
+/// The store of a route that keeps no state.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoStore;

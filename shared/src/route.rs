@@ -1,0 +1,79 @@
+//! The route side: what a route handler gets, and how one invocation is run.
+
+use std::future::Future;
+
+use teloxide_core::types::Update;
+use teloxide_core::{Bot, RequestError};
+
+use crate::ports::StoreError;
+use crate::route_api::{RouteRequest, RouteResponse};
+use crate::telegram::RetryPolicy;
+use crate::time::Epoch;
+
+/// Built once per cold start and shared by every invocation.
+pub struct RouteDeps<S> {
+    pub bot: Bot,
+    pub store: S,
+    /// The bot's username without `@`.
+    pub bot_username: String,
+}
+
+/// What one invocation of a handler sees.
+pub struct RouteContext<'a, S> {
+    pub bot: &'a Bot,
+    pub store: &'a S,
+    pub bot_username: &'a str,
+    pub now: Epoch,
+    /// Epoch milliseconds by which the invocation must have finished.
+    pub deadline_ms: u64,
+}
+
+impl<S> RouteContext<'_, S> {
+    pub fn retry(&self) -> RetryPolicy {
+        RetryPolicy::until(self.deadline_ms)
+    }
+}
+
+/// A failure while handling a valid update: the invocation fails and Telegram redelivers.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("Bot API: {0}")]
+    Telegram(#[from] RequestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A route's handler.
+pub trait RouteHandler<S>: Send + Sync {
+    fn handle<'a>(
+        &'a self,
+        ctx: RouteContext<'a, S>,
+        update: Update,
+    ) -> impl Future<Output = Result<RouteResponse, HandlerError>> + Send + 'a;
+}
+
+/// Decodes one route request and runs the handler on it. An update the handler's types cannot
+/// read is rejected (acknowledged and counted by the webhook), never retried.
+pub async fn run_once<S, H: RouteHandler<S>>(
+    deps: &RouteDeps<S>,
+    handler: &H,
+    request: RouteRequest,
+    now: Epoch,
+    deadline_ms: u64,
+) -> Result<RouteResponse, HandlerError> {
+    let update: Update = match serde_json::from_str(request.update.get()) {
+        Ok(u) => u,
+        Err(err) => {
+            tracing::warn!(route = request.route, error = %err, "update does not parse");
+            return Ok(RouteResponse::rejected(format!("unparseable update: {err}")));
+        }
+    };
+    let ctx = RouteContext {
+        bot: &deps.bot,
+        store: &deps.store,
+        bot_username: &deps.bot_username,
+        now,
+        deadline_ms,
+    };
+    handler.handle(ctx, update).await
+}

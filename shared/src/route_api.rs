@@ -1,0 +1,60 @@
+//! The contract between the webhook and a route function: the invoke payload and its answer.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// What the webhook sends a route function: the route's name and Telegram's update, verbatim.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RouteRequest<U = Box<RawValue>> {
+    pub route: String,
+    pub update: U,
+}
+
+impl RouteRequest {
+    /// Builds the payload without re-encoding the update: the body was already validated as JSON.
+    pub fn encode(route: &str, update_json: &str) -> Result<Vec<u8>, serde_json::Error> {
+        let update = RawValue::from_string(update_json.to_owned())?;
+        serde_json::to_vec(&RouteRequest {
+            route: route.to_owned(),
+            update,
+        })
+    }
+}
+
+/// What a route function answers.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteResponse {
+    /// One Bot API method for the webhook to send back as its HTTP answer ("webhook reply"):
+    /// an object with a `method` field and that method's parameters. It saves a Bot API round
+    /// trip, at the price of never seeing the result, so use it only for fire-and-forget answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
+    /// Set when the route could not make sense of the update. The webhook acknowledges such an
+    /// update (Telegram would otherwise retry a poison update for a day) and counts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
+}
+
+impl RouteResponse {
+    pub fn done() -> Self {
+        Self::default()
+    }
+
+    /// Answers with a webhook reply of `method` with `params` (an object).
+    pub fn reply(method: &str, mut params: serde_json::Value) -> Self {
+        if let Some(obj) = params.as_object_mut() {
+            obj.insert("method".into(), method.into());
+        }
+        Self {
+            reply: Some(params),
+            rejected: None,
+        }
+    }
+
+    pub fn rejected(reason: impl Into<String>) -> Self {
+        Self {
+            reply: None,
+            rejected: Some(reason.into()),
+        }
+    }
+}

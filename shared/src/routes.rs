@@ -1,0 +1,177 @@
+//! The route table: the single source of truth for what the bot handles.
+//!
+//! The webhook's router, the `allowed_updates` sent with `setWebhook`, the `/help` text, the
+//! command menu sent with `setMyCommands` and the functions in `template.yaml` are all derived
+//! from [`ROUTES`]; a test checks the template against it.
+
+use crate::i18n::{msg, Text};
+
+/// Where a command is accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Private,
+    Groups,
+    Everywhere,
+}
+
+/// What in an update selects a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// `/name`, `/name args` or `/name@ThisBot args` in a message.
+    Command { name: &'static str, scope: Scope },
+    /// A command no route claims, sent in a private chat.
+    UnknownPrivateCommand,
+    /// A non-command, non-service message in a group or supergroup.
+    GroupMessage,
+    /// An edited message.
+    EditedMessage,
+    /// A callback query whose data starts with `prefix` followed by `:`.
+    Callback { prefix: &'static str },
+    /// A `chat_member` update (needs the bot to be an admin and `chat_member` in `allowed_updates`).
+    ChatMember,
+    /// A `my_chat_member` update: the bot's own status changed.
+    MyChatMember,
+    /// A `new_chat_members` service message.
+    NewChatMembers,
+}
+
+impl Trigger {
+    /// The `allowed_updates` entry this trigger needs.
+    pub fn update_kind(self) -> &'static str {
+        match self {
+            Trigger::Command { .. }
+            | Trigger::UnknownPrivateCommand
+            | Trigger::GroupMessage
+            | Trigger::NewChatMembers => "message",
+            Trigger::EditedMessage => "edited_message",
+            Trigger::Callback { .. } => "callback_query",
+            Trigger::ChatMember => "chat_member",
+            Trigger::MyChatMember => "my_chat_member",
+        }
+    }
+}
+
+/// One route: an update trigger handled by one Lambda function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    /// The route's name, which is also its function's binary and crate name.
+    pub name: &'static str,
+    pub trigger: Trigger,
+    /// The command's description for `/help` and the command menu; `None` hides it.
+    pub help: Option<Text>,
+    /// Whether handling the update changes anything (sends, writes). Side-effecting routes are
+    /// de-duplicated by `update_id`; pure ones skip the ledger write.
+    pub side_effects: bool,
+}
+
+impl Route {
+    /// The environment variable the webhook reads this route's function name from.
+    pub fn function_env_var(&self) -> String {
+        format!(
+            "ROUTE_FUNCTION_{}",
+            self.name.to_ascii_uppercase().replace('-', "_")
+        )
+    }
+
+    /// The command name, for command routes.
+    pub fn command(&self) -> Option<&'static str> {
+        match self.trigger {
+            Trigger::Command { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+}
+
+/// Every route the bot has.
+pub const ROUTES: &[Route] = &[
+    Route {
+        name: "start",
+        trigger: Trigger::Command {
+            name: "start",
+            scope: Scope::Everywhere,
+        },
+        help: Some(msg::CMD_START),
+        side_effects: true,
+    },
+    Route {
+        name: "help",
+        trigger: Trigger::Command {
+            name: "help",
+            scope: Scope::Everywhere,
+        },
+        help: Some(msg::CMD_HELP),
+        side_effects: true,
+    },
+    Route {
+        name: "unknown-command",
+        trigger: Trigger::UnknownPrivateCommand,
+        help: None,
+        side_effects: true,
+    },
+];
+
+/// Looks a route up by name.
+pub fn route(name: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.name == name)
+}
+
+/// The `allowed_updates` list for `setWebhook`/`getUpdates`: exactly the kinds some route needs,
+/// in a stable order, without duplicates.
+pub fn allowed_updates() -> Vec<&'static str> {
+    let mut kinds: Vec<&'static str> = Vec::new();
+    for r in ROUTES {
+        let kind = r.trigger.update_kind();
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
+}
+
+/// The commands shown by `/help` and the command menu, in table order.
+pub fn visible_commands() -> impl Iterator<Item = (&'static str, Text)> {
+    ROUTES
+        .iter()
+        .filter_map(|r| Some((r.command()?, r.help?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_valid_binary_names() {
+        for (i, r) in ROUTES.iter().enumerate() {
+            assert!(
+                r.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{}",
+                r.name
+            );
+            assert!(ROUTES[i + 1..].iter().all(|o| o.name != r.name));
+        }
+    }
+
+    #[test]
+    fn commands_are_unique_and_telegram_valid() {
+        let cmds: Vec<_> = ROUTES.iter().filter_map(Route::command).collect();
+        for (i, c) in cmds.iter().enumerate() {
+            assert!(!cmds[i + 1..].contains(c), "duplicate command {c}");
+            assert!(c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'));
+        }
+    }
+
+    #[test]
+    fn allowed_updates_follow_the_table() {
+        assert_eq!(allowed_updates(), vec!["message"]);
+    }
+
+    #[test]
+    fn env_var_names() {
+        assert_eq!(
+            route("unknown-command").map(Route::function_env_var).as_deref(),
+            Some("ROUTE_FUNCTION_UNKNOWN_COMMAND")
+        );
+    }
+}
