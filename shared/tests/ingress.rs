@@ -1,0 +1,195 @@
+//! The webhook's decisions, specified with the in-memory ledger and a scripted dispatcher.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use lambdagram::dispatch::{DispatchError, Dispatcher};
+use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, Outcome};
+use lambdagram::memory::MemoryStore;
+use lambdagram::route_api::RouteResponse;
+use lambdagram::routes::Route;
+use lambdagram::secret::WebhookSecret;
+use serde_json::json;
+
+/// Records what it was asked to run and answers from a script (default: success).
+#[derive(Default)]
+struct Scripted {
+    calls: Mutex<Vec<(String, serde_json::Value)>>,
+    answers: Mutex<VecDeque<Result<RouteResponse, String>>>,
+}
+
+impl Scripted {
+    fn then(&self, answer: Result<RouteResponse, String>) {
+        self.answers.lock().unwrap().push_back(answer);
+    }
+    fn calls(&self) -> Vec<(String, serde_json::Value)> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl Dispatcher for &Scripted {
+    async fn dispatch(
+        &self,
+        route: &'static Route,
+        payload: Vec<u8>,
+    ) -> Result<RouteResponse, DispatchError> {
+        let payload: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+        self.calls.lock().unwrap().push((route.name.to_owned(), payload));
+        match self.answers.lock().unwrap().pop_front() {
+            Some(Err(detail)) => Err(DispatchError::Failed {
+                route: route.name,
+                detail,
+            }),
+            Some(Ok(r)) => Ok(r),
+            None => Ok(RouteResponse::done()),
+        }
+    }
+}
+
+const SECRET: &str = "test-secret_123";
+
+fn ingress<'a>(store: &MemoryStore, d: &'a Scripted) -> Ingress<MemoryStore, &'a Scripted> {
+    let config = IngressConfig::new(WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
+    Ingress::new(config, store.clone(), d)
+}
+
+fn start_update(update_id: i64) -> String {
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 1, "date": 1700000000,
+            "chat": {"id": 111111, "type": "private", "first_name": "Alice"},
+            "from": {"id": 111111, "is_bot": false, "first_name": "Alice", "language_code": "en"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}]
+        }
+    })
+    .to_string()
+}
+
+fn req<'a>(secret: Option<&'a str>, body: &'a str) -> IngressRequest<'a> {
+    IngressRequest {
+        secret_header: secret.map(str::as_bytes),
+        body: body.as_bytes(),
+    }
+}
+
+#[tokio::test]
+async fn wrong_or_missing_secret_is_refused_before_any_io() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    let body = start_update(1);
+    for secret in [None, Some("wrong"), Some(""), Some("test-secret_1234")] {
+        let r = ing.handle(req(secret, &body), 1000).await;
+        assert_eq!((r.status, r.outcome), (401, Outcome::Unauthorized));
+    }
+    assert!(d.calls().is_empty());
+    assert_eq!(store.ledger_len(), 0);
+}
+
+#[tokio::test]
+async fn oversized_body_is_413_and_not_parsed() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    let body = " ".repeat(256 * 1024 + 1);
+    let r = ing.handle(req(Some(SECRET), &body), 1000).await;
+    assert_eq!((r.status, r.outcome), (413, Outcome::TooLarge));
+    assert!(d.calls().is_empty());
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_updates_are_acknowledged_without_writes() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    for body in ["{not json", r#"{"hello":"world"}"#, "\u{0}"] {
+        let r = ing.handle(req(Some(SECRET), body), 1000).await;
+        assert_eq!((r.status, r.outcome), (200, Outcome::Malformed), "{body}");
+    }
+    let poll = r#"{"update_id": 5, "poll": {"id": "1"}}"#;
+    let r = ing.handle(req(Some(SECRET), poll), 1000).await;
+    assert_eq!(r.status, 200);
+    assert!(matches!(r.outcome, Outcome::Ignored(_)));
+    assert!(d.calls().is_empty());
+    assert_eq!(store.ledger_len(), 0);
+}
+
+#[tokio::test]
+async fn a_redelivered_update_is_handled_once() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    let body = start_update(42);
+    let first = ing.handle(req(Some(SECRET), &body), 1000).await;
+    assert_eq!(
+        (first.status, first.outcome),
+        (200, Outcome::Handled { route: "start", replied: false })
+    );
+    let again = ing.handle(req(Some(SECRET), &body), 1001).await;
+    assert_eq!((again.status, again.outcome), (200, Outcome::Duplicate { route: "start" }));
+    let calls = d.calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "start");
+    assert_eq!(calls[0].1["route"], "start");
+    assert_eq!(calls[0].1["update"]["update_id"], 42);
+}
+
+#[tokio::test]
+async fn a_failed_route_answers_5xx_and_its_redelivery_is_handled() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    d.then(Err("boom".into()));
+    let body = start_update(7);
+    let first = ing.handle(req(Some(SECRET), &body), 1000).await;
+    assert_eq!((first.status, first.outcome), (500, Outcome::Failed { route: "start" }));
+    let retry = ing.handle(req(Some(SECRET), &body), 1005).await;
+    assert_eq!(retry.status, 200);
+    assert!(matches!(retry.outcome, Outcome::Handled { .. }));
+    let dup = ing.handle(req(Some(SECRET), &body), 1006).await;
+    assert_eq!(dup.outcome, Outcome::Duplicate { route: "start" });
+    assert_eq!(d.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn a_redelivery_while_the_first_is_running_is_told_to_come_back() {
+    use lambdagram::ports::UpdateLedger;
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    // Another invocation holds the claim.
+    store.claim(9, 1000, 60).await.unwrap();
+    let r = ing.handle(req(Some(SECRET), &start_update(9)), 1010).await;
+    assert_eq!((r.status, r.outcome), (503, Outcome::InFlight { route: "start" }));
+    assert!(d.calls().is_empty());
+    // Once the lease has run out (the first invocation died), the update is handled.
+    let r = ing.handle(req(Some(SECRET), &start_update(9)), 1061).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(d.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn webhook_reply_is_passed_back_and_rejections_are_acknowledged() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    d.then(Ok(RouteResponse::reply("sendMessage", json!({"chat_id": 1, "text": "hi"}))));
+    let r = ing.handle(req(Some(SECRET), &start_update(1)), 1000).await;
+    assert_eq!(r.status, 200);
+    let reply: serde_json::Value = serde_json::from_str(r.reply.as_deref().unwrap()).unwrap();
+    assert_eq!(reply, json!({"method": "sendMessage", "chat_id": 1, "text": "hi"}));
+
+    d.then(Ok(RouteResponse::rejected("unparseable")));
+    let r = ing.handle(req(Some(SECRET), &start_update(2)), 1000).await;
+    assert_eq!((r.status, r.outcome), (200, Outcome::Rejected { route: "start" }));
+    let dup = ing.handle(req(Some(SECRET), &start_update(2)), 1001).await;
+    assert_eq!(dup.outcome, Outcome::Duplicate { route: "start" });
+}
+
+#[tokio::test]
+async fn commands_for_other_bots_cost_nothing() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    let body = start_update(3).replace("\"/start\"", "\"/start@OtherBot\"");
+    let body = body.replace("\"length\":6", "\"length\":15");
+    let r = ing.handle(req(Some(SECRET), &body), 1000).await;
+    assert_eq!(r.status, 200);
+    assert!(matches!(r.outcome, Outcome::Ignored(_)));
+    assert!(d.calls().is_empty());
+    assert_eq!(store.ledger_len(), 0);
+}

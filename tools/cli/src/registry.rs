@@ -1,0 +1,38 @@
+//! Route name → handler, for running every route in this process. Must cover the route table.
+
+use std::sync::Arc;
+
+use lambdagram::inprocess::InProcessDispatcher;
+use lambdagram::memory::MemoryStore;
+use lambdagram::route::RouteDeps;
+
+/// A dispatcher with every route of the table registered over `deps`.
+pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
+    let mut d = InProcessDispatcher::new();
+    d.register("start", deps.clone(), start::Start);
+    d.register("help", deps.clone(), help::Help);
+    d.register("unknown-command", deps, unknown_command::UnknownCommand);
+    d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::routes::ROUTES;
+
+    #[test]
+    fn every_route_in_the_table_has_a_handler() {
+        let bot = lambdagram::telegram::build_bot("1:x", "http://127.0.0.1:9").expect("bot");
+        let deps = Arc::new(RouteDeps {
+            bot,
+            store: MemoryStore::new(),
+            bot_username: "B".into(),
+        });
+        let d = in_process(deps);
+        let mut registered: Vec<_> = d.registered().copied().collect();
+        registered.sort();
+        let mut table: Vec<_> = ROUTES.iter().map(|r| r.name).collect();
+        table.sort();
+        assert_eq!(registered, table);
+    }
+}
