@@ -63,9 +63,9 @@ fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Ro
                 Err(Ignored::OtherBot)
             };
         }
-        let known = ROUTES.iter().find(|r| {
-            matches!(r.trigger, Trigger::Command { name, .. } if name == cmd.name)
-        });
+        let known = ROUTES
+            .iter()
+            .find(|r| matches!(r.trigger, Trigger::Command { name, .. } if name == cmd.name));
         return match known {
             Some(route) => {
                 let Trigger::Command { scope, .. } = route.trigger else {
@@ -128,20 +128,38 @@ mod tests {
     fn commands_route_by_name_with_or_without_bot_mention() {
         assert_eq!(routed(&message("private", "/start")), Ok("start"));
         assert_eq!(routed(&message("private", "/START payload")), Ok("start"));
-        assert_eq!(routed(&message("supergroup", "/help@LambdagramBot")), Ok("help"));
-        assert_eq!(routed(&message("supergroup", "/help@lambdagrambot x")), Ok("help"));
+        assert_eq!(
+            routed(&message("supergroup", "/help@LambdagramBot")),
+            Ok("help")
+        );
+        assert_eq!(
+            routed(&message("supergroup", "/help@lambdagrambot x")),
+            Ok("help")
+        );
     }
 
     #[test]
     fn commands_for_other_bots_are_ignored() {
-        assert_eq!(routed(&message("supergroup", "/help@OtherBot")), Err(Ignored::OtherBot));
-        assert_eq!(routed(&message("private", "/help@OtherBot")), Err(Ignored::OtherBot));
+        assert_eq!(
+            routed(&message("supergroup", "/help@OtherBot")),
+            Err(Ignored::OtherBot)
+        );
+        assert_eq!(
+            routed(&message("private", "/help@OtherBot")),
+            Err(Ignored::OtherBot)
+        );
     }
 
     #[test]
     fn unknown_commands_answer_only_in_private() {
-        assert_eq!(routed(&message("private", "/frobnicate")), Ok("unknown-command"));
-        assert_eq!(routed(&message("supergroup", "/frobnicate")), Err(Ignored::Unhandled));
+        assert_eq!(
+            routed(&message("private", "/frobnicate")),
+            Ok("unknown-command")
+        );
+        assert_eq!(
+            routed(&message("supergroup", "/frobnicate")),
+            Err(Ignored::Unhandled)
+        );
     }
 
     #[test]
@@ -151,7 +169,10 @@ mod tests {
             m.entities.clear();
         }
         assert_eq!(routed(&u), Err(Ignored::Unhandled));
-        assert_eq!(routed(&message("supergroup", "hello")), Err(Ignored::Unhandled));
+        assert_eq!(
+            routed(&message("supergroup", "hello")),
+            Err(Ignored::Unhandled)
+        );
     }
 
     #[test]

@@ -240,7 +240,8 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         };
 
         // 5. Dispatch and settle the claim.
-        self.dispatch(route, payload, update.update_id, token, now).await
+        self.dispatch(route, payload, update.update_id, token, now)
+            .await
     }
 
     async fn dispatch(

@@ -48,9 +48,15 @@ impl InProcessDispatcher {
             let handler = handler.clone();
             Box::pin(async move {
                 let deadline_ms = crate::time::now_ms() + timeout_ms;
-                run_once(&deps, handler.as_ref(), req, crate::time::now(), deadline_ms)
-                    .await
-                    .map_err(|e| e.to_string())
+                run_once(
+                    &deps,
+                    handler.as_ref(),
+                    req,
+                    crate::time::now(),
+                    deadline_ms,
+                )
+                .await
+                .map_err(|e| e.to_string())
             })
         });
         self.runners.insert(name, runner);
@@ -81,9 +87,11 @@ impl Dispatcher for InProcessDispatcher {
                 route: route.name,
                 detail: e.to_string(),
             })?;
-        runner(request).await.map_err(|detail| DispatchError::Failed {
-            route: route.name,
-            detail,
-        })
+        runner(request)
+            .await
+            .map_err(|detail| DispatchError::Failed {
+                route: route.name,
+                detail,
+            })
     }
 }

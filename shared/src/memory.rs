@@ -42,7 +42,12 @@ impl MemoryStore {
 }
 
 impl UpdateLedger for MemoryStore {
-    async fn claim(&self, update_id: i64, now: Epoch, lease_secs: i64) -> Result<Claim, StoreError> {
+    async fn claim(
+        &self,
+        update_id: i64,
+        now: Epoch,
+        lease_secs: i64,
+    ) -> Result<Claim, StoreError> {
         let mut s = self.lock();
         match s.ledger.get(&update_id) {
             Some(LedgerEntry::Done { expires_at }) if *expires_at > now => {
@@ -97,7 +102,11 @@ impl UpdateLedger for MemoryStore {
 }
 
 impl UserStore for MemoryStore {
-    async fn record_visit(&self, profile: &UserProfile, now: Epoch) -> Result<UserRecord, StoreError> {
+    async fn record_visit(
+        &self,
+        profile: &UserProfile,
+        now: Epoch,
+    ) -> Result<UserRecord, StoreError> {
         let mut s = self.lock();
         let first_seen = s.users.get(&profile.user_id).map_or(now, |u| u.first_seen);
         let record = UserRecord {
@@ -135,9 +144,15 @@ mod tests {
             panic!("released claim must be acquirable")
         };
         s.complete(1, &token, 112, 1000).await.expect("complete");
-        assert_eq!(s.claim(1, 113, 60).await.expect("claim"), Claim::AlreadyDone);
+        assert_eq!(
+            s.claim(1, 113, 60).await.expect("claim"),
+            Claim::AlreadyDone
+        );
         // After the done record expires the update is new again.
-        assert!(matches!(s.claim(1, 1113, 60).await, Ok(Claim::Acquired { .. })));
+        assert!(matches!(
+            s.claim(1, 1113, 60).await,
+            Ok(Claim::Acquired { .. })
+        ));
     }
 
     #[tokio::test]

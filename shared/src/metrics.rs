@@ -136,13 +136,21 @@ mod tests {
     #[test]
     fn renders_emf() {
         let mut m = Metrics::new();
-        m.dimension("Route", "start").count(names::UPDATES, 1).millis(names::HANDLER_LATENCY, 3.5);
+        m.dimension("Route", "start")
+            .count(names::UPDATES, 1)
+            .millis(names::HANDLER_LATENCY, 3.5);
         let doc: serde_json::Value =
             serde_json::from_str(&m.to_emf(1000).expect("some")).expect("json");
         assert_eq!(doc["Route"], "start");
         assert_eq!(doc["Updates"], 1.0);
-        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0], "Route");
-        assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][1]["Unit"], "Milliseconds");
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0],
+            "Route"
+        );
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][1]["Unit"],
+            "Milliseconds"
+        );
         assert!(Metrics::new().to_emf(0).is_none());
     }
 }

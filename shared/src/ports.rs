@@ -82,7 +82,10 @@ pub trait UserStore: Send + Sync {
         profile: &UserProfile,
         now: Epoch,
     ) -> impl Future<Output = Result<UserRecord, StoreError>> + Send;
-    fn user(&self, user_id: i64) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+    fn user(
+        &self,
+        user_id: i64,
+    ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
 }
 
 /// The store of a route that keeps no state.

@@ -65,7 +65,9 @@ pub async fn run_once<S, H: RouteHandler<S>>(
         Ok(u) => u,
         Err(err) => {
             tracing::warn!(route = request.route, error = %err, "update does not parse");
-            return Ok(RouteResponse::rejected(format!("unparseable update: {err}")));
+            return Ok(RouteResponse::rejected(format!(
+                "unparseable update: {err}"
+            )));
         }
     };
     let ctx = RouteContext {

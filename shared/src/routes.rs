@@ -130,9 +130,7 @@ pub fn allowed_updates() -> Vec<&'static str> {
 
 /// The commands shown by `/help` and the command menu, in table order.
 pub fn visible_commands() -> impl Iterator<Item = (&'static str, Text)> {
-    ROUTES
-        .iter()
-        .filter_map(|r| Some((r.command()?, r.help?)))
+    ROUTES.iter().filter_map(|r| Some((r.command()?, r.help?)))
 }
 
 #[cfg(test)]
@@ -158,7 +156,11 @@ mod tests {
         let cmds: Vec<_> = ROUTES.iter().filter_map(Route::command).collect();
         for (i, c) in cmds.iter().enumerate() {
             assert!(!cmds[i + 1..].contains(c), "duplicate command {c}");
-            assert!(c.len() <= 32 && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'));
+            assert!(
+                c.len() <= 32
+                    && c.chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            );
         }
     }
 
@@ -170,7 +172,9 @@ mod tests {
     #[test]
     fn env_var_names() {
         assert_eq!(
-            route("unknown-command").map(Route::function_env_var).as_deref(),
+            route("unknown-command")
+                .map(Route::function_env_var)
+                .as_deref(),
             Some("ROUTE_FUNCTION_UNKNOWN_COMMAND")
         );
     }

@@ -49,7 +49,11 @@ impl WebhookSecret {
     pub fn generate() -> Self {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
         let mut rng = fastrand::Rng::new();
-        Self((0..48).map(|_| ALPHABET[rng.usize(..ALPHABET.len())]).collect())
+        Self(
+            (0..48)
+                .map(|_| ALPHABET[rng.usize(..ALPHABET.len())])
+                .collect(),
+        )
     }
 }
 

@@ -27,7 +27,8 @@ pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, ClientError> {
     Ok(Bot::with_client(token, http_client()?).set_api_url(url))
 }
 
-fn http_client() -> Result<reqwest::Client, ClientError> {
+/// The HTTP client every Bot API call goes through: rustls with aws-lc-rs and the system roots.
+pub fn http_client() -> Result<reqwest::Client, ClientError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();

@@ -34,7 +34,10 @@ impl Dispatcher for &Scripted {
         payload: Vec<u8>,
     ) -> Result<RouteResponse, DispatchError> {
         let payload: serde_json::Value = serde_json::from_slice(&payload).unwrap();
-        self.calls.lock().unwrap().push((route.name.to_owned(), payload));
+        self.calls
+            .lock()
+            .unwrap()
+            .push((route.name.to_owned(), payload));
         match self.answers.lock().unwrap().pop_front() {
             Some(Err(detail)) => Err(DispatchError::Failed {
                 route: route.name,
@@ -121,10 +124,19 @@ async fn a_redelivered_update_is_handled_once() {
     let first = ing.handle(req(Some(SECRET), &body), 1000).await;
     assert_eq!(
         (first.status, first.outcome),
-        (200, Outcome::Handled { route: "start", replied: false })
+        (
+            200,
+            Outcome::Handled {
+                route: "start",
+                replied: false
+            }
+        )
     );
     let again = ing.handle(req(Some(SECRET), &body), 1001).await;
-    assert_eq!((again.status, again.outcome), (200, Outcome::Duplicate { route: "start" }));
+    assert_eq!(
+        (again.status, again.outcome),
+        (200, Outcome::Duplicate { route: "start" })
+    );
     let calls = d.calls();
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].0, "start");
@@ -139,7 +151,10 @@ async fn a_failed_route_answers_5xx_and_its_redelivery_is_handled() {
     d.then(Err("boom".into()));
     let body = start_update(7);
     let first = ing.handle(req(Some(SECRET), &body), 1000).await;
-    assert_eq!((first.status, first.outcome), (500, Outcome::Failed { route: "start" }));
+    assert_eq!(
+        (first.status, first.outcome),
+        (500, Outcome::Failed { route: "start" })
+    );
     let retry = ing.handle(req(Some(SECRET), &body), 1005).await;
     assert_eq!(retry.status, 200);
     assert!(matches!(retry.outcome, Outcome::Handled { .. }));
@@ -156,7 +171,10 @@ async fn a_redelivery_while_the_first_is_running_is_told_to_come_back() {
     // Another invocation holds the claim.
     store.claim(9, 1000, 60).await.unwrap();
     let r = ing.handle(req(Some(SECRET), &start_update(9)), 1010).await;
-    assert_eq!((r.status, r.outcome), (503, Outcome::InFlight { route: "start" }));
+    assert_eq!(
+        (r.status, r.outcome),
+        (503, Outcome::InFlight { route: "start" })
+    );
     assert!(d.calls().is_empty());
     // Once the lease has run out (the first invocation died), the update is handled.
     let r = ing.handle(req(Some(SECRET), &start_update(9)), 1061).await;
@@ -168,15 +186,24 @@ async fn a_redelivery_while_the_first_is_running_is_told_to_come_back() {
 async fn webhook_reply_is_passed_back_and_rejections_are_acknowledged() {
     let (store, d) = (MemoryStore::new(), Scripted::default());
     let ing = ingress(&store, &d);
-    d.then(Ok(RouteResponse::reply("sendMessage", json!({"chat_id": 1, "text": "hi"}))));
+    d.then(Ok(RouteResponse::reply(
+        "sendMessage",
+        json!({"chat_id": 1, "text": "hi"}),
+    )));
     let r = ing.handle(req(Some(SECRET), &start_update(1)), 1000).await;
     assert_eq!(r.status, 200);
     let reply: serde_json::Value = serde_json::from_str(r.reply.as_deref().unwrap()).unwrap();
-    assert_eq!(reply, json!({"method": "sendMessage", "chat_id": 1, "text": "hi"}));
+    assert_eq!(
+        reply,
+        json!({"method": "sendMessage", "chat_id": 1, "text": "hi"})
+    );
 
     d.then(Ok(RouteResponse::rejected("unparseable")));
     let r = ing.handle(req(Some(SECRET), &start_update(2)), 1000).await;
-    assert_eq!((r.status, r.outcome), (200, Outcome::Rejected { route: "start" }));
+    assert_eq!(
+        (r.status, r.outcome),
+        (200, Outcome::Rejected { route: "start" })
+    );
     let dup = ing.handle(req(Some(SECRET), &start_update(2)), 1001).await;
     assert_eq!(dup.outcome, Outcome::Duplicate { route: "start" });
 }

@@ -105,7 +105,12 @@ impl UpdateLedger for DynamoStore {
     /// One conditional put. A claim's `expires_at` is its lease end and a done record's is its
     /// retention end, so "absent or expired" is the whole condition; on failure the old item
     /// (returned by the failed put itself, no extra read) tells done from in-flight.
-    async fn claim(&self, update_id: i64, now: Epoch, lease_secs: i64) -> Result<Claim, StoreError> {
+    async fn claim(
+        &self,
+        update_id: i64,
+        now: Epoch,
+        lease_secs: i64,
+    ) -> Result<Claim, StoreError> {
         let token = crate::memory::new_token();
         self.write();
         let result = self
@@ -136,7 +141,11 @@ impl UpdateLedger for DynamoStore {
                         .as_ref()
                         .and_then(|i| get_s(i, "state"))
                         .is_some_and(|st| st == "done");
-                    Ok(if done { Claim::AlreadyDone } else { Claim::InFlight })
+                    Ok(if done {
+                        Claim::AlreadyDone
+                    } else {
+                        Claim::InFlight
+                    })
                 }
                 other => Err(err("claim", other)),
             },
@@ -184,7 +193,9 @@ impl UpdateLedger for DynamoStore {
         match result {
             Ok(_) => Ok(()),
             // Someone else's claim now (our lease ran out): nothing of ours to release.
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
+            }
             Err(e) => Err(err("release", e)),
         }
     }
@@ -192,7 +203,11 @@ impl UpdateLedger for DynamoStore {
 
 impl UserStore for DynamoStore {
     /// One UpdateItem: sets the profile and `last_seen`, keeps `first_seen`, returns the result.
-    async fn record_visit(&self, profile: &UserProfile, now: Epoch) -> Result<UserRecord, StoreError> {
+    async fn record_visit(
+        &self,
+        profile: &UserProfile,
+        now: Epoch,
+    ) -> Result<UserRecord, StoreError> {
         let mut set = vec![
             "first_name = :first",
             "lang = :lang",

@@ -33,13 +33,13 @@ impl Dispatcher for LambdaDispatcher {
         route: &'static Route,
         payload: Vec<u8>,
     ) -> Result<RouteResponse, DispatchError> {
-        let function = self
-            .functions
-            .get(route.name)
-            .ok_or_else(|| DispatchError::Unavailable {
-                route: route.name,
-                detail: "no function configured".into(),
-            })?;
+        let function =
+            self.functions
+                .get(route.name)
+                .ok_or_else(|| DispatchError::Unavailable {
+                    route: route.name,
+                    detail: "no function configured".into(),
+                })?;
         let out = self
             .client
             .invoke()

@@ -47,32 +47,39 @@ where
     };
     drop(token);
     let (deps, handler) = (&deps, &handler);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<RouteRequest>| async move {
-        let span = tracing::info_span!(
-            "invocation",
-            request_id = %event.context.request_id,
-            route = %event.payload.route,
-            cold_start = take_cold_start()
-        );
-        let _guard = span.enter();
-        let started = std::time::Instant::now();
-        let result: Result<RouteResponse, _> = run_once(
-            deps,
-            handler,
-            event.payload,
-            crate::time::now(),
-            event.context.deadline,
-        )
-        .await;
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match &result {
-            Ok(r) => tracing::info!(duration_ms, replied = r.reply.is_some(), rejected = r.rejected.is_some(), "route done"),
-            Err(e) => tracing::error!(duration_ms, error = %e, "route failed"),
-        }
-        result.map_err(|e| lambda_runtime::Diagnostic {
-            error_type: "HandlerError".into(),
-            error_message: e.to_string(),
-        })
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<RouteRequest>| async move {
+            let span = tracing::info_span!(
+                "invocation",
+                request_id = %event.context.request_id,
+                route = %event.payload.route,
+                cold_start = take_cold_start()
+            );
+            let _guard = span.enter();
+            let started = std::time::Instant::now();
+            let result: Result<RouteResponse, _> = run_once(
+                deps,
+                handler,
+                event.payload,
+                crate::time::now(),
+                event.context.deadline,
+            )
+            .await;
+            let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            match &result {
+                Ok(r) => tracing::info!(
+                    duration_ms,
+                    replied = r.reply.is_some(),
+                    rejected = r.rejected.is_some(),
+                    "route done"
+                ),
+                Err(e) => tracing::error!(duration_ms, error = %e, "route failed"),
+            }
+            result.map_err(|e| lambda_runtime::Diagnostic {
+                error_type: "HandlerError".into(),
+                error_message: e.to_string(),
+            })
+        },
+    ))
     .await
 }

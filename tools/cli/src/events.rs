@@ -12,7 +12,6 @@ pub struct Event {
     pub body: String,
     /// The secret header it carries, if any (`None` for bare updates: the caller adds its own).
     pub secret: Option<String>,
-    pub wrapped: bool,
 }
 
 /// Expands files and directories (sorted, `.json` only) into events.
@@ -37,8 +36,8 @@ pub fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Event>> {
 pub fn load(path: &Path) -> anyhow::Result<Event> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", path.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -52,7 +51,6 @@ pub fn parse(name: String, json: serde_json::Value) -> anyhow::Result<Event> {
             name,
             body: json.to_string(),
             secret: None,
-            wrapped: false,
         });
     }
     let Some(body) = json.get("body").and_then(|b| b.as_str()) else {
@@ -72,12 +70,7 @@ pub fn parse(name: String, json: serde_json::Value) -> anyhow::Result<Event> {
         })
         .and_then(|(_, v)| v.as_str())
         .map(str::to_owned);
-    Ok(Event {
-        name,
-        body,
-        secret,
-        wrapped: true,
-    })
+    Ok(Event { name, body, secret })
 }
 
 #[cfg(test)]
@@ -92,9 +85,12 @@ mod tests {
             json!({"headers": {"X-Telegram-Bot-Api-Secret-Token": "s"}, "body": "{\"update_id\":1}"}),
         )
         .expect("wrapped");
-        assert_eq!((wrapped.secret.as_deref(), wrapped.body.as_str()), (Some("s"), "{\"update_id\":1}"));
+        assert_eq!(
+            (wrapped.secret.as_deref(), wrapped.body.as_str()),
+            (Some("s"), "{\"update_id\":1}")
+        );
         let bare = parse("b".into(), json!({"update_id": 2})).expect("bare");
-        assert!(!bare.wrapped && bare.secret.is_none());
+        assert!(bare.secret.is_none());
         assert!(parse("c".into(), json!({"x": 1})).is_err());
     }
 }

@@ -9,7 +9,11 @@ mod webhook;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "lambdagram", version, about = "Telegram bots as serverless Rust functions")]
+#[command(
+    name = "lambdagram",
+    version,
+    about = "Telegram bots as serverless Rust functions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -26,7 +26,11 @@ pub fn write(
         answer.status,
         answer.outcome.label(),
         route,
-        if answer.reply.is_some() { " (webhook reply)" } else { "" }
+        if answer.reply.is_some() {
+            " (webhook reply)"
+        } else {
+            ""
+        }
     )?;
     for call in calls {
         writeln!(out, "  ← {}", describe_call(call))?;
@@ -68,7 +72,11 @@ pub fn describe_update(body: &str) -> String {
         }
     }
     if let Some(c) = u.get("callback_query") {
-        return format!("update {id} · button {:?} pressed by {}", c["data"].as_str().unwrap_or(""), who(&c["from"]));
+        return format!(
+            "update {id} · button {:?} pressed by {}",
+            c["data"].as_str().unwrap_or(""),
+            who(&c["from"])
+        );
     }
     for kind in ["chat_member", "my_chat_member"] {
         if let Some(c) = u.get(kind) {
@@ -89,7 +97,11 @@ fn describe_call(call: &RecordedCall) -> String {
     let ok = if call.http_status == 200 {
         String::new()
     } else {
-        format!(" ✗ {} {}", call.http_status, call.response["description"].as_str().unwrap_or(""))
+        format!(
+            " ✗ {} {}",
+            call.http_status,
+            call.response["description"].as_str().unwrap_or("")
+        )
     };
     match call.method.as_str() {
         "sendMessage" => format!(

@@ -5,7 +5,9 @@ use clap::Subcommand;
 use lambdagram::i18n::Lang;
 use lambdagram::routes::{allowed_updates, visible_commands};
 use lambdagram::secret::WebhookSecret;
-use lambdagram::teloxide_core::payloads::{DeleteWebhookSetters, SetMyCommandsSetters, SetWebhookSetters};
+use lambdagram::teloxide_core::payloads::{
+    DeleteWebhookSetters, SetMyCommandsSetters, SetWebhookSetters,
+};
 use lambdagram::teloxide_core::prelude::*;
 use lambdagram::teloxide_core::types::{AllowedUpdate, BotCommand};
 use lambdagram::teloxide_core::Bot;
@@ -41,6 +43,9 @@ pub enum Action {
     },
 }
 
+/// Update kinds Telegram does not deliver unless `allowed_updates` names them.
+const NOT_IN_DEFAULT: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
+
 fn bot() -> anyhow::Result<Bot> {
     let token = lambdagram::config::optional("BOT_TOKEN")
         .context("set BOT_TOKEN to the token BotFather gave you")?;
@@ -53,7 +58,9 @@ fn bot() -> anyhow::Result<Bot> {
 fn to_allowed(kinds: &[&str]) -> anyhow::Result<Vec<AllowedUpdate>> {
     kinds
         .iter()
-        .map(|k| serde_json::from_value(serde_json::json!(k)).with_context(|| format!("update kind {k}")))
+        .map(|k| {
+            serde_json::from_value(serde_json::json!(k)).with_context(|| format!("update kind {k}"))
+        })
         .collect()
 }
 
@@ -68,8 +75,8 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
             no_commands,
         } => {
             let url: reqwest::Url = url.parse().context("--url is not a URL")?;
-            if url.scheme() != "https" && url.host_str() != Some("127.0.0.1") {
-                bail!("Telegram only delivers to https:// webhook URLs");
+            if url.scheme() != "https" {
+                bail!("Telegram only delivers to https:// webhook URLs, got {url}");
             }
             let (secret, generated) = match secret {
                 Some(s) => (WebhookSecret::new(&s)?, false),
@@ -98,7 +105,10 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
             }
         }
         Action::Info => {
-            let info = bot.get_webhook_info().await.context("getWebhookInfo failed")?;
+            let info = bot
+                .get_webhook_info()
+                .await
+                .context("getWebhookInfo failed")?;
             let url = info.url.as_ref().map(|u| u.as_str()).unwrap_or("(none)");
             println!("url: {url}");
             println!("pending updates: {}", info.pending_update_count);
@@ -113,16 +123,35 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
                 .filter_map(|u| serde_json::to_value(u).ok())
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
-            println!("allowed updates: {}", if have.is_empty() { "(Telegram's default)".to_owned() } else { have.join(", ") });
+            println!(
+                "allowed updates: {}",
+                if have.is_empty() {
+                    "(Telegram's default)".to_owned()
+                } else {
+                    have.join(", ")
+                }
+            );
             let missing: Vec<_> = allowed_updates()
                 .into_iter()
-                .filter(|k| !have.is_empty() && !have.iter().any(|h| h == k))
+                .filter(|k| {
+                    if have.is_empty() {
+                        NOT_IN_DEFAULT.contains(k)
+                    } else {
+                        !have.iter().any(|h| h == k)
+                    }
+                })
                 .collect();
             if !missing.is_empty() {
-                println!("problem: the routes need {} — run `lambdagram webhook set` again", missing.join(", "));
+                println!(
+                    "problem: the routes need {} — run `lambdagram webhook set` again",
+                    missing.join(", ")
+                );
             }
             if let Some(msg) = &info.last_error_message {
-                let when = info.last_error_date.map(|d| d.to_string()).unwrap_or_default();
+                let when = info
+                    .last_error_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
                 println!("last error: {msg} ({when})");
             }
         }

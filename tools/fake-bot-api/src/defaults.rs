@@ -53,7 +53,8 @@ pub(crate) fn populate(inner: &mut Inner) {
         .insert(bot_id, MemberStatus::admin(AdminRights::moderator()));
     inner.chats.insert(LOUNGE_ID, lounge);
 
-    let mut news = ChatState::new(Chat::channel(NEWS_ID, "Lambdagram News").with_username(NEWS_USERNAME));
+    let mut news =
+        ChatState::new(Chat::channel(NEWS_ID, "Lambdagram News").with_username(NEWS_USERNAME));
     let channel_rights = AdminRights {
         can_post_messages: true,
         can_edit_messages: true,

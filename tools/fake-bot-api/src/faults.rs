@@ -95,11 +95,8 @@ impl FaultKind {
     pub(crate) fn error(&self) -> Option<ApiError> {
         match self {
             FaultKind::TooManyRequests { retry_after } => Some(
-                ApiError::new(
-                    429,
-                    format!("Too Many Requests: retry after {retry_after}"),
-                )
-                .with_parameters(json!({ "retry_after": retry_after })),
+                ApiError::new(429, format!("Too Many Requests: retry after {retry_after}"))
+                    .with_parameters(json!({ "retry_after": retry_after })),
             ),
             FaultKind::ServerError { status } => {
                 let description = match status {

@@ -21,6 +21,7 @@ mod defaults;
 mod faults;
 mod methods;
 mod model;
+mod multipart;
 mod params;
 mod reply;
 mod server;

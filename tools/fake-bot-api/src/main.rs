@@ -66,7 +66,10 @@ async fn main() -> ExitCode {
     let fake = match builder.start().await {
         Ok(fake) => fake,
         Err(error) => {
-            eprintln!("fake-bot-api: cannot listen on port {}: {error}", options.port);
+            eprintln!(
+                "fake-bot-api: cannot listen on port {}: {error}",
+                options.port
+            );
             return ExitCode::FAILURE;
         }
     };

@@ -45,7 +45,11 @@ impl Params {
     }
 
     /// An integer parameter where a malformed value is reported as `error`.
-    pub fn int_or(&self, name: &str, error: impl Fn() -> ApiError) -> Result<Option<i64>, ApiError> {
+    pub fn int_or(
+        &self,
+        name: &str,
+        error: impl Fn() -> ApiError,
+    ) -> Result<Option<i64>, ApiError> {
         self.int(name).map_err(|()| error())
     }
 

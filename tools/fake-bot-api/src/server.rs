@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::faults::{self, FaultKind};
 use crate::methods::{self, updates};
+use crate::multipart;
 use crate::params::Params;
 use crate::reply::{into_http, ApiError, MethodResult};
 use crate::state::Shared;
@@ -84,7 +85,10 @@ fn record(shared: &Shared, method: String, params: Map<String, Value>, body: &Va
     tracing::debug!(method = %call.method, status, "fake Bot API call");
     let mut inner = shared.lock();
     if inner.echo_calls {
-        eprintln!("{} {} -> {} {}", call.method, call.params, status, call.response);
+        eprintln!(
+            "{} {} -> {} {}",
+            call.method, call.params, status, call.response
+        );
     }
     inner.calls.push(call);
 }
@@ -143,16 +147,22 @@ async fn read_params(parts: &Parts, body: Body) -> Result<Map<String, Value>, Ap
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(map);
     }
-    let content_type = parts
+    let raw_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if content_type.starts_with("multipart/") {
-        return Err(ApiError::bad_request(
-            "multipart/form-data is not supported by the fake Bot API; send JSON",
-        ));
+        .unwrap_or_default();
+    let content_type = raw_type.to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        // The boundary is case-sensitive: read it from the header as sent.
+        let parsed = multipart::boundary(raw_type)
+            .and_then(|boundary| multipart::parse_into(&mut map, &bytes, &boundary));
+        return match parsed {
+            Some(()) => Ok(map),
+            None => Err(ApiError::bad_request(
+                "can't parse multipart/form-data body",
+            )),
+        };
     }
     if content_type.contains("x-www-form-urlencoded") {
         insert_form(&mut map, &bytes)?;
@@ -162,7 +172,11 @@ async fn read_params(parts: &Parts, body: Body) -> Result<Map<String, Value>, Ap
         Ok(Value::Object(object)) => map.extend(object),
         Ok(_) => return Err(ApiError::bad_request("request body must be a JSON object")),
         Err(_) if !content_type.contains("json") => insert_form(&mut map, &bytes)?,
-        Err(_) => return Err(ApiError::bad_request("can't parse JSON encoded request body")),
+        Err(_) => {
+            return Err(ApiError::bad_request(
+                "can't parse JSON encoded request body",
+            ))
+        }
     }
     Ok(map)
 }

@@ -23,7 +23,10 @@ pub(crate) fn scope_key(scope: Option<&Value>) -> Result<String, ApiError> {
     let Some(scope) = scope else {
         return Ok("default".into());
     };
-    let kind = scope.get("type").and_then(Value::as_str).ok_or_else(invalid)?;
+    let kind = scope
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(invalid)?;
     if !SCOPES.contains(&kind) {
         return Err(invalid());
     }

@@ -53,11 +53,17 @@ pub(crate) fn check_can_send(inner: &Inner, chat_id: i64) -> Result<(), ApiError
     };
     let status = inner.bot_status(chat_id).unwrap_or(MemberStatus::Left);
     match status {
-        MemberStatus::Left => Err(ApiError::forbidden(format!("bot is not a member of the {noun}"))),
-        MemberStatus::Kicked { .. } => Err(ApiError::forbidden(format!("bot was kicked from the {noun}"))),
+        MemberStatus::Left => Err(ApiError::forbidden(format!(
+            "bot is not a member of the {noun}"
+        ))),
+        MemberStatus::Kicked { .. } => Err(ApiError::forbidden(format!(
+            "bot was kicked from the {noun}"
+        ))),
         _ if kind == ChatType::Channel => match status.rights() {
             Some(rights) if rights.can_post_messages => Ok(()),
-            _ => Err(ApiError::bad_request("need administrator rights in the channel chat")),
+            _ => Err(ApiError::bad_request(
+                "need administrator rights in the channel chat",
+            )),
         },
         MemberStatus::Restricted { permissions, .. } if !permissions.can_send_messages => Err(
             ApiError::bad_request("not enough rights to send text messages to the chat"),
@@ -105,7 +111,10 @@ fn reply_to(inner: &Inner, chat_id: i64, params: &Params) -> Result<Option<Value
     let Some(id) = id else {
         return Ok(None);
     };
-    let found = inner.chat(chat_id).and_then(|c| c.messages.get(&id)).cloned();
+    let found = inner
+        .chat(chat_id)
+        .and_then(|c| c.messages.get(&id))
+        .cloned();
     match found {
         Some(mut message) => {
             if let Some(map) = message.as_object_mut() {
@@ -186,7 +195,10 @@ pub(crate) fn delete_messages(inner: &mut Inner, params: &Params) -> MethodResul
         return Err(ApiError::bad_request("message identifier is not specified"));
     }
     for id in ids {
-        let message = inner.chat(chat_id).and_then(|c| c.messages.get(&id)).cloned();
+        let message = inner
+            .chat(chat_id)
+            .and_then(|c| c.messages.get(&id))
+            .cloned();
         if let Some(message) = message {
             if may_delete(inner, chat_id, &message) {
                 if let Some(chat) = inner.chat_mut(chat_id) {
@@ -199,7 +211,10 @@ pub(crate) fn delete_messages(inner: &mut Inner, params: &Params) -> MethodResul
 }
 
 pub(crate) fn edit_message_text(inner: &mut Inner, params: &Params) -> MethodResult {
-    if params.str("inline_message_id").is_some_and(|s| !s.is_empty()) {
+    if params
+        .str("inline_message_id")
+        .is_some_and(|s| !s.is_empty())
+    {
         text(params)?;
         return ok(true);
     }

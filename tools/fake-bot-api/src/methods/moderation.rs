@@ -30,7 +30,9 @@ fn prepare(
         ));
     }
     if supergroups_only && kind != ChatType::Supergroup {
-        return Err(ApiError::bad_request("method is available only for supergroups"));
+        return Err(ApiError::bad_request(
+            "method is available only for supergroups",
+        ));
     }
     let user_id = params.user_id()?;
     let can_restrict = inner
@@ -63,7 +65,9 @@ pub(crate) fn restrict(inner: &mut Inner, params: &Params) -> MethodResult {
         return Err(ApiError::bad_request("can't restrict self"));
     }
     if status.is_privileged() {
-        return Err(ApiError::bad_request("user is an administrator of the chat"));
+        return Err(ApiError::bad_request(
+            "user is an administrator of the chat",
+        ));
     }
     let permissions: ChatPermissions = params
         .typed("permissions")?
@@ -98,9 +102,9 @@ pub(crate) fn ban(inner: &mut Inner, params: &Params) -> MethodResult {
     let (chat_id, user_id, status) = prepare(inner, params, false)?;
     match status {
         MemberStatus::Creator { .. } => Err(ApiError::bad_request("can't remove chat owner")),
-        _ if user_id == inner.bot.id || status.is_privileged() => {
-            Err(ApiError::bad_request("user is an administrator of the chat"))
-        }
+        _ if user_id == inner.bot.id || status.is_privileged() => Err(ApiError::bad_request(
+            "user is an administrator of the chat",
+        )),
         _ => {
             let until = params.int_or("until_date", || {
                 ApiError::bad_request("invalid until_date specified")
@@ -122,9 +126,9 @@ pub(crate) fn unban(inner: &mut Inner, params: &Params) -> MethodResult {
         }
         _ if only_if_banned => ok(true),
         MemberStatus::Creator { .. } => Err(ApiError::bad_request("can't remove chat owner")),
-        _ if status.is_privileged() => {
-            Err(ApiError::bad_request("user is an administrator of the chat"))
-        }
+        _ if status.is_privileged() => Err(ApiError::bad_request(
+            "user is an administrator of the chat",
+        )),
         MemberStatus::Left => ok(true),
         _ => {
             // Without only_if_banned, Telegram guarantees the user is no longer in the chat.

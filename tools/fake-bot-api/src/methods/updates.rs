@@ -23,9 +23,13 @@ struct Request {
 }
 
 fn parse(params: &Params) -> Result<Request, ApiError> {
-    let invalid = |name: &'static str| move || ApiError::bad_request(format!("invalid {name} specified"));
+    let invalid =
+        |name: &'static str| move || ApiError::bad_request(format!("invalid {name} specified"));
     let offset = params.int_or("offset", invalid("offset"))?.unwrap_or(0);
-    let limit = params.int_or("limit", invalid("limit"))?.unwrap_or(100).clamp(1, 100);
+    let limit = params
+        .int_or("limit", invalid("limit"))?
+        .unwrap_or(100)
+        .clamp(1, 100);
     let timeout = params
         .int_or("timeout", invalid("timeout"))?
         .unwrap_or(0)

@@ -14,13 +14,14 @@ const BAD_PORT: &str = "bad webhook: Webhook can be set up only on ports 80, 88,
 /// Checks a webhook URL: HTTPS on Telegram's ports, or plain HTTP to loopback (for local runs).
 pub(crate) fn validate_url(url: &str) -> Result<(), ApiError> {
     let cant_parse = || ApiError::bad_request("can't parse URL");
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| ApiError::bad_request(HTTPS_REQUIRED))?;
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| ApiError::bad_request(HTTPS_REQUIRED))?;
     let scheme = scheme.to_ascii_lowercase();
-    let authority = rest
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed.split_once(']').ok_or_else(cant_parse)?;
         (host, after.strip_prefix(':'))
@@ -53,7 +54,9 @@ pub(crate) fn validate_url(url: &str) -> Result<(), ApiError> {
 fn validate_secret(secret: &str) -> Result<(), ApiError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     if secret.len() > 256 || !secret.chars().all(allowed) {
-        return Err(ApiError::bad_request("secret token contains unallowed characters"));
+        return Err(ApiError::bad_request(
+            "secret token contains unallowed characters",
+        ));
     }
     Ok(())
 }
