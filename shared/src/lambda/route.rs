@@ -1,6 +1,7 @@
 //! A route function: Lambda event (the webhook's [`RouteRequest`]) → a [`RouteHandler`].
 
 use lambda_runtime::{service_fn, LambdaEvent};
+use tracing::Instrument;
 
 use crate::aws::{resolve_secret, sdk_config, DynamoStore};
 use crate::config::{self, ConfigError};
@@ -55,7 +56,6 @@ where
                 route = %event.payload.route,
                 cold_start = take_cold_start()
             );
-            let _guard = span.enter();
             let started = std::time::Instant::now();
             let result: Result<RouteResponse, _> = run_once(
                 deps,
@@ -64,7 +64,9 @@ where
                 crate::time::now(),
                 event.context.deadline,
             )
+            .instrument(span.clone())
             .await;
+            let _guard = span.enter();
             let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match &result {
                 Ok(r) => tracing::info!(

@@ -1,6 +1,7 @@
 //! The webhook function: API Gateway HTTP API → [`Ingress`].
 
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
+use tracing::Instrument;
 
 use crate::aws::{resolve_secret, sdk_config, DynamoStore, LambdaDispatcher};
 use crate::config;
@@ -37,7 +38,14 @@ where
 {
     let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
     let span = tracing::info_span!("invocation", request_id, cold_start = take_cold_start());
-    let _guard = span.enter();
+    answer(ingress, req).instrument(span).await
+}
+
+async fn answer<L, D>(ingress: &Ingress<L, D>, req: Request) -> Response<Body>
+where
+    L: crate::ports::UpdateLedger,
+    D: crate::dispatch::Dispatcher,
+{
     let secret_header = req.headers().get(SECRET_HEADER).map(|v| v.as_bytes());
     let body: &[u8] = req.body().as_ref();
     let answer = ingress
