@@ -45,7 +45,10 @@ pub struct UserView {
 pub struct EntityView {
     #[serde(rename = "type")]
     pub kind: String,
+    /// In UTF-16 code units, as Telegram counts.
     pub offset: usize,
+    #[serde(default)]
+    pub length: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,17 +69,16 @@ impl MessageView {
     /// name; Telegram commands are case-insensitive), and the rest of the text as arguments.
     pub fn command(&self) -> Option<CommandView<'_>> {
         let text = self.text.as_deref()?;
-        let starts_with_command = self
+        let entity = self
             .entities
             .iter()
-            .any(|e| e.kind == "bot_command" && e.offset == 0);
-        if !starts_with_command || !text.starts_with('/') {
+            .find(|e| e.kind == "bot_command" && e.offset == 0)?;
+        if !text.starts_with('/') {
             return None;
         }
-        let (token, args) = match text.find(char::is_whitespace) {
-            Some(i) => (&text[1..i], text[i..].trim()),
-            None => (&text[1..], ""),
-        };
+        // The entity's extent is the command: `/help.` or `/start,now` end before the punctuation.
+        let end = utf16_to_byte_index(text, entity.length);
+        let (token, args) = (&text[1..end.max(1)], text[end..].trim());
         let (name, target) = match token.split_once('@') {
             Some((n, t)) => (n, Some(t)),
             None => (token, None),
@@ -90,6 +92,18 @@ impl MessageView {
             args,
         })
     }
+}
+
+/// The byte index of the UTF-16 offset `units` in `text` (clamped to the text's end).
+fn utf16_to_byte_index(text: &str, units: usize) -> usize {
+    let mut seen = 0;
+    for (i, c) in text.char_indices() {
+        if seen >= units {
+            return i;
+        }
+        seen += c.len_utf16();
+    }
+    text.len()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -120,5 +134,55 @@ impl UpdateView {
             return Some(m.chat.id);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn message(text: &str, command_len: usize) -> MessageView {
+        serde_json::from_value(json!({
+            "chat": {"id": 1, "type": "private"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": command_len}]
+        }))
+        .expect("message")
+    }
+
+    #[test]
+    fn the_command_is_the_entity_not_the_first_word() {
+        let cases = [
+            ("/help.", 5, "help", None, "."),
+            ("/start,please", 6, "start", None, ",please"),
+            (
+                "/help@LambdagramBot, now",
+                19,
+                "help",
+                Some("LambdagramBot"),
+                ", now",
+            ),
+            ("/Start   x y", 6, "start", None, "x y"),
+            ("/старт ok", 6, "старт", None, "ok"),
+        ];
+        for (text, len, name, target, args) in cases {
+            let m = message(text, len);
+            let c = m.command().expect(text);
+            assert_eq!(
+                (c.name.as_str(), c.target, c.args),
+                (name, target, args),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_command_without_a_leading_entity() {
+        let m: MessageView = serde_json::from_value(json!({
+            "chat": {"id": 1, "type": "private"}, "text": "/help", "entities": []
+        }))
+        .expect("message");
+        assert!(m.command().is_none());
     }
 }

@@ -5,3 +5,4 @@ pub mod dynamodb;
 pub mod emulator;
 pub mod events;
 pub mod paths;
+pub mod stack;

@@ -1,1 +1,73 @@
-//! TODO
+//! Where the workspace, its sample events and its compiled function binaries are.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use lambdagram::routes::ROUTES;
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// `events/`.
+pub fn events_dir() -> PathBuf {
+    workspace().join("events")
+}
+
+/// The packages whose binaries the stack runs: the webhook and one per route.
+pub fn function_packages() -> Vec<&'static str> {
+    std::iter::once("webhook")
+        .chain(ROUTES.iter().map(|r| r.name))
+        .collect()
+}
+
+/// The profile directory the test binary was built into (`target/debug`, `target/release`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current test executable");
+    let deps = exe.parent().expect("test binary lives in deps/");
+    deps.parent()
+        .expect("deps/ lives in the profile dir")
+        .to_path_buf()
+}
+
+/// The path of a function binary, built (once per test process) if it is missing or stale.
+///
+/// `scripts/test` builds every binary first and sets `LAMBDAGRAM_E2E_PREBUILT=1`, which skips
+/// the per-process `cargo build` check.
+pub fn function_binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(build_functions);
+    let path = profile_dir().join(name);
+    assert!(
+        path.is_file(),
+        "function binary {} is missing: run `cargo build --workspace --bins`",
+        path.display()
+    );
+    path
+}
+
+fn build_functions() {
+    if std::env::var_os("LAMBDAGRAM_E2E_PREBUILT").is_some() {
+        return;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(workspace()).args(["build", "--quiet"]);
+    if profile_dir().file_name().is_some_and(|n| n == "release") {
+        command.arg("--release");
+    }
+    for package in function_packages() {
+        command.args(["-p", package]);
+    }
+    let status = command
+        .status()
+        .expect("run cargo to build the function binaries");
+    assert!(
+        status.success(),
+        "building the function binaries failed; run `cargo build --workspace --bins` to see why"
+    );
+}

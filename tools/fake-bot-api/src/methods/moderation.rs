@@ -1,9 +1,12 @@
 //! restrictChatMember, banChatMember, unbanChatMember.
 
+use serde_json::json;
+
 use crate::model::{ChatPermissions, ChatType, MemberStatus};
 use crate::params::Params;
 use crate::reply::{ok, ApiError, MethodResult};
 use crate::state::{now, Inner};
+use crate::wire;
 
 /// Restrictions shorter than 30 seconds or longer than 366 days are forever (`0`).
 fn normalize_until(until: Option<i64>, now: i64) -> i64 {
@@ -53,10 +56,36 @@ fn prepare(
     Ok((chat_id, user_id, status))
 }
 
+/// Sets a user's status. Like Telegram, a change the bot makes is reported back as a
+/// `chat_member` update when the bot asked for those in `allowed_updates`.
 fn set(inner: &mut Inner, chat_id: i64, user_id: i64, status: MemberStatus) {
-    if let Some(chat) = inner.chat_mut(chat_id) {
-        chat.members.insert(user_id, status);
+    let old = inner.member_status(chat_id, user_id);
+    let Some(chat) = inner.chat_mut(chat_id) else {
+        return;
+    };
+    chat.members.insert(user_id, status.clone());
+    let chat = chat.chat.clone();
+    let wanted = inner
+        .webhook
+        .allowed_updates
+        .as_ref()
+        .is_some_and(|kinds| kinds.iter().any(|k| k == "chat_member"));
+    let (Some(old), Some(user)) = (old, inner.users.get(&user_id)) else {
+        return;
+    };
+    if !wanted || old == status {
+        return;
     }
+    let update = json!({
+        "chat_member": {
+            "chat": wire::chat(&chat),
+            "from": wire::user(&inner.bot),
+            "date": now(),
+            "old_chat_member": wire::member(user, &old, chat.kind),
+            "new_chat_member": wire::member(user, &status, chat.kind),
+        }
+    });
+    inner.push_update(update);
 }
 
 pub(crate) fn restrict(inner: &mut Inner, params: &Params) -> MethodResult {
@@ -64,10 +93,16 @@ pub(crate) fn restrict(inner: &mut Inner, params: &Params) -> MethodResult {
     if user_id == inner.bot.id {
         return Err(ApiError::bad_request("can't restrict self"));
     }
-    if status.is_privileged() {
-        return Err(ApiError::bad_request(
-            "user is an administrator of the chat",
-        ));
+    match status {
+        MemberStatus::Creator { .. } => {
+            return Err(ApiError::bad_request("can't remove chat owner"));
+        }
+        MemberStatus::Administrator(_) => {
+            return Err(ApiError::bad_request(
+                "user is an administrator of the chat",
+            ));
+        }
+        _ => {}
     }
     let permissions: ChatPermissions = params
         .typed("permissions")?

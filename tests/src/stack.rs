@@ -1,0 +1,181 @@
+//! The whole bot wired as in AWS, on this machine: the webhook and route binaries under the
+//! Lambda emulator, state in DynamoDB Local, Telegram played by the fake Bot API.
+
+use std::time::Duration;
+
+use fake_bot_api::FakeBotApi;
+use lambdagram::routes::ROUTES;
+use serde_json::Value;
+
+use crate::emulator::{Emulator, FunctionSpec};
+
+/// The webhook secret the stack is deployed with (kept in the emulated SSM).
+pub const SECRET: &str = "e2e-secret_0123456789-abcdefghij";
+pub const SECRET_PARAMETER: &str = "/lambdagram/webhook-secret";
+pub const TOKEN_PARAMETER: &str = "/lambdagram/bot-token";
+
+/// What the webhook answered to one delivery.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub status: u16,
+    pub body: String,
+    /// The webhook reply (a Bot API method) when the answer carried one.
+    pub reply: Option<Value>,
+}
+
+pub struct Stack {
+    pub fake: FakeBotApi,
+    pub emulator: Emulator,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub table: String,
+    http: reqwest::Client,
+}
+
+impl Stack {
+    /// Starts everything with the fake's default world.
+    pub async fn start() -> Stack {
+        let fake = FakeBotApi::start().await.expect("start the fake Bot API");
+        Self::start_with(fake).await
+    }
+
+    /// Starts the functions against a prepared fake.
+    pub async fn start_with(fake: FakeBotApi) -> Stack {
+        let endpoint = crate::dynamodb::endpoint().await;
+        let dynamo = crate::dynamodb::client().await;
+        let table = crate::dynamodb::fresh_table(&dynamo).await;
+        let mut emulator = Emulator::start().await.expect("start the Lambda emulator");
+        emulator.put_parameter(SECRET_PARAMETER, SECRET);
+        emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
+
+        let common = vec![
+            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
+            ("AWS_ENDPOINT_URL_LAMBDA", emulator.endpoint()),
+            ("AWS_ENDPOINT_URL_SSM", emulator.endpoint()),
+            ("RUST_LOG", "info".to_owned()),
+            ("BOT_USERNAME", fake_bot_api::BOT_USERNAME.to_owned()),
+            ("TABLE_NAME", table.clone()),
+        ];
+        let env = |extra: Vec<(String, String)>| -> Vec<(String, String)> {
+            common
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .chain(extra)
+                .collect()
+        };
+
+        let mut webhook_env = vec![(
+            "WEBHOOK_SECRET_PARAMETER".to_owned(),
+            SECRET_PARAMETER.to_owned(),
+        )];
+        for route in ROUTES {
+            webhook_env.push((route.function_env_var(), route.name.to_owned()));
+        }
+        emulator
+            .spawn(FunctionSpec {
+                name: "webhook".into(),
+                binary: crate::paths::function_binary("webhook"),
+                env: env(webhook_env),
+                timeout: Duration::from_secs(28),
+                instances: 2,
+            })
+            .await
+            .expect("start webhook");
+        for route in ROUTES {
+            emulator
+                .spawn(FunctionSpec {
+                    name: route.name.into(),
+                    binary: crate::paths::function_binary(route.name),
+                    env: env(vec![
+                        ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),
+                        ("TELEGRAM_API_URL".into(), fake.base_url()),
+                    ]),
+                    timeout: Duration::from_secs(20),
+                    instances: 1,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("start {}: {e}", route.name));
+        }
+        Stack {
+            fake,
+            emulator,
+            dynamo,
+            table,
+            http: lambdagram::telegram::http_client().expect("HTTP client"),
+        }
+    }
+
+    /// POSTs `body` to the webhook as Telegram would, with `secret` as the secret header.
+    pub async fn post(&self, body: impl Into<Vec<u8>>, secret: Option<&str>) -> Delivery {
+        let mut request = self
+            .http
+            .post(self.emulator.webhook_url())
+            .header("content-type", "application/json")
+            .body(body.into());
+        if let Some(secret) = secret {
+            request = request.header("x-telegram-bot-api-secret-token", secret);
+        }
+        let response = request.send().await.expect("the webhook answers");
+        let status = response.status().as_u16();
+        let json = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let body = response.text().await.expect("response body");
+        let reply = if json && status == 200 {
+            serde_json::from_str::<Value>(&body)
+                .ok()
+                .filter(|v| v.get("method").is_some())
+        } else {
+            None
+        };
+        Delivery {
+            status,
+            body,
+            reply,
+        }
+    }
+
+    /// Delivers an update as Telegram does: with the right secret, and a webhook reply in the
+    /// answer is executed against the (fake) Bot API.
+    pub async fn deliver(&self, update: &Value) -> Delivery {
+        let delivery = self.post(update.to_string(), Some(SECRET)).await;
+        if let Some(reply) = &delivery.reply {
+            self.fake.execute_webhook_reply(reply).await;
+        }
+        delivery
+    }
+
+    /// Delivers the sample event `events/<name>.json`; its sample secret is swapped for the
+    /// stack's (any other secret it carries is kept, so wrong-secret samples stay wrong).
+    pub async fn deliver_sample(&self, name: &str) -> Delivery {
+        let sample = crate::events::load(name);
+        let secret = match sample.secret() {
+            Some(crate::events::SAMPLE_SECRET) => Some(SECRET),
+            other => other,
+        };
+        let delivery = self.post(sample.body.clone(), secret).await;
+        if let Some(reply) = &delivery.reply {
+            self.fake.execute_webhook_reply(reply).await;
+        }
+        delivery
+    }
+
+    /// Every item in the table, as JSON, sorted by key.
+    pub async fn items(&self) -> Vec<Value> {
+        crate::dynamodb::scan_table(&self.dynamo, &self.table).await
+    }
+
+    /// Everything the functions logged, one line per entry, prefixed with the function name.
+    pub async fn logs(&self) -> String {
+        self.emulator.settle_logs().await;
+        self.emulator
+            .logs()
+            .into_iter()
+            .map(|l| format!("[{}] {}\n", l.function, l.line))
+            .collect()
+    }
+}

@@ -1,0 +1,646 @@
+//! `template.yaml` agrees with the route table (`lambdagram::routes::ROUTES`): one function per
+//! route, the webhook wired to exactly those functions, secrets only by SSM parameter name, and the
+//! build and runtime settings every function shares. Every failure says what to add.
+//!
+//! Expectations come from `ROUTES`, never from a list written here, so adding a route makes these
+//! tests fail until the template has its function, variable and invoke permission.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use lambdagram::routes::{Route, ROUTES};
+use lambdagram_e2e::paths::workspace;
+use serde_json::{json, Map, Value};
+
+const WEBHOOK_BINARY: &str = "webhook";
+const FUNCTION_TYPE: &str = "AWS::Serverless::Function";
+
+// ---------------------------------------------------------------------------------------------
+// Reading the template
+// ---------------------------------------------------------------------------------------------
+
+/// `template.yaml` as JSON, with CloudFormation short tags in their long form (`!Ref X` →
+/// `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Sub s` → `{"Fn::Sub": s}`).
+fn template() -> &'static Value {
+    static TEMPLATE: OnceLock<Value> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let path = workspace().join("template.yaml");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        cfn_yaml::parse(&text)
+            .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+    })
+}
+
+fn resources() -> &'static Map<String, Value> {
+    template()["Resources"]
+        .as_object()
+        .expect("template.yaml needs a Resources mapping")
+}
+
+/// Every `AWS::Serverless::Function`, by logical id.
+fn functions() -> Vec<(&'static str, &'static Value)> {
+    resources()
+        .iter()
+        .filter(|(_, r)| r["Type"] == FUNCTION_TYPE)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect()
+}
+
+/// The binary `sam build` (cargo lambda) builds for a function.
+fn binary(function: &Value) -> Option<&str> {
+    function["Metadata"]["BuildProperties"]["Binary"].as_str()
+}
+
+/// `UnknownCommandFunction` for `unknown-command`: the logical id suggested in messages.
+fn suggested_id(binary: &str) -> String {
+    let mut id: String = binary
+        .split(['-', '_'])
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect();
+    id.push_str("Function");
+    id
+}
+
+/// The one function whose binary is `name`, or a failure saying what to add.
+fn function_with_binary(name: &str) -> (&'static str, &'static Value) {
+    let found: Vec<_> = functions()
+        .into_iter()
+        .filter(|(_, f)| binary(f) == Some(name))
+        .collect();
+    match found.as_slice() {
+        [one] => *one,
+        [] => panic!(
+            "template.yaml has no function for binary `{name}`: add a resource `{}` of Type \
+             {FUNCTION_TYPE} with Metadata: {{BuildMethod: rust-cargolambda, BuildProperties: \
+             {{Binary: {name}}}}} and CodeUri: .",
+            suggested_id(name)
+        ),
+        many => panic!(
+            "template.yaml has {} functions for binary `{name}` ({:?}): keep exactly one",
+            many.len(),
+            many.iter().map(|(id, _)| id).collect::<Vec<_>>()
+        ),
+    }
+}
+
+/// A function property, falling back to `Globals.Function` as SAM does.
+fn property<'a>(function: &'a Value, key: &str) -> Option<&'a Value> {
+    function["Properties"]
+        .get(key)
+        .or_else(|| template()["Globals"]["Function"].get(key))
+}
+
+/// The function's environment: `Globals.Function` variables overridden by its own, as SAM merges.
+fn environment(function: &Value) -> BTreeMap<&str, &Value> {
+    let vars = |v: &'static Value| -> Vec<(&'static str, &'static Value)> {
+        v["Environment"]["Variables"]
+            .as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            .unwrap_or_default()
+    };
+    let mut env: BTreeMap<&str, &Value> = vars(&template()["Globals"]["Function"])
+        .into_iter()
+        .collect();
+    if let Some(own) = function["Properties"]["Environment"]["Variables"].as_object() {
+        env.extend(own.iter().map(|(k, v)| (k.as_str(), v)));
+    }
+    env
+}
+
+/// A value that may be one item or a list of them (IAM `Statement`, `Action`, `Resource`).
+fn one_or_many(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// The statements of the function's inline policy documents.
+fn statements(function: &Value) -> Vec<&Value> {
+    one_or_many(&function["Properties"]["Policies"])
+        .into_iter()
+        .flat_map(|policy| one_or_many(&policy["Statement"]))
+        .collect()
+}
+
+/// Whether an IAM action pattern (`*` and `?` wildcards, case-insensitive) covers `action`.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&p[1..], s) || (!s.is_empty() && glob(p, &s[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => glob(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    glob(pattern.as_bytes(), action.as_bytes())
+}
+
+fn allows(statement: &Value, action: &str) -> bool {
+    statement["Effect"] == "Allow"
+        && one_or_many(&statement["Action"])
+            .iter()
+            .filter_map(|a| a.as_str())
+            .any(|pattern| action_matches(pattern, action))
+}
+
+/// The `name` under `[package]` in a Cargo.toml.
+fn package_name(manifest: &str) -> Option<&str> {
+    let mut in_package = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            let value = line.strip_prefix("name").map(str::trim_start);
+            if let Some(value) = value.and_then(|v| v.strip_prefix('=')) {
+                return Some(value.trim().trim_matches('"'));
+            }
+        }
+    }
+    None
+}
+
+fn route_function_ids() -> BTreeMap<&'static str, &'static str> {
+    ROUTES
+        .iter()
+        .map(|r| (r.name, function_with_binary(r.name).0))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions agree with the route table
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn every_route_has_one_function_and_one_crate() {
+    for route in ROUTES {
+        function_with_binary(route.name);
+        let manifest_path = workspace()
+            .join("functions")
+            .join(route.name)
+            .join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&manifest_path).unwrap_or_else(|_| {
+            panic!(
+                "route `{0}` has no crate: add functions/{0}/Cargo.toml (package `{0}`) whose \
+                 main.rs calls lambdagram::lambda::run_route",
+                route.name
+            )
+        });
+        assert_eq!(
+            package_name(&manifest),
+            Some(route.name),
+            "{}: the package must be named `{}` (the route's name is its binary's name)",
+            manifest_path.display(),
+            route.name
+        );
+    }
+}
+
+#[test]
+fn every_function_is_the_webhook_or_a_route() {
+    for (id, function) in functions() {
+        let name = binary(function).unwrap_or_else(|| {
+            panic!("{id}: add Metadata.BuildProperties.Binary (the function crate's name)")
+        });
+        assert!(
+            name == WEBHOOK_BINARY || ROUTES.iter().any(|r| r.name == name),
+            "{id} builds binary `{name}`, which is neither `{WEBHOOK_BINARY}` nor a route in \
+             ROUTES: add the route to shared/src/routes.rs or remove the function"
+        );
+    }
+}
+
+#[test]
+fn the_webhook_function_exists() {
+    let (id, _) = function_with_binary(WEBHOOK_BINARY);
+    assert!(
+        !ROUTES.iter().any(|r| r.name == WEBHOOK_BINARY),
+        "no route may be named `{WEBHOOK_BINARY}` ({id} is the webhook)"
+    );
+}
+
+#[test]
+fn the_webhook_names_exactly_the_route_functions() {
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let env = environment(webhook);
+    let expected: BTreeSet<String> = ROUTES.iter().map(Route::function_env_var).collect();
+    for route in ROUTES {
+        let var = route.function_env_var();
+        let function_id = function_with_binary(route.name).0;
+        assert_eq!(
+            env.get(var.as_str()).copied(),
+            Some(&json!({ "Ref": function_id })),
+            "{webhook_id}: add `{var}: !Ref {function_id}` to Environment.Variables (the webhook \
+             reads route `{}`'s function name from it)",
+            route.name
+        );
+    }
+    let extra: Vec<_> = env
+        .keys()
+        .filter(|k| k.starts_with("ROUTE_FUNCTION_") && !expected.contains(**k))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "{webhook_id}: remove {extra:?}: no route in ROUTES uses them"
+    );
+}
+
+#[test]
+fn the_webhook_may_invoke_exactly_the_route_functions() {
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    for policy in one_or_many(&webhook["Properties"]["Policies"]) {
+        assert!(
+            policy.get("LambdaInvokePolicy").is_none(),
+            "{webhook_id}: replace the LambdaInvokePolicy template (it grants `name*`) with an \
+             inline statement allowing lambda:InvokeFunction on !GetAtt <Function>.Arn"
+        );
+    }
+    let invocable: Vec<&Value> = statements(webhook)
+        .into_iter()
+        .filter(|s| allows(s, "lambda:InvokeFunction"))
+        .flat_map(|s| one_or_many(&s["Resource"]))
+        .collect();
+    let expected = route_function_ids();
+    for (route, function_id) in &expected {
+        assert!(
+            invocable.contains(&&json!({ "Fn::GetAtt": [function_id, "Arn"] })),
+            "{webhook_id}: add `!GetAtt {function_id}.Arn` to the Resource of its \
+             lambda:InvokeFunction statement (route `{route}`)"
+        );
+    }
+    let allowed: Vec<Value> = expected
+        .values()
+        .map(|id| json!({ "Fn::GetAtt": [id, "Arn"] }))
+        .collect();
+    let extra: Vec<_> = invocable.iter().filter(|r| !allowed.contains(r)).collect();
+    assert!(
+        extra.is_empty(),
+        "{webhook_id}: lambda:InvokeFunction must name only the route functions; remove {extra:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets and shared settings
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn secrets_reach_functions_only_as_ssm_parameter_names() {
+    for (id, function) in functions() {
+        let env = environment(function);
+        for plaintext in ["BOT_TOKEN", "WEBHOOK_SECRET"] {
+            assert!(
+                !env.contains_key(plaintext),
+                "{id}: remove {plaintext} from the environment; set {plaintext}_PARAMETER to the \
+                 SSM SecureString's name instead (read at cold start)"
+            );
+        }
+        let needed = if binary(function) == Some(WEBHOOK_BINARY) {
+            "WEBHOOK_SECRET_PARAMETER"
+        } else {
+            "BOT_TOKEN_PARAMETER"
+        };
+        assert!(
+            env.contains_key(needed),
+            "{id}: add `{needed}: !Ref {}` to Environment.Variables",
+            if needed == "WEBHOOK_SECRET_PARAMETER" {
+                "WebhookSecretParameter"
+            } else {
+                "BotTokenParameter"
+            }
+        );
+    }
+}
+
+#[test]
+fn every_function_is_an_arm64_al2023_cargo_lambda_build() {
+    for (id, function) in functions() {
+        assert_eq!(
+            property(function, "Runtime"),
+            Some(&json!("provided.al2023")),
+            "{id}: set Runtime: provided.al2023 (on the function or in Globals.Function)"
+        );
+        assert_eq!(
+            property(function, "Architectures"),
+            Some(&json!(["arm64"])),
+            "{id}: set Architectures: [arm64] (on the function or in Globals.Function)"
+        );
+        assert_eq!(
+            property(function, "Handler"),
+            Some(&json!("bootstrap")),
+            "{id}: set Handler: bootstrap (the name cargo lambda gives the binary)"
+        );
+        assert_eq!(
+            function["Metadata"]["BuildMethod"], "rust-cargolambda",
+            "{id}: add Metadata.BuildMethod: rust-cargolambda"
+        );
+        assert_eq!(
+            property(function, "CodeUri"),
+            Some(&json!(".")),
+            "{id}: set CodeUri: . (the workspace root; BuildProperties.Binary picks the binary)"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// State table and API
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_state_table_has_pk_sk_keys_and_ttl_on_expires_at() {
+    let tables: Vec<_> = resources()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::DynamoDB::Table")
+        .collect();
+    let [(id, table)] = tables.as_slice() else {
+        panic!(
+            "template.yaml needs exactly one AWS::DynamoDB::Table (docs/state.md), found {}",
+            tables.len()
+        );
+    };
+    let props = &table["Properties"];
+    let keys = one_or_many(&props["KeySchema"]);
+    let want_keys = [
+        json!({ "AttributeName": "pk", "KeyType": "HASH" }),
+        json!({ "AttributeName": "sk", "KeyType": "RANGE" }),
+    ];
+    assert!(
+        keys.len() == want_keys.len() && want_keys.iter().all(|k| keys.contains(&k)),
+        "{id}: set KeySchema to pk HASH + sk RANGE (found {keys:?})"
+    );
+    for key in ["pk", "sk"] {
+        assert!(
+            one_or_many(&props["AttributeDefinitions"])
+                .contains(&&json!({ "AttributeName": key, "AttributeType": "S" })),
+            "{id}: add `{{AttributeName: {key}, AttributeType: S}}` to AttributeDefinitions"
+        );
+    }
+    assert_eq!(
+        props["TimeToLiveSpecification"],
+        json!({ "AttributeName": "expires_at", "Enabled": true }),
+        "{id}: add TimeToLiveSpecification: {{AttributeName: expires_at, Enabled: true}}"
+    );
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    assert_eq!(
+        environment(webhook).get("TABLE_NAME").copied(),
+        Some(&json!({ "Ref": id })),
+        "{webhook_id}: set TABLE_NAME: !Ref {id} (in Globals.Function.Environment.Variables)"
+    );
+}
+
+#[test]
+fn telegram_reaches_the_webhook_at_post_webhook_and_nothing_else_has_a_trigger() {
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let events: Vec<&Value> = webhook["Properties"]["Events"]
+        .as_object()
+        .map(|m| m.values().collect())
+        .unwrap_or_default();
+    let [event] = events.as_slice() else {
+        panic!(
+            "{webhook_id}: needs exactly one event, `Type: HttpApi` with Method: POST and Path: \
+             /webhook (found {})",
+            events.len()
+        );
+    };
+    assert_eq!(
+        event["Type"], "HttpApi",
+        "{webhook_id}: its event must be Type: HttpApi"
+    );
+    assert!(
+        event["Properties"]["Method"]
+            .as_str()
+            .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+            && event["Properties"]["Path"] == "/webhook",
+        "{webhook_id}: its HttpApi event needs Method: POST and Path: /webhook"
+    );
+    if let Some(api) = event["Properties"]["ApiId"]["Ref"].as_str() {
+        assert_eq!(
+            resources()
+                .get(api)
+                .map(|r| &r["Type"])
+                .and_then(Value::as_str),
+            Some("AWS::Serverless::HttpApi"),
+            "{webhook_id}: ApiId must be a !Ref to an AWS::Serverless::HttpApi resource"
+        );
+    }
+    let url = &template()["Outputs"]["WebhookUrl"]["Value"]["Fn::Sub"];
+    assert!(
+        url.as_str().is_some_and(|u| u.ends_with("/webhook")),
+        "add an Output WebhookUrl: !Sub https://${{HttpApi}}.execute-api.${{AWS::Region}}.\
+         ${{AWS::URLSuffix}}/webhook"
+    );
+    for (route, function_id) in route_function_ids() {
+        assert!(
+            resources()[function_id]["Properties"]
+                .get("Events")
+                .is_none(),
+            "{function_id}: remove its Events: route `{route}` is invoked only by the webhook"
+        );
+    }
+}
+
+#[test]
+fn every_function_name_is_an_output() {
+    let outputs = template()["Outputs"]
+        .as_object()
+        .expect("template.yaml needs an Outputs mapping");
+    for (id, _) in functions() {
+        assert!(
+            outputs.values().any(|o| o["Value"] == json!({ "Ref": id })),
+            "add an Output `{id}Name` with Value: !Ref {id}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudFormation YAML: yaml-rust2 drops tags it does not know, so `!Ref X` would read as the
+// plain string `X`. This loader keeps them, in CloudFormation's long form.
+// ---------------------------------------------------------------------------------------------
+
+mod cfn_yaml {
+    use std::collections::HashMap;
+
+    use serde_json::{json, Map, Number, Value};
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
+    use yaml_rust2::scanner::{Marker, TScalarStyle};
+    use yaml_rust2::Yaml;
+
+    /// Parses the first document of `text`.
+    pub fn parse(text: &str) -> Result<Value, String> {
+        let mut loader = Loader::default();
+        Parser::new_from_str(text)
+            .load(&mut loader, false)
+            .map_err(|e| e.to_string())?;
+        match (loader.error, loader.document) {
+            (Some(error), _) => Err(error),
+            (None, Some(document)) => Ok(document),
+            (None, None) => Err("empty document".into()),
+        }
+    }
+
+    enum Node {
+        Sequence(Vec<Value>),
+        Mapping(Map<String, Value>, Option<String>),
+    }
+
+    struct Open {
+        node: Node,
+        tag: Option<Tag>,
+        anchor: usize,
+    }
+
+    #[derive(Default)]
+    struct Loader {
+        open: Vec<Open>,
+        anchors: HashMap<usize, Value>,
+        document: Option<Value>,
+        error: Option<String>,
+    }
+
+    impl MarkedEventReceiver for Loader {
+        fn on_event(&mut self, event: Event, mark: Marker) {
+            match event {
+                Event::Scalar(text, style, anchor, tag) => {
+                    let value = scalar(text, style, tag.as_ref());
+                    self.complete(value, tag, anchor, mark);
+                }
+                Event::SequenceStart(anchor, tag) => self.open.push(Open {
+                    node: Node::Sequence(Vec::new()),
+                    tag,
+                    anchor,
+                }),
+                Event::MappingStart(anchor, tag) => self.open.push(Open {
+                    node: Node::Mapping(Map::new(), None),
+                    tag,
+                    anchor,
+                }),
+                Event::SequenceEnd | Event::MappingEnd => {
+                    if let Some(Open { node, tag, anchor }) = self.open.pop() {
+                        let value = match node {
+                            Node::Sequence(items) => Value::Array(items),
+                            Node::Mapping(map, _) => Value::Object(map),
+                        };
+                        self.complete(value, tag, anchor, mark);
+                    }
+                }
+                Event::Alias(anchor) => match self.anchors.get(&anchor).cloned() {
+                    Some(value) => self.insert(value, mark),
+                    None => self.fail(format!("unknown alias at line {}", mark.line())),
+                },
+                _ => {}
+            }
+        }
+    }
+
+    impl Loader {
+        fn complete(&mut self, value: Value, tag: Option<Tag>, anchor: usize, mark: Marker) {
+            let value = match tag {
+                Some(tag) if tag.handle == "!" => intrinsic(&tag.suffix, value),
+                _ => value,
+            };
+            if anchor > 0 {
+                self.anchors.insert(anchor, value.clone());
+            }
+            self.insert(value, mark);
+        }
+
+        fn insert(&mut self, value: Value, mark: Marker) {
+            let duplicate = match self.open.last_mut().map(|o| &mut o.node) {
+                None => {
+                    self.document.get_or_insert(value);
+                    None
+                }
+                Some(Node::Sequence(items)) => {
+                    items.push(value);
+                    None
+                }
+                Some(Node::Mapping(map, key)) => match key.take() {
+                    None => {
+                        *key = Some(match value {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        });
+                        None
+                    }
+                    Some(key) => map.insert(key.clone(), value).map(|_| key),
+                },
+            };
+            if let Some(key) = duplicate {
+                self.fail(format!("duplicate key `{key}` at line {}", mark.line()));
+            }
+        }
+
+        fn fail(&mut self, error: String) {
+            self.error.get_or_insert(error);
+        }
+    }
+
+    fn scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+        match tag {
+            Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => Value::String(text),
+            _ if style == TScalarStyle::Plain => plain(text),
+            _ => Value::String(text),
+        }
+    }
+
+    /// A plain scalar resolved as YAML 1.2's core schema does (null, bool, int, float, string).
+    fn plain(text: String) -> Value {
+        match Yaml::from_str(&text) {
+            Yaml::Null => Value::Null,
+            Yaml::Boolean(b) => Value::Bool(b),
+            Yaml::Integer(i) => Value::from(i),
+            Yaml::Real(r) => r
+                .parse()
+                .ok()
+                .and_then(Number::from_f64)
+                .map_or(Value::String(text), Value::Number),
+            _ => Value::String(text),
+        }
+    }
+
+    /// `!Ref x` → `{"Ref": x}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Name x` →
+    /// `{"Fn::Name": x}`.
+    fn intrinsic(name: &str, value: Value) -> Value {
+        match (name, value) {
+            ("Ref" | "Condition", value) => json!({ name: value }),
+            ("GetAtt", Value::String(path)) => match path.split_once('.') {
+                Some((resource, attribute)) => json!({ "Fn::GetAtt": [resource, attribute] }),
+                None => json!({ "Fn::GetAtt": path }),
+            },
+            (name, value) => json!({ format!("Fn::{name}"): value }),
+        }
+    }
+
+    #[test]
+    fn short_tags_become_long_forms() {
+        let doc = parse(
+            "a: !Ref X\nb: !GetAtt T.Arn\nc: !Sub 'x-${AWS::Region}'\nd: !Join [',', [1, two]]\n\
+             e: 30\nf: true\ng: '30'\nh: !Select [0, !GetAZs '']\n",
+        );
+        assert_eq!(
+            doc,
+            Ok(json!({
+                "a": { "Ref": "X" },
+                "b": { "Fn::GetAtt": ["T", "Arn"] },
+                "c": { "Fn::Sub": "x-${AWS::Region}" },
+                "d": { "Fn::Join": [",", [1, "two"]] },
+                "e": 30,
+                "f": true,
+                "g": "30",
+                "h": { "Fn::Select": [0, { "Fn::GetAZs": "" }] },
+            }))
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        assert!(parse("a: 1\na: 2\n").is_err_and(|e| e.contains("duplicate key `a`")));
+    }
+}

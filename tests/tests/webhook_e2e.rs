@@ -1,0 +1,420 @@
+//! The webhook pipeline end to end: HTTP request → API Gateway (emulated) → the `webhook`
+//! binary under the Lambda Runtime API → Lambda Invoke → a route binary → DynamoDB Local and
+//! the fake Bot API. Each test asserts the exact Bot API calls, stored items and statuses.
+
+use std::time::Duration;
+
+use fake_bot_api::{Fault, ALICE_ID, BORIS_ID, LOUNGE_ID};
+use lambdagram::i18n::{msg, Lang};
+use lambdagram::routes::{visible_commands, ROUTES};
+use lambdagram_e2e::events;
+use lambdagram_e2e::stack::{Stack, SECRET};
+use serde_json::{json, Value};
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+}
+
+fn private_command(update_id: i64, user: (i64, &str, &str), text: &str) -> Value {
+    let command_len = text.split_whitespace().next().map_or(0, str::len);
+    json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": 500 + update_id,
+            "date": now(),
+            "from": {"id": user.0, "is_bot": false, "first_name": user.1, "language_code": user.2},
+            "chat": {"id": user.0, "type": "private", "first_name": user.1},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": command_len}]
+        }
+    })
+}
+
+const ALICE: (i64, &str, &str) = (ALICE_ID, "Alice", "en");
+
+fn update_id(update: &Value) -> i64 {
+    update["update_id"].as_i64().expect("update_id")
+}
+
+/// Successful `sendMessage` calls as (chat_id, text).
+fn sent(stack: &Stack) -> Vec<(i64, String)> {
+    stack
+        .fake
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.is_ok())
+        .map(|c| {
+            (
+                c.param("chat_id")
+                    .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+                    .expect("chat_id"),
+                c.param("text")
+                    .and_then(Value::as_str)
+                    .expect("text")
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn ledger_item(update_id: i64, items: &[Value]) -> Option<Value> {
+    items
+        .iter()
+        .find(|i| i["pk"] == format!("UPDATE#{update_id}") && i["sk"] == "LEDGER")
+        .cloned()
+}
+
+fn user_items(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("USER#")))
+        .cloned()
+        .collect()
+}
+
+fn route_invocations(stack: &Stack) -> u64 {
+    ROUTES
+        .iter()
+        .map(|r| stack.emulator.invocations(r.name))
+        .sum()
+}
+
+async fn assert_done(stack: &Stack, update_id: i64) {
+    let items = stack.items().await;
+    let ledger = ledger_item(update_id, &items).expect("a ledger record for the update");
+    assert_eq!(ledger["state"], "done", "{ledger}");
+    assert!(
+        ledger.get("token").is_none(),
+        "a done record keeps no claim token: {ledger}"
+    );
+    let expires = ledger["expires_at"].as_i64().expect("expires_at");
+    assert!(
+        expires > now() + 24 * 3600,
+        "done records outlive Telegram's retries (a day): {ledger}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_or_missing_secret_is_refused_with_no_call_anywhere() {
+    let stack = Stack::start().await;
+    let sample = events::load("private-start-en");
+
+    let wrong = stack.deliver_sample("wrong-secret-start").await;
+    let missing = stack.post(sample.body.clone(), None).await;
+    let empty = stack.post(sample.body.clone(), Some("")).await;
+    let prefix = stack.post(sample.body.clone(), Some(&SECRET[..10])).await;
+
+    for d in [&wrong, &missing, &empty, &prefix] {
+        assert_eq!(d.status, 401, "{d:?}");
+        assert!(d.reply.is_none());
+    }
+    assert!(stack.fake.calls().is_empty(), "{:?}", stack.fake.calls());
+    assert_eq!(stack.items().await, Vec::<Value>::new());
+    assert_eq!(route_invocations(&stack), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_registers_the_user_and_sends_one_welcome() {
+    let stack = Stack::start().await;
+    let update = events::load("private-start-en").update();
+    let before = now();
+
+    let d = stack.deliver_sample("private-start-en").await;
+
+    assert_eq!((d.status, d.body.as_str()), (200, ""));
+    assert_eq!(
+        sent(&stack),
+        vec![(
+            ALICE_ID,
+            "Hello, Alice! I am @LambdagramBot. Send /help to see what I can do.".to_owned()
+        )]
+    );
+    let call = &stack.fake.calls_to("sendMessage")[0];
+    assert_eq!(call.param("parse_mode"), Some(&json!("HTML")));
+    assert_eq!(stack.fake.calls().len(), 1, "exactly one Bot API call");
+
+    let items = stack.items().await;
+    let users = user_items(&items);
+    assert_eq!(users.len(), 1, "{items:?}");
+    let user = &users[0];
+    assert_eq!(user["pk"], format!("USER#{ALICE_ID}"));
+    assert_eq!(user["sk"], "PROFILE");
+    assert_eq!(user["user_id"], ALICE_ID);
+    assert_eq!(user["first_name"], "Alice");
+    assert_eq!(user["lang"], "en");
+    let first_seen = user["first_seen"].as_i64().expect("first_seen");
+    assert!(first_seen >= before && first_seen <= now(), "{user}");
+    assert_eq!(user["last_seen"], user["first_seen"]);
+    assert_eq!(
+        items.len(),
+        2,
+        "one user record and one ledger record: {items:?}"
+    );
+    assert_done(&stack, update_id(&update)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_in_russian_answers_in_russian_and_stores_the_language() {
+    let stack = Stack::start().await;
+
+    let d = stack.deliver_sample("private-start-ru").await;
+
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        sent(&stack),
+        vec![(
+            BORIS_ID,
+            "Привет, Boris! Я @LambdagramBot. Отправьте /help, чтобы узнать, что я умею."
+                .to_owned()
+        )]
+    );
+    let users = user_items(&stack.items().await);
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["lang"], "ru");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_update_delivered_twice_has_its_effects_once() {
+    let stack = Stack::start().await;
+    let update = events::load("private-start-en").update();
+
+    let first = stack.deliver(&update).await;
+    let second = stack.deliver(&update).await;
+
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(sent(&stack).len(), 1, "one welcome: {:?}", sent(&stack));
+    assert_eq!(
+        stack.emulator.invocations("start"),
+        1,
+        "the duplicate never reaches the route"
+    );
+    assert_eq!(user_items(&stack.items().await).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_that_fails_makes_telegram_redeliver_and_the_redelivery_replies_once() {
+    let stack = Stack::start().await;
+    let update = private_command(7001, ALICE, "/start");
+    stack.fake.inject(Fault::server_error("sendMessage", 500));
+
+    let failed = stack.deliver(&update).await;
+
+    assert_eq!(failed.status, 500, "{failed:?}");
+    assert!(sent(&stack).is_empty());
+    assert_eq!(
+        ledger_item(7001, &stack.items().await),
+        None,
+        "the failed claim is released so the redelivery is handled"
+    );
+
+    let retried = stack.deliver(&update).await;
+
+    assert_eq!(retried.status, 200, "{retried:?}");
+    let calls = stack.fake.calls_to("sendMessage");
+    assert_eq!(calls.len(), 2, "one failed attempt, one success");
+    assert!(!calls[0].is_ok() && calls[1].is_ok());
+    assert_eq!(sent(&stack).len(), 1);
+    assert_done(&stack, 7001).await;
+
+    // A third delivery (Telegram never saw the 200, say) changes nothing.
+    let third = stack.deliver(&update).await;
+    assert_eq!(third.status, 200);
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 2);
+    assert_eq!(stack.emulator.invocations("start"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_route_function_is_retried_by_telegram_and_handled_once() {
+    let stack = Stack::start().await;
+    let update = private_command(7002, ALICE, "/start");
+    stack.emulator.fail_next("start", 1);
+
+    let crashed = stack.deliver(&update).await;
+    let retried = stack.deliver(&update).await;
+
+    assert_eq!((crashed.status, retried.status), (500, 200));
+    assert_eq!(sent(&stack).len(), 1);
+    assert_eq!(stack.emulator.invocations("start"), 2);
+    assert_done(&stack, 7002).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redelivery_while_the_first_is_still_running_is_deferred_not_duplicated() {
+    let stack = Stack::start().await;
+    let update = private_command(7003, ALICE, "/start");
+    stack
+        .fake
+        .inject(Fault::delay("sendMessage", Duration::from_millis(1500)));
+
+    let (a, b) = tokio::join!(stack.deliver(&update), async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        stack.deliver(&update).await
+    });
+
+    assert_eq!((a.status, b.status), (200, 503), "{a:?} {b:?}");
+    assert_eq!(sent(&stack).len(), 1);
+    let later = stack.deliver(&update).await;
+    assert_eq!(later.status, 200);
+    assert_eq!(sent(&stack).len(), 1);
+    assert_eq!(stack.emulator.invocations("start"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_are_acknowledged_and_nothing_else_happens() {
+    let stack = Stack::start().await;
+
+    let malformed = stack.deliver_sample("malformed-body").await;
+    let not_update = stack.deliver_sample("not-an-update").await;
+    let binary = stack.post(vec![0xff_u8, 0xfe, 0x00], Some(SECRET)).await;
+
+    for d in [&malformed, &not_update, &binary] {
+        assert_eq!((d.status, d.reply.is_none()), (200, true), "{d:?}");
+    }
+    assert!(stack.fake.calls().is_empty());
+    assert_eq!(stack.items().await, Vec::<Value>::new());
+    assert_eq!(route_invocations(&stack), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_refused_with_413() {
+    let stack = Stack::start().await;
+    let mut update = private_command(7004, ALICE, "/start");
+    update["message"]["text"] = Value::from(format!("/start {}", "x".repeat(300 * 1024)));
+
+    let d = stack.deliver(&update).await;
+
+    assert_eq!(d.status, 413);
+    assert!(stack.fake.calls().is_empty());
+    assert_eq!(stack.items().await, Vec::<Value>::new());
+    assert_eq!(route_invocations(&stack), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_twice_keeps_one_record_with_first_seen_kept_and_last_seen_moved() {
+    let stack = Stack::start().await;
+    stack.deliver(&private_command(7010, ALICE, "/start")).await;
+    // Pretend that visit was a day ago.
+    let day_ago = now() - 86_400;
+    stack
+        .dynamo
+        .update_item()
+        .table_name(&stack.table)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{ALICE_ID}")),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S("PROFILE".into()),
+        )
+        .update_expression("SET first_seen = :t, last_seen = :t")
+        .expression_attribute_values(
+            ":t",
+            aws_sdk_dynamodb::types::AttributeValue::N(day_ago.to_string()),
+        )
+        .send()
+        .await
+        .expect("age the record");
+
+    let before = now();
+    let d = stack
+        .deliver(&private_command(7011, (ALICE_ID, "Alice", "ru"), "/start"))
+        .await;
+
+    assert_eq!(d.status, 200);
+    let users = user_items(&stack.items().await);
+    assert_eq!(users.len(), 1, "{users:?}");
+    assert_eq!(users[0]["first_seen"], day_ago);
+    let last_seen = users[0]["last_seen"].as_i64().expect("last_seen");
+    assert!(last_seen >= before && last_seen <= now(), "{}", users[0]);
+    assert_eq!(
+        users[0]["lang"], "ru",
+        "the profile follows the user's language"
+    );
+    assert_eq!(
+        sent(&stack)[1].1,
+        "С возвращением, Alice! Отправьте /help, чтобы узнать, что я умею."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
+    let stack = Stack::start().await;
+
+    let d = stack.deliver_sample("supergroup-help-at-bot").await;
+
+    assert_eq!(d.status, 200);
+    let reply = d.reply.expect("a webhook reply");
+    assert_eq!(reply["method"], "sendMessage");
+    assert_eq!(reply["chat_id"], LOUNGE_ID);
+    let mut expected = String::from(msg::HELP_HEADER.get(Lang::En));
+    for (command, description) in visible_commands() {
+        expected.push_str(&format!("\n/{command} — {}", description.get(Lang::En)));
+    }
+    assert_eq!(reply["text"], expected);
+    // The route itself made no Bot API call: the only one is Telegram executing the reply.
+    assert_eq!(sent(&stack), vec![(LOUNGE_ID, expected)]);
+    assert_eq!(stack.fake.calls().len(), 1);
+    assert_eq!(user_items(&stack.items().await), Vec::<Value>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_addressed_to_another_bot_is_ignored() {
+    let stack = Stack::start().await;
+
+    let d = stack.deliver_sample("supergroup-command-other-bot").await;
+
+    assert_eq!((d.status, d.reply.is_none()), (200, true));
+    assert!(stack.fake.calls().is_empty());
+    assert_eq!(stack.items().await, Vec::<Value>::new());
+    assert_eq!(route_invocations(&stack), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_private_command_is_named_and_pointed_at_help() {
+    let stack = Stack::start().await;
+
+    let d = stack.deliver_sample("private-unknown-command").await;
+
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        sent(&stack),
+        vec![(
+            ALICE_ID,
+            "I don't know the command /frobnicate. Send /help for the list of commands.".to_owned()
+        )]
+    );
+    assert_eq!(stack.emulator.invocations("unknown-command"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_never_carry_the_token_the_secret_or_message_text() {
+    let stack = Stack::start().await;
+    let marker = "my-private-words-4711";
+    stack
+        .deliver(&private_command(7020, ALICE, &format!("/start {marker}")))
+        .await;
+    stack
+        .deliver(&private_command(7021, ALICE, &format!("/nosuch {marker}")))
+        .await;
+    stack.post("{\"update_id\": 1", Some(SECRET)).await;
+    stack.post("{}", Some("wrong-secret-value")).await;
+
+    let logs = stack.logs().await;
+
+    assert!(
+        logs.contains("\"outcome\":\"handled\"") && logs.contains("\"route\":\"start\""),
+        "the webhook logs each update as JSON:\n{logs}"
+    );
+    assert!(logs.contains("\"outcome\":\"unauthorized\""), "{logs}");
+    for secret in [stack.fake.token(), SECRET.to_owned(), marker.to_owned()] {
+        assert!(!logs.contains(&secret), "logs leak {secret:?}:\n{logs}");
+    }
+    let token_secret_part = stack.fake.token().split(':').nth(1).map(str::to_owned);
+    if let Some(part) = token_secret_part {
+        assert!(!logs.contains(&part), "logs leak the token's secret part");
+    }
+}
