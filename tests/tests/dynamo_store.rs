@@ -320,7 +320,7 @@ async fn a_stale_token_can_neither_complete_nor_release() {
     );
     assert_eq!(
         db.calls(),
-        (0, 11),
+        (0, 12),
         "every ledger call is one write, none reads"
     );
 }

@@ -302,19 +302,16 @@ fn secrets_reach_functions_only_as_ssm_parameter_names() {
                  SSM SecureString's name instead (read at cold start)"
             );
         }
-        let needed = if binary(function) == Some(WEBHOOK_BINARY) {
-            "WEBHOOK_SECRET_PARAMETER"
+        // The webhook needs the webhook secret; route functions need the bot token.
+        let (variable, parameter) = if binary(function) == Some(WEBHOOK_BINARY) {
+            ("WEBHOOK_SECRET_PARAMETER", "WebhookSecretParameter")
         } else {
-            "BOT_TOKEN_PARAMETER"
+            ("BOT_TOKEN_PARAMETER", "BotTokenParameter")
         };
-        assert!(
-            env.contains_key(needed),
-            "{id}: add `{needed}: !Ref {}` to Environment.Variables",
-            if needed == "WEBHOOK_SECRET_PARAMETER" {
-                "WebhookSecretParameter"
-            } else {
-                "BotTokenParameter"
-            }
+        assert_eq!(
+            env.get(variable).copied(),
+            Some(&json!({ "Ref": parameter })),
+            "{id}: add `{variable}: !Ref {parameter}` to Environment.Variables"
         );
     }
 }
