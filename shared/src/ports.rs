@@ -34,6 +34,8 @@ pub trait UpdateLedger: Send + Sync {
         lease_secs: i64,
     ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
     /// Marks the update done; the record is kept `keep_secs` (longer than Telegram retries).
+    /// With a token that no longer holds the claim (the lease ran out and another invocation
+    /// took it) it changes nothing and returns an error.
     fn complete(
         &self,
         update_id: i64,

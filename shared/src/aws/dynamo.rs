@@ -269,10 +269,8 @@ impl UserStore for DynamoStore {
 }
 
 fn user_from_item(item: &Item) -> Option<UserRecord> {
-    let lang = match get_s(item, "lang").as_deref() {
-        Some("ru") => Lang::Ru,
-        _ => Lang::En,
-    };
+    // Stored as `Lang::code`, so reading it back through the same mapping round-trips.
+    let lang = Lang::from_code(get_s(item, "lang").as_deref());
     Some(UserRecord {
         profile: UserProfile {
             user_id: get_n(item, "user_id")?,
