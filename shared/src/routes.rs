@@ -59,8 +59,10 @@ pub struct Route {
     pub trigger: Trigger,
     /// The command's description for `/help` and the command menu; `None` hides it.
     pub help: Option<Text>,
-    /// Whether handling the update changes anything (sends, writes). Side-effecting routes are
-    /// de-duplicated by `update_id`; pure ones skip the ledger write.
+    /// Whether handling the update has effects beyond the webhook's own answer (Bot API calls,
+    /// writes). Such routes are de-duplicated by `update_id` (two ledger writes). A route whose
+    /// only effect is a webhook reply needs no ledger: Telegram redelivers an update only when it
+    /// did not get the answer, and then it did not execute the reply either.
     pub side_effects: bool,
 }
 
@@ -100,13 +102,13 @@ pub const ROUTES: &[Route] = &[
             scope: Scope::Everywhere,
         },
         help: Some(msg::CMD_HELP),
-        side_effects: true,
+        side_effects: false,
     },
     Route {
         name: "unknown-command",
         trigger: Trigger::UnknownPrivateCommand,
         help: None,
-        side_effects: true,
+        side_effects: false,
     },
 ];
 

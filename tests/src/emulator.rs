@@ -82,6 +82,10 @@ struct Slot {
     /// Invocations still to fail without reaching the function (a crash the test injects).
     fail_next: Mutex<u32>,
     invocations: AtomicU64,
+    /// When the first process was started, and when a process first asked for work: the
+    /// difference is the function's init duration (runtime start, config, secrets, clients).
+    spawned_at: Mutex<Option<std::time::Instant>>,
+    first_poll: Mutex<Option<std::time::Instant>>,
 }
 
 #[derive(Default)]
@@ -90,6 +94,8 @@ struct Shared {
     parameters: Mutex<HashMap<String, String>>,
     logs: Mutex<Vec<LogLine>>,
     ids: AtomicU64,
+    /// DynamoDB operations seen by the counting proxy, in order (`PutItem`, `GetItem`, ...).
+    dynamodb_ops: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -166,6 +172,8 @@ impl Emulator {
             init_error: Mutex::default(),
             fail_next: Mutex::default(),
             invocations: AtomicU64::new(0),
+            spawned_at: Mutex::new(Some(std::time::Instant::now())),
+            first_poll: Mutex::default(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let runtime_addr = listener.local_addr()?;
@@ -265,6 +273,36 @@ impl Emulator {
     pub fn fail_next(&self, function: &str, n: u32) {
         let slot = self.shared.slot(function).expect("no such function");
         *slot.fail_next.lock().expect("fail_next") = n;
+    }
+
+    /// The time from starting `function`'s first process to its first `invocation/next`.
+    pub fn init_duration(&self, function: &str) -> Option<Duration> {
+        let slot = self.shared.slot(function)?;
+        let spawned = (*slot.spawned_at.lock().expect("spawned_at"))?;
+        let polled = (*slot.first_poll.lock().expect("first_poll"))?;
+        Some(polled.duration_since(spawned))
+    }
+
+    /// Starts a proxy in front of DynamoDB at `upstream` that records every operation; returns
+    /// its endpoint, for the functions' `AWS_ENDPOINT_URL_DYNAMODB`.
+    pub async fn proxy_dynamodb(&mut self, upstream: String) -> anyhow::Result<String> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let client = lambdagram::telegram::http_client()?;
+        let app = Router::new().fallback(dynamodb_proxy).with_state((
+            self.shared.clone(),
+            client,
+            Arc::<str>::from(upstream),
+        ));
+        self.tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+        Ok(format!("http://{addr}"))
+    }
+
+    /// The DynamoDB operations made since the last call, in order, and forgets them.
+    pub fn take_dynamodb_ops(&self) -> Vec<String> {
+        std::mem::take(&mut *self.shared.dynamodb_ops.lock().expect("dynamodb_ops"))
     }
 
     /// How many invocations `function` has received (including injected failures).
@@ -371,6 +409,10 @@ async fn invoke_api(
 }
 
 async fn runtime_next(State(slot): State<Arc<Slot>>) -> Response {
+    slot.first_poll
+        .lock()
+        .expect("first_poll")
+        .get_or_insert_with(std::time::Instant::now);
     let pending = {
         let mut next = slot.next.lock().await;
         next.recv().await
@@ -569,6 +611,44 @@ async fn api_gateway(
     response
         .body(axum::body::Body::from(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+type ProxyState = (Arc<Shared>, reqwest::Client, Arc<str>);
+
+/// Forwards a DynamoDB request (JSON 1.0 protocol: the operation is in `X-Amz-Target`) and
+/// records its operation.
+async fn dynamodb_proxy(
+    State((shared, client, upstream)): State<ProxyState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let op = target.rsplit('.').next().unwrap_or(target).to_owned();
+    shared.dynamodb_ops.lock().expect("dynamodb_ops").push(op);
+    let mut request = client.post(&*upstream).body(body);
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    let Ok(answer) = request.send().await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = answer.status().as_u16();
+    let mut response =
+        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
+    for (name, value) in answer.headers() {
+        if name != "content-length" && name != "transfer-encoding" {
+            response = response.header(name.as_str(), value.as_bytes());
+        }
+    }
+    let body = answer.bytes().await.unwrap_or_default();
+    response
+        .body(axum::body::Body::from(body))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

@@ -44,6 +44,11 @@ impl Stack {
         let dynamo = crate::dynamodb::client().await;
         let table = crate::dynamodb::fresh_table(&dynamo).await;
         let mut emulator = Emulator::start().await.expect("start the Lambda emulator");
+        // The functions reach DynamoDB through a proxy that counts their operations.
+        let endpoint = emulator
+            .proxy_dynamodb(endpoint)
+            .await
+            .expect("start the DynamoDB proxy");
         emulator.put_parameter(SECRET_PARAMETER, SECRET);
         emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
 

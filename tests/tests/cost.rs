@@ -1,0 +1,85 @@
+//! What each kind of update costs: the DynamoDB operations the functions make (counted by the
+//! emulator's DynamoDB proxy) and the Bot API calls they make (recorded by the fake). A webhook
+//! reply is not a call the functions make: Telegram executes it.
+
+use lambdagram_e2e::stack::Stack;
+
+struct Cost {
+    status: u16,
+    dynamodb: Vec<String>,
+    bot_api: Vec<String>,
+    webhook_reply: Option<String>,
+}
+
+async fn cost_of(stack: &Stack, sample: &str) -> Cost {
+    stack.emulator.take_dynamodb_ops();
+    stack.fake.clear_calls();
+    let sample_event = lambdagram_e2e::events::load(sample);
+    let secret = match sample_event.secret() {
+        Some(lambdagram_e2e::events::SAMPLE_SECRET) => Some(lambdagram_e2e::stack::SECRET),
+        other => other,
+    };
+    let d = stack.post(sample_event.body.clone(), secret).await;
+    Cost {
+        status: d.status,
+        dynamodb: stack.emulator.take_dynamodb_ops(),
+        bot_api: stack.fake.calls().into_iter().map(|c| c.method).collect(),
+        webhook_reply: d
+            .reply
+            .as_ref()
+            .and_then(|r| r["method"].as_str().map(str::to_owned)),
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_update_kind_costs_exactly_this() {
+    let stack = Stack::start().await;
+
+    // (sample, status, DynamoDB operations, Bot API calls, webhook reply)
+    let expected: &[(&str, u16, &[&str], &[&str], Option<&str>)] = &[
+        // Claim the update, record the visit (one UpdateItem returns the record), mark done.
+        (
+            "private-start-en",
+            200,
+            &["PutItem", "UpdateItem", "UpdateItem"],
+            &["sendMessage"],
+            None,
+        ),
+        // The redelivery: one conditional put that fails and tells "done".
+        ("private-start-en", 200, &["PutItem"], &[], None),
+        // Pure webhook-reply routes skip the ledger.
+        ("private-help-ru", 200, &[], &[], Some("sendMessage")),
+        ("supergroup-help-at-bot", 200, &[], &[], Some("sendMessage")),
+        (
+            "private-unknown-command",
+            200,
+            &[],
+            &[],
+            Some("sendMessage"),
+        ),
+        // Nothing to do: no I/O at all.
+        ("supergroup-command-other-bot", 200, &[], &[], None),
+        ("supergroup-plain-message", 200, &[], &[], None),
+        ("callback-query", 200, &[], &[], None),
+        ("supergroup-chat-member-join", 200, &[], &[], None),
+        ("malformed-body", 200, &[], &[], None),
+        ("wrong-secret-start", 401, &[], &[], None),
+    ];
+    let mut report = String::new();
+    for (sample, status, dynamodb, bot_api, reply) in expected {
+        let cost = cost_of(&stack, sample).await;
+        report.push_str(&format!(
+            "{sample:32} {} dynamodb={:?} bot_api={:?} reply={:?}\n",
+            cost.status, cost.dynamodb, cost.bot_api, cost.webhook_reply
+        ));
+        assert_eq!(cost.status, *status, "{sample}");
+        assert_eq!(cost.dynamodb, strings(dynamodb), "{sample}");
+        assert_eq!(cost.bot_api, strings(bot_api), "{sample}");
+        assert_eq!(cost.webhook_reply.as_deref(), *reply, "{sample}");
+    }
+    println!("{report}");
+}
