@@ -3,16 +3,15 @@
 use std::future::Future;
 
 use teloxide_core::types::Update;
-use teloxide_core::{Bot, RequestError};
 
 use crate::ports::StoreError;
 use crate::route_api::{RouteRequest, RouteResponse};
-use crate::telegram::RetryPolicy;
+use crate::telegram::{BotApi, BotApiError, RetryPolicy};
 use crate::time::Epoch;
 
 /// Built once per cold start and shared by every invocation.
 pub struct RouteDeps<S> {
-    pub bot: Bot,
+    pub bot: BotApi,
     pub store: S,
     /// The bot's username without `@`.
     pub bot_username: String,
@@ -20,7 +19,7 @@ pub struct RouteDeps<S> {
 
 /// What one invocation of a handler sees.
 pub struct RouteContext<'a, S> {
-    pub bot: &'a Bot,
+    pub bot: &'a BotApi,
     pub store: &'a S,
     pub bot_username: &'a str,
     pub now: Epoch,
@@ -38,7 +37,7 @@ impl<S> RouteContext<'_, S> {
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error("Bot API: {0}")]
-    Telegram(#[from] RequestError),
+    Telegram(#[from] BotApiError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

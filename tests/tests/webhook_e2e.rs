@@ -198,7 +198,10 @@ async fn the_same_update_delivered_twice_has_its_effects_once() {
 async fn a_route_that_fails_makes_telegram_redeliver_and_the_redelivery_replies_once() {
     let stack = Stack::start().await;
     let update = private_command(7001, ALICE, "/start");
-    stack.fake.inject(Fault::server_error("sendMessage", 500));
+    // Telegram keeps failing through every retry the route may make (4 attempts).
+    stack
+        .fake
+        .inject(Fault::server_error("sendMessage", 500).times(4));
 
     let failed = stack.deliver(&update).await;
 
@@ -214,16 +217,41 @@ async fn a_route_that_fails_makes_telegram_redeliver_and_the_redelivery_replies_
 
     assert_eq!(retried.status, 200, "{retried:?}");
     let calls = stack.fake.calls_to("sendMessage");
-    assert_eq!(calls.len(), 2, "one failed attempt, one success");
-    assert!(!calls[0].is_ok() && calls[1].is_ok());
+    assert_eq!(calls.len(), 5, "four failed attempts, then one success");
+    assert!(calls[..4].iter().all(|c| !c.is_ok()) && calls[4].is_ok());
     assert_eq!(sent(&stack).len(), 1);
     assert_done(&stack, 7001).await;
 
     // A third delivery (Telegram never saw the 200, say) changes nothing.
     let third = stack.deliver(&update).await;
     assert_eq!(third.status, 200);
-    assert_eq!(stack.fake.calls_to("sendMessage").len(), 2);
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 5);
     assert_eq!(stack.emulator.invocations("start"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passing_bot_api_trouble_is_retried_inside_the_invocation() {
+    let stack = Stack::start().await;
+    stack.fake.inject(Fault::server_error("sendMessage", 502));
+    stack.fake.inject(Fault::rate_limit("sendMessage", 1));
+    let started = std::time::Instant::now();
+
+    let d = stack.deliver(&private_command(7005, ALICE, "/start")).await;
+
+    assert_eq!(d.status, 200, "{d:?}");
+    let outcomes: Vec<u16> = stack
+        .fake
+        .calls_to("sendMessage")
+        .iter()
+        .map(|c| c.http_status)
+        .collect();
+    assert_eq!(outcomes, vec![502, 429, 200]);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retry_after was honoured"
+    );
+    assert_eq!(sent(&stack).len(), 1);
+    assert_done(&stack, 7005).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

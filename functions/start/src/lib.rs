@@ -6,8 +6,7 @@ use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::with_retry;
-use lambdagram::teloxide_core::payloads::SendMessageSetters;
-use lambdagram::teloxide_core::prelude::*;
+use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
 use lambdagram::teloxide_core::types::{ParseMode, Update, UpdateKind};
 
 pub struct Start;
@@ -44,14 +43,8 @@ impl<S: UserStore> RouteHandler<S> for Start {
                 ("bot", &format!("@{}", ctx.bot_username)),
             ],
         );
-        let chat = message.chat.id;
-        with_retry(ctx.retry(), || {
-            ctx.bot
-                .send_message(chat, text.clone())
-                .parse_mode(ParseMode::Html)
-                .send()
-        })
-        .await?;
+        let welcome = SendMessage::new(message.chat.id, text).parse_mode(ParseMode::Html);
+        with_retry(ctx.retry(), || ctx.bot.call(&welcome)).await?;
         Ok(RouteResponse::done())
     }
 }

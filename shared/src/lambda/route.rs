@@ -8,7 +8,7 @@ use crate::config::{self, ConfigError};
 use crate::ports::NoStore;
 use crate::route::{run_once, RouteDeps, RouteHandler};
 use crate::route_api::{RouteRequest, RouteResponse};
-use crate::telegram::build_bot;
+use crate::telegram::BotApi;
 
 use super::{init_observability, take_cold_start, Error};
 
@@ -42,7 +42,7 @@ where
     let sdk = sdk_config().await;
     let token = resolve_secret("BOT_TOKEN", &sdk).await?;
     let deps = RouteDeps {
-        bot: build_bot(&token, &config::telegram_api_url())?,
+        bot: BotApi::new(&token, &config::telegram_api_url())?,
         store: S::from_env(&sdk)?,
         bot_username: config::bot_username()?,
     };

@@ -47,7 +47,7 @@ pub async fn replay(
     let fake = FakeBotApi::start()
         .await
         .context("starting the fake Bot API on 127.0.0.1")?;
-    let bot = lambdagram::telegram::build_bot(&fake.token(), &fake.base_url())?;
+    let bot = lambdagram::telegram::BotApi::new(&fake.token(), &fake.base_url())?;
     let username = fake.bot_user().username.unwrap_or_default();
     let store = MemoryStore::new();
     let deps = Arc::new(RouteDeps {

@@ -22,7 +22,7 @@ mod tests {
 
     #[test]
     fn every_route_in_the_table_has_a_handler() {
-        let bot = lambdagram::telegram::build_bot("1:x", "http://127.0.0.1:9").expect("bot");
+        let bot = lambdagram::telegram::BotApi::new("1:x", "http://127.0.0.1:9").expect("bot");
         let deps = Arc::new(RouteDeps {
             bot,
             store: MemoryStore::new(),

@@ -1,0 +1,229 @@
+//! [`BotApi`]: one typed Bot API call = one JSON POST to `{api}/bot{token}/{method}`.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use teloxide_core::requests::Payload;
+use teloxide_core::ApiError;
+
+use super::{http_client, ClientError};
+
+/// A Bot API client for route functions. Cheap to clone; built once per cold start.
+#[derive(Clone)]
+pub struct BotApi {
+    client: reqwest::Client,
+    /// `{api}/bot{token}/`: holds the token, so it is never printed.
+    base: Arc<str>,
+}
+
+impl std::fmt::Debug for BotApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BotApi { .. }")
+    }
+}
+
+/// A failed Bot API call. Messages name the method, never the URL (it holds the token).
+#[derive(Debug, thiserror::Error)]
+pub enum BotApiError {
+    /// Telegram refused the call (`ok: false`, 4xx); `error` is teloxide's reading of its
+    /// description, `description` the text itself.
+    #[error("{method}: {code} {description}")]
+    Api {
+        method: &'static str,
+        code: u16,
+        error: ApiError,
+        description: String,
+    },
+    /// 429: flood control.
+    #[error("{method}: too many requests, retry after {retry_after} s")]
+    RetryAfter {
+        method: &'static str,
+        retry_after: u32,
+    },
+    /// The group became a supergroup with a new id.
+    #[error("{method}: the chat migrated to {to_chat_id}")]
+    Migrated {
+        method: &'static str,
+        to_chat_id: i64,
+    },
+    /// A 5xx answer: Telegram's side failed; worth a retry.
+    #[error("{method}: server error {code}")]
+    Server { method: &'static str, code: u16 },
+    /// No answer (connect, timeout, reset): worth a retry.
+    #[error("{method}: network error: {detail}")]
+    Network {
+        method: &'static str,
+        detail: String,
+    },
+    /// An answer we could not read.
+    #[error("{method}: unexpected answer ({status}): {detail}")]
+    Decode {
+        method: &'static str,
+        status: u16,
+        detail: String,
+    },
+}
+
+impl BotApiError {
+    /// Whether a retry may succeed (server errors and network failures; 429 is handled apart).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            BotApiError::Server { .. } | BotApiError::Network { .. }
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct Answer<R> {
+    ok: bool,
+    result: Option<R>,
+    error_code: Option<u16>,
+    description: Option<String>,
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    retry_after: Option<u32>,
+    migrate_to_chat_id: Option<i64>,
+}
+
+impl BotApi {
+    /// A client for the bot with `token` at `api_url` (`https://api.telegram.org` or a fake).
+    pub fn new(token: &str, api_url: &str) -> Result<Self, ClientError> {
+        let url = reqwest::Url::parse(api_url).map_err(|e| ClientError::BadUrl(e.to_string()))?;
+        let root = url.as_str().trim_end_matches('/');
+        Ok(Self {
+            client: http_client()?,
+            base: format!("{root}/bot{token}/").into(),
+        })
+    }
+
+    /// Calls the method `P::NAME` with `payload` and decodes its result.
+    pub async fn call<P>(&self, payload: &P) -> Result<P::Output, BotApiError>
+    where
+        P: Payload + Serialize,
+        P::Output: DeserializeOwned,
+    {
+        let method = P::NAME;
+        let response = self
+            .client
+            .post(format!("{}{method}", self.base))
+            .json(payload)
+            .send()
+            .await
+            .map_err(|e| BotApiError::Network {
+                method,
+                detail: e.without_url().to_string(),
+            })?;
+        let status = response.status().as_u16();
+        if status >= 500 {
+            return Err(BotApiError::Server {
+                method,
+                code: status,
+            });
+        }
+        let body = response.bytes().await.map_err(|e| BotApiError::Network {
+            method,
+            detail: e.without_url().to_string(),
+        })?;
+        decode::<P::Output>(method, status, &body)
+    }
+}
+
+fn decode<R: DeserializeOwned>(
+    method: &'static str,
+    status: u16,
+    body: &[u8],
+) -> Result<R, BotApiError> {
+    let answer: Answer<R> = serde_json::from_slice(body).map_err(|e| BotApiError::Decode {
+        method,
+        status,
+        detail: e.to_string(),
+    })?;
+    if answer.ok {
+        return answer.result.ok_or_else(|| BotApiError::Decode {
+            method,
+            status,
+            detail: "ok without a result".into(),
+        });
+    }
+    let params = answer.parameters.unwrap_or(Parameters {
+        retry_after: None,
+        migrate_to_chat_id: None,
+    });
+    if let Some(retry_after) = params.retry_after {
+        return Err(BotApiError::RetryAfter {
+            method,
+            retry_after,
+        });
+    }
+    if let Some(to_chat_id) = params.migrate_to_chat_id {
+        return Err(BotApiError::Migrated { method, to_chat_id });
+    }
+    let description = answer.description.unwrap_or_default();
+    let error = serde_json::from_value(serde_json::Value::String(description.clone()))
+        .unwrap_or(ApiError::Unknown(description.clone()));
+    Err(BotApiError::Api {
+        method,
+        code: answer.error_code.unwrap_or(status),
+        error,
+        description,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide_core::types::True;
+
+    fn err(body: &str) -> BotApiError {
+        decode::<True>("sendMessage", 400, body.as_bytes()).expect_err("an error")
+    }
+
+    #[test]
+    fn reads_telegram_answers() {
+        assert!(decode::<True>("m", 200, br#"{"ok":true,"result":true}"#).is_ok());
+        assert!(matches!(
+            err(
+                r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5","parameters":{"retry_after":5}}"#
+            ),
+            BotApiError::RetryAfter { retry_after: 5, .. }
+        ));
+        assert!(matches!(
+            err(
+                r#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001}}"#
+            ),
+            BotApiError::Migrated {
+                to_chat_id: -1001,
+                ..
+            }
+        ));
+        match err(
+            r#"{"ok":false,"error_code":400,"description":"Bad Request: message to delete not found"}"#,
+        ) {
+            BotApiError::Api { code, error, .. } => {
+                assert_eq!((code, error), (400, ApiError::MessageToDeleteNotFound));
+            }
+            other => panic!("{other:?}"),
+        }
+        match err(r#"{"ok":false,"error_code":400,"description":"Bad Request: something new"}"#) {
+            BotApiError::Api { error, .. } => {
+                assert_eq!(
+                    error,
+                    ApiError::Unknown("Bad Request: something new".into())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(err("<html>"), BotApiError::Decode { .. }));
+    }
+
+    #[test]
+    fn never_prints_the_token() {
+        let api = BotApi::new("123:SECRET", "http://127.0.0.1:9").expect("client");
+        assert!(!format!("{api:?}").contains("SECRET"));
+    }
+}

@@ -1,0 +1,62 @@
+//! The Telegram Bot API: teloxide-core's typed payloads and types over our own small transport
+//! ([`BotApi`]), on a reqwest client that shares the AWS SDK's rustls + aws-lc-rs stack (one TLS
+//! implementation in the binary), plus the retry policy ([`with_retry`]).
+//!
+//! Why not teloxide's own `Bot` transport in functions: it sleeps 10 s before reading any 5xx
+//! answer, which on Lambda is billed time spent doing nothing, and it cannot tell a 5xx from
+//! other errors afterwards, so no backoff policy can be built on it.
+
+mod client;
+mod retry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use client::{BotApi, BotApiError};
+pub use retry::{with_retry, RetryPolicy};
+
+use teloxide_core::Bot;
+
+/// The real Bot API.
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("TELEGRAM_API_URL is not a URL: {0}")]
+    BadUrl(String),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    #[error("HTTP client set-up failed: {0}")]
+    Http(String),
+}
+
+/// A teloxide `Bot` (its full `Requester` API) for tools that are not on the hot path, like the
+/// CLI. The token never leaves this value (teloxide redacts it in `Debug`).
+pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, ClientError> {
+    let url = reqwest::Url::parse(api_url).map_err(|e| ClientError::BadUrl(e.to_string()))?;
+    Ok(Bot::with_client(token, http_client()?).set_api_url(url))
+}
+
+/// The HTTP client every Bot API call goes through: rustls with aws-lc-rs and the system roots.
+pub fn http_client() -> Result<reqwest::Client, ClientError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (added, _ignored) = roots.add_parsable_certificates(native.certs);
+    if added == 0 {
+        tracing::warn!("no system CA certificates found; HTTPS to Telegram will fail");
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(17))
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| ClientError::Http(e.to_string()))
+}
