@@ -31,6 +31,9 @@ async fn cost_of(stack: &Stack, sample: &str) -> Cost {
     }
 }
 
+/// (sample, status, DynamoDB operations, Bot API calls, webhook reply method)
+type Expected<'a> = (&'a str, u16, &'a [&'a str], &'a [&'a str], Option<&'a str>);
+
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -39,8 +42,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 async fn each_update_kind_costs_exactly_this() {
     let stack = Stack::start().await;
 
-    // (sample, status, DynamoDB operations, Bot API calls, webhook reply)
-    let expected: &[(&str, u16, &[&str], &[&str], Option<&str>)] = &[
+    let expected: &[Expected] = &[
         // Claim the update, record the visit (one UpdateItem returns the record), mark done.
         (
             "private-start-en",
