@@ -4,8 +4,8 @@
 //! local stack, and the DynamoDB / Bot API calls each kind costs.
 //!
 //! ```sh
-//! cargo run --release -p lambdagram-e2e --example bench            # release binaries
-//! cargo run --release -p lambdagram-e2e --example bench -- 500      # 500 updates per kind
+//! cargo build --release -p webhook -p start -p help -p unknown-command
+//! LAMBDAGRAM_E2E_PROFILE=release cargo run -p lambdagram-e2e --example bench -- 200
 //! ```
 //!
 //! Latency here is loopback with DynamoDB Local and the fake Bot API, on this machine: it
@@ -51,7 +51,15 @@ async fn main() {
         .unwrap_or(200);
     let profile = std::env::current_exe()
         .ok()
-        .and_then(|e| Some(e.parent()?.parent()?.file_name()?.to_string_lossy().into_owned()))
+        .and_then(|e| {
+            Some(
+                e.parent()?
+                    .parent()?
+                    .file_name()?
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        })
         .unwrap_or_default();
 
     println!("## Binary sizes ({profile})\n");
@@ -110,7 +118,11 @@ async fn main() {
     let stack = Stack::start().await;
     let kinds: [(&str, (i64, &str), &str); 4] = [
         ("/start (private)", (ALICE_ID, "private"), "/start"),
-        ("/help (private, webhook reply)", (ALICE_ID, "private"), "/help"),
+        (
+            "/help (private, webhook reply)",
+            (ALICE_ID, "private"),
+            "/help",
+        ),
         (
             "group message, no route (ignored)",
             (fake_bot_api::LOUNGE_ID, "supergroup"),
@@ -131,7 +143,12 @@ async fn main() {
     for (label, chat, text) in kinds {
         for _ in 0..20 {
             next_id += 1;
-            stack.post(update(next_id, chat, text).to_string(), Some(lambdagram_e2e::stack::SECRET)).await;
+            stack
+                .post(
+                    update(next_id, chat, text).to_string(),
+                    Some(lambdagram_e2e::stack::SECRET),
+                )
+                .await;
         }
         stack.emulator.take_dynamodb_ops();
         stack.fake.clear_calls();

@@ -25,10 +25,23 @@ pub fn function_packages() -> Vec<&'static str> {
         .collect()
 }
 
-/// The profile directory the test binary was built into (`target/debug`, `target/release`).
+/// The profile directory the function binaries are taken from: the one the test binary was
+/// built into (`target/debug`, `target/release`), or `target/$LAMBDAGRAM_E2E_PROFILE` (the
+/// benchmark runs release functions under a debug harness that way).
 fn profile_dir() -> PathBuf {
+    if let Some(profile) = std::env::var_os("LAMBDAGRAM_E2E_PROFILE") {
+        let exe = std::env::current_exe().expect("current executable");
+        if let Some(target) = exe
+            .ancestors()
+            .find(|p| p.join(&profile).is_dir() && p.ends_with("target"))
+        {
+            return target.join(profile);
+        }
+    }
     let exe = std::env::current_exe().expect("current test executable");
-    let deps = exe.parent().expect("test binary lives in deps/");
+    let deps = exe
+        .parent()
+        .expect("test binary lives in deps/ or examples/");
     deps.parent()
         .expect("deps/ lives in the profile dir")
         .to_path_buf()
