@@ -10,6 +10,7 @@
 pub mod classify;
 pub mod config;
 pub mod dispatch;
+pub mod guard;
 pub mod i18n;
 pub mod ingress;
 pub mod inprocess;

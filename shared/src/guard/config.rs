@@ -1,0 +1,179 @@
+//! A protected group's configuration: its linked channels and its settings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// A channel linked to a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedChannel {
+    pub id: i64,
+    pub title: String,
+    /// Without `@`; `None` for private channels (they need an invite link to join).
+    pub username: Option<String>,
+    /// A join link for private channels, if the bot could export one.
+    pub invite_link: Option<String>,
+}
+
+impl LinkedChannel {
+    /// The URL the "join" button opens.
+    pub fn join_url(&self) -> Option<String> {
+        match (&self.username, &self.invite_link) {
+            (Some(u), _) => Some(format!("https://t.me/{u}")),
+            (None, Some(link)) => Some(link.clone()),
+            (None, None) => None,
+        }
+    }
+}
+
+/// What happens to a member who is not subscribed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Restrict sending until verified (or for the mute duration), delete the message, warn.
+    #[default]
+    Mute,
+    /// Delete the message and warn; no restriction.
+    DeleteOnly,
+    /// Remove from the group (ban then unban, so they may come back once subscribed).
+    Kick,
+}
+
+/// Who may change the settings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Configurers {
+    OwnerOnly,
+    /// The owner and administrators who can restrict members.
+    #[default]
+    Admins,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub action: Action,
+    pub check_on_join: bool,
+    /// Seconds before a warning deletes itself.
+    pub warning_ttl_secs: u32,
+    /// `None`: muted until verified; `Some(h)`: for `h` hours.
+    pub mute_hours: Option<u16>,
+    pub lang: Lang,
+    pub configurers: Configurers,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            action: Action::Mute,
+            check_on_join: true,
+            warning_ttl_secs: 300,
+            mute_hours: None,
+            lang: Lang::En,
+            configurers: Configurers::Admins,
+        }
+    }
+}
+
+/// Something that stops the guard from working fully, shown by `/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Degradation {
+    /// The bot lacks rights in the group.
+    GroupRights {
+        missing: Vec<crate::guard::rights::Right>,
+    },
+    /// The bot is not an administrator of a linked channel.
+    ChannelRights { channel_id: i64 },
+}
+
+/// A group's protection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupConfig {
+    pub group_id: i64,
+    pub enabled: bool,
+    pub channels: Vec<LinkedChannel>,
+    pub settings: Settings,
+    #[serde(default)]
+    pub degraded: Vec<Degradation>,
+    /// Users never touched (besides admins and the bot).
+    #[serde(default)]
+    pub allow_list: Vec<i64>,
+}
+
+impl GroupConfig {
+    pub fn new(group_id: i64) -> Self {
+        Self {
+            group_id,
+            enabled: false,
+            channels: Vec::new(),
+            settings: Settings::default(),
+            degraded: Vec::new(),
+            allow_list: Vec::new(),
+        }
+    }
+
+    /// Adds channels not linked yet (by id), keeping the existing order; returns how many were new.
+    pub fn link(&mut self, channels: impl IntoIterator<Item = LinkedChannel>) -> usize {
+        let mut added = 0;
+        for c in channels {
+            if let Some(existing) = self.channels.iter_mut().find(|e| e.id == c.id) {
+                *existing = c;
+            } else {
+                self.channels.push(c);
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// Whether enforcement applies: enabled with at least one channel.
+    pub fn is_active(&self) -> bool {
+        self.enabled && !self.channels.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(id: i64, username: Option<&str>) -> LinkedChannel {
+        LinkedChannel {
+            id,
+            title: format!("c{id}"),
+            username: username.map(str::to_owned),
+            invite_link: None,
+        }
+    }
+
+    #[test]
+    fn linking_extends_and_never_duplicates() {
+        let mut g = GroupConfig::new(-100);
+        assert_eq!(g.link([channel(-1, Some("a")), channel(-2, None)]), 2);
+        assert_eq!(g.link([channel(-2, Some("b")), channel(-3, None)]), 1);
+        let ids: Vec<i64> = g.channels.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![-1, -2, -3]);
+        assert_eq!(g.channels[1].username.as_deref(), Some("b"));
+        assert!(!g.is_active());
+        g.enabled = true;
+        assert!(g.is_active());
+    }
+
+    #[test]
+    fn round_trips_as_json() {
+        let mut g = GroupConfig::new(-100);
+        g.link([channel(-1, Some("a"))]);
+        g.degraded
+            .push(Degradation::ChannelRights { channel_id: -1 });
+        let json = serde_json::to_string(&g).expect("json");
+        assert_eq!(serde_json::from_str::<GroupConfig>(&json).expect("back"), g);
+    }
+
+    #[test]
+    fn join_urls() {
+        assert_eq!(
+            channel(-1, Some("news")).join_url().as_deref(),
+            Some("https://t.me/news")
+        );
+        assert_eq!(channel(-1, None).join_url(), None);
+    }
+}
