@@ -7,3 +7,4 @@ pub mod callback;
 pub mod channels;
 pub mod config;
 pub mod rights;
+pub mod store;

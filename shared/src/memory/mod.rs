@@ -13,10 +13,13 @@ enum LedgerEntry {
     Done { expires_at: Epoch },
 }
 
+mod guard;
+
 #[derive(Default)]
 struct State {
     ledger: HashMap<i64, LedgerEntry>,
     users: HashMap<i64, UserRecord>,
+    guard: guard::GuardTables,
 }
 
 /// A store that lives in the process.

@@ -1,0 +1,153 @@
+//! The guard's store port. Reads on the hot path are batched: one request for the group
+//! ([`GuardStore::group_state`]) and one for the member ([`GuardStore::member_state`]).
+//! Key design: docs/guard-design.md.
+
+use std::future::Future;
+
+use super::config::GroupConfig;
+use crate::ports::StoreError;
+use crate::time::Epoch;
+
+/// The group's configuration and its cached administrators.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupState {
+    pub config: Option<GroupConfig>,
+    /// `None`: not cached or expired; refresh with `getChatAdministrators`.
+    pub admins: Option<Vec<i64>>,
+}
+
+/// A live warning the bot posted for a user in a group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub user_id: i64,
+    /// `None` between claiming the warning and posting it.
+    pub message_id: Option<i32>,
+    /// When it deletes itself.
+    pub delete_at: Epoch,
+}
+
+/// What the store knows about one member of a protected group.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberState {
+    /// Per linked channel, in the order asked: the cached answer, `None` on a miss.
+    pub subscriptions: Vec<(i64, Option<bool>)>,
+    pub warning: Option<Warning>,
+    /// Whether the bot has a restriction of its own on record for this member.
+    pub restricted_by_bot: bool,
+}
+
+/// A restriction the bot imposed (Telegram does not say who restricted a member, so this record
+/// is the bot's only licence to lift it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Restriction {
+    pub user_id: i64,
+    pub since: Epoch,
+    /// `None`: until verified.
+    pub until: Option<Epoch>,
+}
+
+pub trait GuardStore: Send + Sync {
+    /// One read: the group's configuration and cached admin list.
+    fn group_state(
+        &self,
+        group_id: i64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<GroupState, StoreError>> + Send;
+
+    /// One read: the member's cached subscriptions to `channels`, live warning and restriction
+    /// record.
+    fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> impl Future<Output = Result<MemberState, StoreError>> + Send;
+
+    /// Saves the configuration and keeps the channel → group index in step (`unlinked` are
+    /// channels the group no longer links).
+    fn save_group(
+        &self,
+        config: &GroupConfig,
+        unlinked: &[i64],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The groups that link `channel_id` (a query on the index, not a scan).
+    fn groups_linked_to(
+        &self,
+        channel_id: i64,
+    ) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+
+    fn cache_admins(
+        &self,
+        group_id: i64,
+        admins: &[i64],
+        expires_at: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn cache_subscription(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+        subscribed: bool,
+        expires_at: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn forget_subscription(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn record_restriction(
+        &self,
+        group_id: i64,
+        restriction: &Restriction,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn restrictions(
+        &self,
+        group_id: i64,
+    ) -> impl Future<Output = Result<Vec<Restriction>, StoreError>> + Send;
+
+    /// Removes the bot's record; returns whether there was one.
+    fn remove_restriction(
+        &self,
+        group_id: i64,
+        user_id: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Claims the right to post the user's warning: `true` when no live warning existed (a
+    /// conditional write, so two deliveries never both warn).
+    fn claim_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+        delete_at: Epoch,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records the posted warning's message id (and queues it for deletion at `delete_at`).
+    fn set_warning_message(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        message_id: i32,
+        delete_at: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes the user's warning record; returns it if it was live.
+    fn remove_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<Option<Warning>, StoreError>> + Send;
+
+    /// Warnings whose deletion time is in `(after, until]`, as (group, warning).
+    fn due_warnings(
+        &self,
+        after: Epoch,
+        until: Epoch,
+    ) -> impl Future<Output = Result<Vec<(i64, Warning)>, StoreError>> + Send;
+}

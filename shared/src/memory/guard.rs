@@ -1,0 +1,306 @@
+//! The in-memory adapter of the guard's store port, with the DynamoDB adapter's semantics
+//! (expired entries read as absent).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::MemoryStore;
+use crate::guard::config::GroupConfig;
+use crate::guard::store::{GroupState, GuardStore, MemberState, Restriction, Warning};
+use crate::ports::StoreError;
+use crate::time::Epoch;
+
+#[derive(Default)]
+pub(super) struct GuardTables {
+    groups: HashMap<i64, GroupConfig>,
+    /// channel → groups.
+    index: BTreeMap<i64, Vec<i64>>,
+    admins: HashMap<i64, (Vec<i64>, Epoch)>,
+    /// (channel, user) → (subscribed, expires_at).
+    subscriptions: HashMap<(i64, i64), (bool, Epoch)>,
+    restrictions: HashMap<(i64, i64), Restriction>,
+    warnings: HashMap<(i64, i64), Warning>,
+}
+
+fn live_warning(w: Option<&Warning>, now: Epoch) -> Option<Warning> {
+    w.filter(|w| w.delete_at > now).cloned()
+}
+
+impl GuardStore for MemoryStore {
+    async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
+        let state = self.lock();
+        let g = &state.guard;
+        Ok(GroupState {
+            config: g.groups.get(&group_id).cloned(),
+            admins: g
+                .admins
+                .get(&group_id)
+                .filter(|(_, exp)| *exp > now)
+                .map(|(a, _)| a.clone()),
+        })
+    }
+
+    async fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> Result<MemberState, StoreError> {
+        let state = self.lock();
+        let g = &state.guard;
+        Ok(MemberState {
+            subscriptions: channels
+                .iter()
+                .map(|c| {
+                    let cached = g
+                        .subscriptions
+                        .get(&(*c, user_id))
+                        .filter(|(_, exp)| *exp > now)
+                        .map(|(s, _)| *s);
+                    (*c, cached)
+                })
+                .collect(),
+            warning: live_warning(g.warnings.get(&(group_id, user_id)), now),
+            restricted_by_bot: g.restrictions.contains_key(&(group_id, user_id)),
+        })
+    }
+
+    async fn save_group(&self, config: &GroupConfig, unlinked: &[i64]) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let g = &mut state.guard;
+        for c in unlinked {
+            if let Some(groups) = g.index.get_mut(c) {
+                groups.retain(|id| *id != config.group_id);
+            }
+        }
+        for c in &config.channels {
+            let groups = g.index.entry(c.id).or_default();
+            if !groups.contains(&config.group_id) {
+                groups.push(config.group_id);
+                groups.sort_unstable();
+            }
+        }
+        g.groups.insert(config.group_id, config.clone());
+        Ok(())
+    }
+
+    async fn groups_linked_to(&self, channel_id: i64) -> Result<Vec<i64>, StoreError> {
+        Ok(self
+            .lock()
+            .guard
+            .index
+            .get(&channel_id)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn cache_admins(
+        &self,
+        group_id: i64,
+        admins: &[i64],
+        expires_at: Epoch,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .guard
+            .admins
+            .insert(group_id, (admins.to_vec(), expires_at));
+        Ok(())
+    }
+
+    async fn cache_subscription(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+        subscribed: bool,
+        expires_at: Epoch,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .guard
+            .subscriptions
+            .insert((channel_id, user_id), (subscribed, expires_at));
+        Ok(())
+    }
+
+    async fn forget_subscription(&self, channel_id: i64, user_id: i64) -> Result<(), StoreError> {
+        self.lock()
+            .guard
+            .subscriptions
+            .remove(&(channel_id, user_id));
+        Ok(())
+    }
+
+    async fn record_restriction(
+        &self,
+        group_id: i64,
+        restriction: &Restriction,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .guard
+            .restrictions
+            .insert((group_id, restriction.user_id), restriction.clone());
+        Ok(())
+    }
+
+    async fn restrictions(&self, group_id: i64) -> Result<Vec<Restriction>, StoreError> {
+        let mut out: Vec<Restriction> = self
+            .lock()
+            .guard
+            .restrictions
+            .iter()
+            .filter(|((g, _), _)| *g == group_id)
+            .map(|(_, r)| r.clone())
+            .collect();
+        out.sort_by_key(|r| r.user_id);
+        Ok(out)
+    }
+
+    async fn remove_restriction(&self, group_id: i64, user_id: i64) -> Result<bool, StoreError> {
+        Ok(self
+            .lock()
+            .guard
+            .restrictions
+            .remove(&(group_id, user_id))
+            .is_some())
+    }
+
+    async fn claim_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+        delete_at: Epoch,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let warnings = &mut state.guard.warnings;
+        if live_warning(warnings.get(&(group_id, user_id)), now).is_some() {
+            return Ok(false);
+        }
+        warnings.insert(
+            (group_id, user_id),
+            Warning {
+                user_id,
+                message_id: None,
+                delete_at,
+            },
+        );
+        Ok(true)
+    }
+
+    async fn set_warning_message(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        message_id: i32,
+        delete_at: Epoch,
+    ) -> Result<(), StoreError> {
+        self.lock().guard.warnings.insert(
+            (group_id, user_id),
+            Warning {
+                user_id,
+                message_id: Some(message_id),
+                delete_at,
+            },
+        );
+        Ok(())
+    }
+
+    async fn remove_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> Result<Option<Warning>, StoreError> {
+        let removed = self.lock().guard.warnings.remove(&(group_id, user_id));
+        Ok(live_warning(removed.as_ref(), now))
+    }
+
+    async fn due_warnings(
+        &self,
+        after: Epoch,
+        until: Epoch,
+    ) -> Result<Vec<(i64, Warning)>, StoreError> {
+        let mut out: Vec<(i64, Warning)> = self
+            .lock()
+            .guard
+            .warnings
+            .iter()
+            .filter(|(_, w)| w.message_id.is_some() && w.delete_at > after && w.delete_at <= until)
+            .map(|((g, _), w)| (*g, w.clone()))
+            .collect();
+        out.sort_by_key(|(g, w)| (w.delete_at, *g, w.user_id));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::config::LinkedChannel;
+
+    fn channel(id: i64) -> LinkedChannel {
+        LinkedChannel {
+            id,
+            title: "c".into(),
+            username: None,
+            invite_link: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_index_follows_linked_channels() {
+        let store = MemoryStore::new();
+        let mut a = GroupConfig::new(-1);
+        a.link([channel(-10), channel(-20)]);
+        let mut b = GroupConfig::new(-2);
+        b.link([channel(-10)]);
+        store.save_group(&a, &[]).await.expect("save");
+        store.save_group(&b, &[]).await.expect("save");
+        assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2, -1]);
+        a.channels.retain(|c| c.id != -10);
+        store.save_group(&a, &[-10]).await.expect("save");
+        assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2]);
+        assert_eq!(store.groups_linked_to(-20).await.expect("q"), vec![-1]);
+    }
+
+    #[tokio::test]
+    async fn caches_expire_and_one_warning_at_a_time() {
+        let store = MemoryStore::new();
+        store
+            .cache_subscription(-10, 7, true, 100)
+            .await
+            .expect("w");
+        store.cache_admins(-1, &[1, 2], 100).await.expect("w");
+        let m = store.member_state(-1, 7, &[-10, -20], 99).await.expect("r");
+        assert_eq!(m.subscriptions, vec![(-10, Some(true)), (-20, None)]);
+        let m = store.member_state(-1, 7, &[-10], 100).await.expect("r");
+        assert_eq!(
+            m.subscriptions,
+            vec![(-10, None)],
+            "expired reads as a miss"
+        );
+        assert_eq!(
+            store.group_state(-1, 50).await.expect("r").admins,
+            Some(vec![1, 2])
+        );
+        assert_eq!(store.group_state(-1, 100).await.expect("r").admins, None);
+
+        assert!(store.claim_warning(-1, 7, 0, 300).await.expect("w"));
+        assert!(!store.claim_warning(-1, 7, 10, 310).await.expect("w"));
+        store.set_warning_message(-1, 7, 55, 300).await.expect("w");
+        assert_eq!(
+            store.due_warnings(0, 300).await.expect("r"),
+            vec![(
+                -1,
+                Warning {
+                    user_id: 7,
+                    message_id: Some(55),
+                    delete_at: 300
+                }
+            )]
+        );
+        assert!(
+            store.claim_warning(-1, 7, 300, 600).await.expect("w"),
+            "an expired warning is gone"
+        );
+    }
+}
