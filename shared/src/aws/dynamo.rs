@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
 use crate::time::Epoch;
 
-type Item = HashMap<String, AttributeValue>;
+pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// Counts of DynamoDB requests made, for the per-update cost figures.
 #[derive(Debug, Default)]
@@ -38,8 +38,8 @@ impl StoreCalls {
 
 #[derive(Clone)]
 pub struct DynamoStore {
-    client: Client,
-    table: Arc<str>,
+    pub(super) client: Client,
+    pub(super) table: Arc<str>,
     calls: Arc<StoreCalls>,
 }
 
@@ -56,34 +56,34 @@ impl DynamoStore {
         &self.calls
     }
 
-    fn read(&self) {
+    pub(super) fn read(&self) {
         self.calls.reads.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn write(&self) {
+    pub(super) fn write(&self) {
         self.calls.writes.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(super) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: i64) -> AttributeValue {
+pub(super) fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn get_s(item: &Item, k: &str) -> Option<String> {
+pub(super) fn get_s(item: &Item, k: &str) -> Option<String> {
     item.get(k).and_then(|v| v.as_s().ok()).cloned()
 }
 
-fn get_n(item: &Item, k: &str) -> Option<i64> {
+pub(super) fn get_n(item: &Item, k: &str) -> Option<i64> {
     item.get(k)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
 }
 
-fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
+pub(super) fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
     StoreError(format!("{op}: {}", DisplayErrorContext(e)))
 }
 

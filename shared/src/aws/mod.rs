@@ -2,6 +2,7 @@
 //! for dispatch. Only this module (and `lambda`) sees AWS SDK types.
 
 mod dynamo;
+mod guard;
 mod invoke;
 mod secrets;
 

@@ -1,0 +1,461 @@
+//! The DynamoDB adapter of the guard's store port. Keys: docs/guard-design.md.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
+};
+
+use super::dynamo::{err, get_n, get_s, n, s, DynamoStore, Item};
+use crate::guard::config::GroupConfig;
+use crate::guard::store::{GroupState, GuardStore, MemberState, Restriction, Warning};
+use crate::ports::StoreError;
+use crate::time::Epoch;
+
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+fn group_pk(group_id: i64) -> String {
+    format!("GROUP#{group_id}")
+}
+
+fn sub_key(channel_id: i64, user_id: i64) -> Item {
+    key(format!("SUB#{channel_id}#{user_id}"), "SUB")
+}
+
+fn due_pk(at: Epoch) -> String {
+    format!("DUE#{}", at.div_euclid(60))
+}
+
+fn live(item: &Item, now: Epoch) -> bool {
+    get_n(item, "expires_at").is_none_or(|exp| exp > now)
+}
+
+fn with(mut item: Item, attrs: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> Item {
+    item.extend(attrs.into_iter().map(|(k, v)| (k.to_owned(), v)));
+    item
+}
+
+fn warning_from(item: &Item) -> Option<Warning> {
+    Some(Warning {
+        user_id: get_n(item, "user_id")?,
+        message_id: get_n(item, "message_id").and_then(|m| i32::try_from(m).ok()),
+        delete_at: get_n(item, "delete_at")?,
+    })
+}
+
+impl DynamoStore {
+    /// One `BatchGetItem` (retrying unprocessed keys, which DynamoDB returns under load).
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .build()
+            .map_err(|e| err("batch_get", e))?;
+        let mut items = Vec::new();
+        for _ in 0..5 {
+            self.read();
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&*self.table, pending)
+                .send()
+                .await
+                .map_err(|e| err("batch_get", e))?;
+            if let Some(mut responses) = out.responses {
+                items.extend(responses.remove(&*self.table).unwrap_or_default());
+            }
+            match out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&*self.table))
+            {
+                Some(rest) if !rest.keys.is_empty() => pending = rest,
+                _ => return Ok(items),
+            }
+        }
+        Err(StoreError("batch_get: keys left unprocessed".into()))
+    }
+
+    async fn put(&self, op: &str, item: Item) -> Result<(), StoreError> {
+        self.write();
+        self.client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| err(op, e))?;
+        Ok(())
+    }
+
+    async fn delete(&self, op: &str, key: Item) -> Result<Option<Item>, StoreError> {
+        self.write();
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| err(op, e))?;
+        Ok(out.attributes)
+    }
+
+    /// Every item of a partition (optionally with a sort-key prefix), following pages.
+    async fn query_all(
+        &self,
+        pk: String,
+        sk_prefix: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            self.read();
+            let mut q = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_exclusive_start_key(start);
+            q = match sk_prefix {
+                Some(prefix) => q
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => q.key_condition_expression("pk = :pk"),
+            };
+            let out = q.send().await.map_err(|e| err("query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    fn transact_put(item: Item, table: &str) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .build()
+            .map_err(|e| err("transact", e))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+impl GuardStore for DynamoStore {
+    async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
+        let items = self
+            .batch_get(vec![
+                key(group_pk(group_id), "CONFIG"),
+                key(group_pk(group_id), "ADMINS"),
+            ])
+            .await?;
+        let mut state = GroupState::default();
+        for item in items {
+            match get_s(&item, "sk").as_deref() {
+                Some("CONFIG") => {
+                    let json = get_s(&item, "config").unwrap_or_default();
+                    state.config = Some(serde_json::from_str(&json).map_err(|e| {
+                        StoreError(format!("group {group_id}: unreadable config: {e}"))
+                    })?);
+                }
+                Some("ADMINS") if live(&item, now) => {
+                    state.admins = item.get("admins").and_then(|v| v.as_l().ok()).map(|l| {
+                        l.iter()
+                            .filter_map(|v| v.as_n().ok()?.parse().ok())
+                            .collect()
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(state)
+    }
+
+    async fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> Result<MemberState, StoreError> {
+        let mut keys: Vec<Item> = channels.iter().map(|c| sub_key(*c, user_id)).collect();
+        keys.push(key(group_pk(group_id), format!("WARN#{user_id}")));
+        keys.push(key(group_pk(group_id), format!("MUTE#{user_id}")));
+        let items = self.batch_get(keys).await?;
+        let mut state = MemberState {
+            subscriptions: channels.iter().map(|c| (*c, None)).collect(),
+            ..MemberState::default()
+        };
+        for item in items {
+            let pk = get_s(&item, "pk").unwrap_or_default();
+            let sk = get_s(&item, "sk").unwrap_or_default();
+            if sk == "SUB" {
+                if !live(&item, now) {
+                    continue;
+                }
+                let subscribed = item
+                    .get("subscribed")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied();
+                if let Some(entry) = state
+                    .subscriptions
+                    .iter_mut()
+                    .find(|(c, _)| pk == format!("SUB#{c}#{user_id}"))
+                {
+                    entry.1 = subscribed;
+                }
+            } else if sk.starts_with("WARN#") {
+                state.warning = warning_from(&item).filter(|w| w.delete_at > now);
+            } else if sk.starts_with("MUTE#") {
+                state.restricted_by_bot = true;
+            }
+        }
+        Ok(state)
+    }
+
+    async fn save_group(&self, config: &GroupConfig, unlinked: &[i64]) -> Result<(), StoreError> {
+        let json = serde_json::to_string(config).map_err(|e| StoreError(e.to_string()))?;
+        let mut writes = vec![Self::transact_put(
+            with(
+                key(group_pk(config.group_id), "CONFIG"),
+                [
+                    ("config", s(json)),
+                    ("enabled", AttributeValue::Bool(config.enabled)),
+                ],
+            ),
+            &self.table,
+        )?];
+        for c in &config.channels {
+            writes.push(Self::transact_put(
+                with(
+                    key(format!("CHANNEL#{}", c.id), group_pk(config.group_id)),
+                    [("group_id", n(config.group_id))],
+                ),
+                &self.table,
+            )?);
+        }
+        for c in unlinked {
+            let delete = Delete::builder()
+                .table_name(&*self.table)
+                .set_key(Some(key(format!("CHANNEL#{c}"), group_pk(config.group_id))))
+                .build()
+                .map_err(|e| err("save_group", e))?;
+            writes.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.write();
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await
+            .map_err(|e| err("save_group", e))?;
+        Ok(())
+    }
+
+    async fn groups_linked_to(&self, channel_id: i64) -> Result<Vec<i64>, StoreError> {
+        let items = self
+            .query_all(format!("CHANNEL#{channel_id}"), Some("GROUP#"))
+            .await?;
+        Ok(items.iter().filter_map(|i| get_n(i, "group_id")).collect())
+    }
+
+    async fn cache_admins(
+        &self,
+        group_id: i64,
+        admins: &[i64],
+        expires_at: Epoch,
+    ) -> Result<(), StoreError> {
+        let list = AttributeValue::L(admins.iter().map(|a| n(*a)).collect());
+        self.put(
+            "cache_admins",
+            with(
+                key(group_pk(group_id), "ADMINS"),
+                [("admins", list), ("expires_at", n(expires_at))],
+            ),
+        )
+        .await
+    }
+
+    async fn cache_subscription(
+        &self,
+        channel_id: i64,
+        user_id: i64,
+        subscribed: bool,
+        expires_at: Epoch,
+    ) -> Result<(), StoreError> {
+        self.put(
+            "cache_subscription",
+            with(
+                sub_key(channel_id, user_id),
+                [
+                    ("subscribed", AttributeValue::Bool(subscribed)),
+                    ("expires_at", n(expires_at)),
+                ],
+            ),
+        )
+        .await
+    }
+
+    async fn forget_subscription(&self, channel_id: i64, user_id: i64) -> Result<(), StoreError> {
+        self.delete("forget_subscription", sub_key(channel_id, user_id))
+            .await
+            .map(drop)
+    }
+
+    async fn record_restriction(
+        &self,
+        group_id: i64,
+        restriction: &Restriction,
+    ) -> Result<(), StoreError> {
+        let mut item = with(
+            key(group_pk(group_id), format!("MUTE#{}", restriction.user_id)),
+            [
+                ("user_id", n(restriction.user_id)),
+                ("since", n(restriction.since)),
+            ],
+        );
+        if let Some(until) = restriction.until {
+            item.insert("until".into(), n(until));
+        }
+        self.put("record_restriction", item).await
+    }
+
+    async fn restrictions(&self, group_id: i64) -> Result<Vec<Restriction>, StoreError> {
+        let items = self.query_all(group_pk(group_id), Some("MUTE#")).await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                Some(Restriction {
+                    user_id: get_n(i, "user_id")?,
+                    since: get_n(i, "since")?,
+                    until: get_n(i, "until"),
+                })
+            })
+            .collect())
+    }
+
+    async fn remove_restriction(&self, group_id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let old = self
+            .delete(
+                "remove_restriction",
+                key(group_pk(group_id), format!("MUTE#{user_id}")),
+            )
+            .await?;
+        Ok(old.is_some_and(|o| !o.is_empty()))
+    }
+
+    async fn claim_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+        delete_at: Epoch,
+    ) -> Result<bool, StoreError> {
+        self.write();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(with(
+                key(group_pk(group_id), format!("WARN#{user_id}")),
+                [
+                    ("user_id", n(user_id)),
+                    ("delete_at", n(delete_at)),
+                    ("expires_at", n(delete_at)),
+                ],
+            )))
+            .condition_expression("attribute_not_exists(pk) OR delete_at <= :now")
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(err("claim_warning", e)),
+        }
+    }
+
+    async fn set_warning_message(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        message_id: i32,
+        delete_at: Epoch,
+    ) -> Result<(), StoreError> {
+        let warning = with(
+            key(group_pk(group_id), format!("WARN#{user_id}")),
+            [
+                ("user_id", n(user_id)),
+                ("message_id", n(i64::from(message_id))),
+                ("delete_at", n(delete_at)),
+                ("expires_at", n(delete_at)),
+            ],
+        );
+        let due = with(
+            key(due_pk(delete_at), format!("{group_id}#{user_id}")),
+            [
+                ("group_id", n(group_id)),
+                ("user_id", n(user_id)),
+                ("message_id", n(i64::from(message_id))),
+                ("delete_at", n(delete_at)),
+                // Kept a day past its time, so a late sweeper still finds it.
+                ("expires_at", n(delete_at + 86_400)),
+            ],
+        );
+        self.write();
+        self.client
+            .transact_write_items()
+            .transact_items(Self::transact_put(warning, &self.table)?)
+            .transact_items(Self::transact_put(due, &self.table)?)
+            .send()
+            .await
+            .map_err(|e| err("set_warning_message", e))?;
+        Ok(())
+    }
+
+    async fn remove_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> Result<Option<Warning>, StoreError> {
+        let old = self
+            .delete(
+                "remove_warning",
+                key(group_pk(group_id), format!("WARN#{user_id}")),
+            )
+            .await?;
+        Ok(old
+            .as_ref()
+            .and_then(warning_from)
+            .filter(|w| w.delete_at > now))
+    }
+
+    async fn due_warnings(
+        &self,
+        after: Epoch,
+        until: Epoch,
+    ) -> Result<Vec<(i64, Warning)>, StoreError> {
+        let mut out = Vec::new();
+        let (first, last) = (after.div_euclid(60), until.div_euclid(60));
+        for bucket in first..=last {
+            for item in self.query_all(format!("DUE#{bucket}"), None).await? {
+                let (Some(group), Some(w)) = (get_n(&item, "group_id"), warning_from(&item)) else {
+                    continue;
+                };
+                if w.delete_at > after && w.delete_at <= until {
+                    out.push((group, w));
+                }
+            }
+        }
+        out.sort_by_key(|(g, w)| (w.delete_at, *g, w.user_id));
+        Ok(out)
+    }
+}

@@ -1,0 +1,289 @@
+//! The guard's store port on DynamoDB Local and in memory: the same cases, the same answers,
+//! and for DynamoDB the exact items and the request counts the hot path is budgeted on.
+
+use lambdagram::aws::DynamoStore;
+use lambdagram::guard::config::{GroupConfig, LinkedChannel};
+use lambdagram::guard::store::{GuardStore, Restriction, Warning};
+use lambdagram::memory::MemoryStore;
+use lambdagram_e2e::dynamodb;
+
+fn channel(id: i64) -> LinkedChannel {
+    LinkedChannel {
+        id,
+        title: format!("channel {id}"),
+        username: Some(format!("chan{}", -id)),
+        invite_link: None,
+    }
+}
+
+/// Runs every case on `store` and returns a transcript of the answers.
+async fn exercise(store: &impl GuardStore) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut a = GroupConfig::new(-1001);
+    a.enabled = true;
+    a.link([channel(-10), channel(-20)]);
+    let mut b = GroupConfig::new(-1002);
+    b.link([channel(-10)]);
+    store.save_group(&a, &[]).await.expect("save a");
+    store.save_group(&b, &[]).await.expect("save b");
+    let mut linked = store.groups_linked_to(-10).await.expect("index");
+    linked.sort_unstable();
+    log.push(format!("linked to -10: {linked:?}"));
+
+    a.channels.retain(|c| c.id != -10);
+    store.save_group(&a, &[-10]).await.expect("unlink");
+    log.push(format!(
+        "after unlink: {:?}",
+        store.groups_linked_to(-10).await.expect("index")
+    ));
+
+    let g = store.group_state(-1001, 1000).await.expect("group");
+    log.push(format!("config back: {}", g.config.as_ref() == Some(&a)));
+    log.push(format!("admins before caching: {:?}", g.admins));
+    store
+        .cache_admins(-1001, &[1, 2], 2000)
+        .await
+        .expect("admins");
+    log.push(format!(
+        "admins: {:?}",
+        store.group_state(-1001, 1999).await.expect("g").admins
+    ));
+    log.push(format!(
+        "admins expired: {:?}",
+        store.group_state(-1001, 2000).await.expect("g").admins
+    ));
+    log.push(format!(
+        "unknown group: {:?}",
+        store.group_state(-9, 0).await.expect("g")
+    ));
+
+    store
+        .cache_subscription(-20, 7, true, 1600)
+        .await
+        .expect("sub");
+    store
+        .cache_subscription(-30, 7, false, 1060)
+        .await
+        .expect("sub");
+    let m = store
+        .member_state(-1001, 7, &[-20, -30, -40], 1000)
+        .await
+        .expect("member");
+    log.push(format!(
+        "subs: {:?} warned: {:?} muted: {}",
+        m.subscriptions, m.warning, m.restricted_by_bot
+    ));
+    let m = store
+        .member_state(-1001, 7, &[-20, -30], 1060)
+        .await
+        .expect("member");
+    log.push(format!("subs later: {:?}", m.subscriptions));
+    store.forget_subscription(-20, 7).await.expect("forget");
+    let m = store
+        .member_state(-1001, 7, &[-20], 1000)
+        .await
+        .expect("member");
+    log.push(format!("after forget: {:?}", m.subscriptions));
+
+    log.push(format!(
+        "claim: {}",
+        store.claim_warning(-1001, 7, 1000, 1300).await.expect("c")
+    ));
+    log.push(format!(
+        "claim again: {}",
+        store.claim_warning(-1001, 7, 1001, 1301).await.expect("c")
+    ));
+    store
+        .set_warning_message(-1001, 7, 55, 1300)
+        .await
+        .expect("set");
+    let m = store
+        .member_state(-1001, 7, &[], 1000)
+        .await
+        .expect("member");
+    log.push(format!("warning: {:?}", m.warning));
+    log.push(format!(
+        "due: {:?}",
+        store.due_warnings(1240, 1300).await.expect("due")
+    ));
+    log.push(format!(
+        "not due yet: {:?}",
+        store.due_warnings(1000, 1299).await.expect("due")
+    ));
+    log.push(format!(
+        "claim after it lapsed: {}",
+        store.claim_warning(-1001, 7, 1300, 1600).await.expect("c")
+    ));
+    log.push(format!(
+        "removed: {:?}",
+        store.remove_warning(-1001, 7, 1400).await.expect("rm")
+    ));
+    log.push(format!(
+        "removed twice: {:?}",
+        store.remove_warning(-1001, 7, 1400).await.expect("rm")
+    ));
+
+    store
+        .record_restriction(
+            -1001,
+            &Restriction {
+                user_id: 7,
+                since: 1000,
+                until: None,
+            },
+        )
+        .await
+        .expect("mute");
+    store
+        .record_restriction(
+            -1001,
+            &Restriction {
+                user_id: 8,
+                since: 1001,
+                until: Some(5000),
+            },
+        )
+        .await
+        .expect("mute");
+    let mut r = store.restrictions(-1001).await.expect("list");
+    r.sort_by_key(|r| r.user_id);
+    log.push(format!("restrictions: {r:?}"));
+    log.push(format!(
+        "muted flag: {}",
+        store
+            .member_state(-1001, 7, &[], 1000)
+            .await
+            .expect("m")
+            .restricted_by_bot
+    ));
+    log.push(format!(
+        "lift 7: {}",
+        store.remove_restriction(-1001, 7).await.expect("rm")
+    ));
+    log.push(format!(
+        "lift 7 again: {}",
+        store.remove_restriction(-1001, 7).await.expect("rm")
+    ));
+    log.push(format!(
+        "other group: {:?}",
+        store.restrictions(-1002).await.expect("list")
+    ));
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamodb_and_memory_answer_alike() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let dynamo = DynamoStore::new(client.clone(), table.clone());
+    let memory = MemoryStore::new();
+
+    let from_dynamo = exercise(&dynamo).await;
+    let from_memory = exercise(&memory).await;
+
+    assert_eq!(from_dynamo, from_memory);
+    let expected_due = format!(
+        "due: {:?}",
+        vec![(
+            -1001_i64,
+            Warning {
+                user_id: 7,
+                message_id: Some(55),
+                delete_at: 1300
+            }
+        )]
+    );
+    assert!(from_dynamo.contains(&expected_due), "{from_dynamo:#?}");
+    assert!(from_dynamo.contains(&"claim again: false".to_owned()));
+    assert!(
+        from_dynamo.contains(
+            &"subs: [(-20, Some(true)), (-30, Some(false)), (-40, None)] warned: None muted: false"
+                .to_owned()
+        ),
+        "{from_dynamo:#?}"
+    );
+    assert!(from_dynamo.contains(&"lift 7 again: false".to_owned()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hot_path_reads_are_one_request_each_and_write_nothing() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let mut g = GroupConfig::new(-1001);
+    g.enabled = true;
+    g.link([channel(-10), channel(-20), channel(-30)]);
+    store.save_group(&g, &[]).await.expect("save");
+    store.cache_admins(-1001, &[1], 5000).await.expect("admins");
+    for c in [-10, -20, -30] {
+        store
+            .cache_subscription(c, 7, true, 5000)
+            .await
+            .expect("sub");
+    }
+    store.calls().take();
+
+    let group = store.group_state(-1001, 1000).await.expect("group");
+    let member = store
+        .member_state(-1001, 7, &[-10, -20, -30], 1000)
+        .await
+        .expect("member");
+
+    assert_eq!(store.calls().take(), (2, 0), "two reads, no writes");
+    assert!(group.config.is_some() && group.admins == Some(vec![1]));
+    assert!(member.subscriptions.iter().all(|(_, s)| *s == Some(true)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_are_stored_under_the_documented_keys() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let mut g = GroupConfig::new(-1001);
+    g.link([channel(-10)]);
+    store.save_group(&g, &[]).await.expect("save");
+    store
+        .cache_subscription(-10, 7, false, 1060)
+        .await
+        .expect("sub");
+    store
+        .claim_warning(-1001, 7, 1000, 1300)
+        .await
+        .expect("claim");
+    store
+        .set_warning_message(-1001, 7, 55, 1300)
+        .await
+        .expect("set");
+    store
+        .record_restriction(
+            -1001,
+            &Restriction {
+                user_id: 7,
+                since: 1000,
+                until: None,
+            },
+        )
+        .await
+        .expect("mute");
+
+    let keys: Vec<(String, String)> = dynamodb::scan_table(&client, &table)
+        .await
+        .iter()
+        .map(|i| {
+            (
+                i["pk"].as_str().unwrap_or("").to_owned(),
+                i["sk"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        ("CHANNEL#-10".to_owned(), "GROUP#-1001".to_owned()),
+        ("DUE#21".to_owned(), "-1001#7".to_owned()),
+        ("GROUP#-1001".to_owned(), "CONFIG".to_owned()),
+        ("GROUP#-1001".to_owned(), "MUTE#7".to_owned()),
+        ("GROUP#-1001".to_owned(), "WARN#7".to_owned()),
+        ("SUB#-10#7".to_owned(), "SUB".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(keys, expected);
+}
