@@ -110,6 +110,14 @@ pub const ROUTES: &[Route] = &[
         help: None,
         side_effects: false,
     },
+    Route {
+        name: "guard-message",
+        trigger: Trigger::GroupMessage,
+        help: None,
+        // Idempotent by design (deleting twice is "not found", restricting twice is the same
+        // restriction, the warning is a conditional write): the hot path pays no ledger writes.
+        side_effects: false,
+    },
 ];
 
 /// Looks a route up by name.

@@ -63,9 +63,22 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             Some("sendMessage"),
         ),
+        // A message in a group the guard does not protect: one read of the group's state.
+        (
+            "supergroup-command-other-bot",
+            200,
+            &["BatchGetItem"],
+            &[],
+            None,
+        ),
+        (
+            "supergroup-plain-message",
+            200,
+            &["BatchGetItem"],
+            &[],
+            None,
+        ),
         // Nothing to do: no I/O at all.
-        ("supergroup-command-other-bot", 200, &[], &[], None),
-        ("supergroup-plain-message", 200, &[], &[], None),
         ("callback-query", 200, &[], &[], None),
         ("supergroup-chat-member-join", 200, &[], &[], None),
         ("malformed-body", 200, &[], &[], None),

@@ -63,7 +63,8 @@ const SAMPLES: &[Sample] = &[
     sample(
         "supergroup-command-other-bot.json",
         U("message"),
-        Fate::Ignored(Ignored::OtherBot),
+        // Another bot's command is an ordinary group message to this bot (the guard sees it).
+        Route("guard-message"),
     ),
     sample(
         "private-unknown-command.json",
@@ -73,7 +74,7 @@ const SAMPLES: &[Sample] = &[
     sample(
         "supergroup-plain-message.json",
         U("message"),
-        Fate::Ignored(Ignored::Unhandled),
+        Route("guard-message"),
     ),
     sample(
         "private-edited-message.json",

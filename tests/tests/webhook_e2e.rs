@@ -390,7 +390,7 @@ async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_command_addressed_to_another_bot_is_ignored() {
+async fn a_command_addressed_to_another_bot_is_only_a_group_message_to_this_one() {
     let stack = Stack::start().await;
 
     let d = stack.deliver_sample("supergroup-command-other-bot").await;
@@ -398,7 +398,12 @@ async fn a_command_addressed_to_another_bot_is_ignored() {
     assert_eq!((d.status, d.reply.is_none()), (200, true));
     assert!(stack.fake.calls().is_empty());
     assert_eq!(stack.items().await, Vec::<Value>::new());
-    assert_eq!(route_invocations(&stack), 0);
+    assert_eq!(stack.emulator.invocations("help"), 0);
+    assert_eq!(
+        stack.emulator.invocations("guard-message"),
+        1,
+        "the guard sees every group message"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

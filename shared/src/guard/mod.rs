@@ -1,10 +1,14 @@
-//! The channel guard's domain: who counts as subscribed, which rights the bot needs, a group's
-//! protection settings, the callback-data codec and the membership cache's lifetimes. Pure code:
-//! no I/O, no AWS or Lambda types. Design: docs/guard-design.md.
+//! The channel guard. Pure domain: who counts as subscribed and which rights the bot needs
+//! (`rights`), a group's protection (`config`), `/protect`'s arguments (`channels`), callback
+//! data (`callback`), cache lifetimes (`cache`), the store port (`store`). `enforce` carries
+//! them out through the Bot API client and the store port. No AWS or Lambda types.
+//! Design: docs/guard-design.md.
 
 pub mod cache;
 pub mod callback;
 pub mod channels;
 pub mod config;
+pub mod enforce;
 pub mod rights;
 pub mod store;
+pub mod texts;

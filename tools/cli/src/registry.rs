@@ -11,7 +11,12 @@ pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
     let mut d = InProcessDispatcher::new();
     d.register("start", deps.clone(), start::Start);
     d.register("help", deps.clone(), help::Help);
-    d.register("unknown-command", deps, unknown_command::UnknownCommand);
+    d.register(
+        "unknown-command",
+        deps.clone(),
+        unknown_command::UnknownCommand,
+    );
+    d.register("guard-message", deps, guard_message::GuardMessage);
     d
 }
 

@@ -1,0 +1,305 @@
+//! Enforcement, shared by every route that meets a member (a message, a join, a channel leave,
+//! the "I have joined" button): check subscriptions (through the cache), restrict what the
+//! settings say, post at most one warning, and lift only what the bot imposed.
+//!
+//! Bot API errors that are answers rather than accidents are handled here on purpose: a message
+//! already deleted or a user who is gone is carried on; everything else fails the invocation,
+//! so Telegram redelivers the update.
+
+use teloxide_core::payloads::{
+    BanChatMember, DeleteMessage, GetChat, GetChatAdministrators, GetChatMember,
+    RestrictChatMember, RestrictChatMemberSetters, SendMessage, SendMessageSetters,
+    UnbanChatMember, UnbanChatMemberSetters,
+};
+use teloxide_core::types::{
+    ChatId, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
+    UserId,
+};
+use teloxide_core::ApiError;
+
+use super::cache::ttl_secs;
+use super::callback::GuardCallback;
+use super::config::{Action, GroupConfig, LinkedChannel};
+use super::rights::is_subscribed;
+use super::store::{GuardStore, MemberState, Restriction};
+use super::texts;
+use crate::i18n::{escape_html, fill};
+use crate::route::HandlerError;
+use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
+use crate::time::Epoch;
+
+/// How long the admin list is trusted before `getChatAdministrators` is asked again.
+pub const ADMINS_TTL_SECS: i64 = 3600;
+
+/// The Bot API client, the store, the clock and the deadline: what enforcement needs.
+pub struct Guard<'a, S> {
+    pub bot: &'a BotApi,
+    pub store: &'a S,
+    pub now: Epoch,
+    pub retry: RetryPolicy,
+}
+
+/// Who a check is about.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub user_id: i64,
+    /// First name, for the warning.
+    pub name: String,
+}
+
+/// What enforcement did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Enforcement {
+    pub deleted_message: bool,
+    pub restricted: bool,
+    pub kicked: bool,
+    pub warned: bool,
+}
+
+/// A Bot API error that means "already so": carry on.
+fn already_so(e: &BotApiError) -> bool {
+    matches!(
+        e,
+        BotApiError::Api {
+            error: ApiError::MessageToDeleteNotFound
+                | ApiError::MessageCantBeDeleted
+                | ApiError::UserNotFound,
+            ..
+        }
+    ) || matches!(e, BotApiError::Api { description, .. } if description.contains("PARTICIPANT_ID_INVALID"))
+}
+
+fn ignore_already_so<T>(r: Result<T, BotApiError>) -> Result<Option<T>, BotApiError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if already_so(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+impl<S: GuardStore> Guard<'_, S> {
+    /// The group's administrators: from the cache, or asked and cached.
+    pub async fn admins(
+        &self,
+        group_id: i64,
+        cached: Option<Vec<i64>>,
+    ) -> Result<Vec<i64>, HandlerError> {
+        if let Some(admins) = cached {
+            return Ok(admins);
+        }
+        let request = GetChatAdministrators::new(ChatId(group_id));
+        let members = with_retry(self.retry, || self.bot.call(&request)).await?;
+        let admins: Vec<i64> = members.iter().map(|m| m.user.id.0 as i64).collect();
+        self.store
+            .cache_admins(group_id, &admins, self.now + ADMINS_TTL_SECS)
+            .await?;
+        Ok(admins)
+    }
+
+    /// The channels `user_id` is not subscribed to. Cached answers are used unless
+    /// `bypass_cache` (the "I have joined" check); fresh answers are cached.
+    pub async fn missing_channels<'c>(
+        &self,
+        config: &'c GroupConfig,
+        user_id: i64,
+        cached: &MemberState,
+        bypass_cache: bool,
+    ) -> Result<Vec<&'c LinkedChannel>, HandlerError> {
+        let mut missing = Vec::new();
+        for channel in &config.channels {
+            let hit = cached
+                .subscriptions
+                .iter()
+                .find(|(c, _)| *c == channel.id)
+                .and_then(|(_, s)| *s);
+            let subscribed = match hit {
+                Some(s) if !bypass_cache => s,
+                _ => {
+                    let request = GetChatMember::new(ChatId(channel.id), UserId(user_id as u64));
+                    let member = with_retry(self.retry, || self.bot.call(&request)).await?;
+                    let s = is_subscribed(&member.kind);
+                    let ttl = ttl_secs(s, fastrand::f64());
+                    self.store
+                        .cache_subscription(channel.id, user_id, s, self.now + ttl)
+                        .await?;
+                    s
+                }
+            };
+            if !subscribed {
+                missing.push(channel);
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Deletes the offending message (if any), applies the group's action, and posts a warning
+    /// unless one is live. `warned_already` comes from the member state read on the hot path.
+    pub async fn enforce(
+        &self,
+        config: &GroupConfig,
+        member: &Member,
+        message_id: Option<i32>,
+        missing: &[&LinkedChannel],
+        state: &MemberState,
+    ) -> Result<Enforcement, HandlerError> {
+        let group = ChatId(config.group_id);
+        let user = UserId(member.user_id as u64);
+        let mut done = Enforcement::default();
+        if let Some(id) = message_id {
+            let request = DeleteMessage::new(group, MessageId(id));
+            done.deleted_message =
+                ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?
+                    .is_some();
+        }
+        match config.settings.action {
+            Action::Mute if !state.restricted_by_bot => {
+                let until = config
+                    .settings
+                    .mute_hours
+                    .filter(|h| *h > 0)
+                    .map(|h| self.now + i64::from(h) * 3600);
+                let mut request = RestrictChatMember::new(group, user, ChatPermissions::empty())
+                    .use_independent_chat_permissions(true);
+                if let Some(until) = until.and_then(|u| chrono::DateTime::from_timestamp(u, 0)) {
+                    request = request.until_date(until);
+                }
+                // Record first: if the call then fails, a redelivery restricts again, and a
+                // record without a restriction is harmless (lifting it is a no-op).
+                self.store
+                    .record_restriction(
+                        config.group_id,
+                        &Restriction {
+                            user_id: member.user_id,
+                            since: self.now,
+                            until,
+                        },
+                    )
+                    .await?;
+                done.restricted =
+                    ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?
+                        .is_some();
+            }
+            Action::Kick => {
+                let ban = BanChatMember::new(group, user);
+                ignore_already_so(with_retry(self.retry, || self.bot.call(&ban)).await)?;
+                let unban = UnbanChatMember::new(group, user).only_if_banned(true);
+                ignore_already_so(with_retry(self.retry, || self.bot.call(&unban)).await)?;
+                done.kicked = true;
+            }
+            Action::Mute | Action::DeleteOnly => {}
+        }
+        if state.warning.is_none() && !done.kicked {
+            done.warned = self.warn(config, member, missing).await?;
+        }
+        Ok(done)
+    }
+
+    /// Posts the warning if no live one exists (a conditional write decides).
+    async fn warn(
+        &self,
+        config: &GroupConfig,
+        member: &Member,
+        missing: &[&LinkedChannel],
+    ) -> Result<bool, HandlerError> {
+        let delete_at = self.now + i64::from(config.settings.warning_ttl_secs);
+        if !self
+            .store
+            .claim_warning(config.group_id, member.user_id, self.now, delete_at)
+            .await?
+        {
+            return Ok(false);
+        }
+        let lang = config.settings.lang;
+        let names: Vec<String> = missing.iter().map(|c| channel_label(c)).collect();
+        let text = fill(
+            texts::WARNING.get(lang),
+            &[
+                (
+                    "name",
+                    &format!(
+                        "<a href=\"tg://user?id={}\">{}</a>",
+                        member.user_id,
+                        escape_html(&member.name)
+                    ),
+                ),
+                ("channels", &names.join(", ")),
+            ],
+        );
+        let mut rows: Vec<Vec<InlineKeyboardButton>> = missing
+            .iter()
+            .filter_map(|c| {
+                let url = reqwest::Url::parse(&c.join_url()?).ok()?;
+                let label = fill(texts::JOIN_BUTTON.get(lang), &[("channel", &c.title)]);
+                Some(vec![InlineKeyboardButton::url(label, url)])
+            })
+            .collect();
+        rows.push(vec![InlineKeyboardButton::callback(
+            texts::JOINED_BUTTON.get(lang),
+            GuardCallback::Joined {
+                user_id: member.user_id,
+            }
+            .encode(),
+        )]);
+        let request = SendMessage::new(ChatId(config.group_id), text)
+            .parse_mode(ParseMode::Html)
+            .reply_markup(InlineKeyboardMarkup::new(rows));
+        let sent = with_retry(self.retry, || self.bot.call(&request)).await?;
+        self.store
+            .set_warning_message(config.group_id, member.user_id, sent.id.0, delete_at)
+            .await?;
+        Ok(true)
+    }
+
+    /// Lifts the bot's own restriction (restoring the group's default permissions, not
+    /// all-true) and deletes the live warning. Returns whether a restriction was lifted; a
+    /// restriction the bot has no record of (an admin's) is never touched.
+    pub async fn lift(&self, group_id: i64, user_id: i64) -> Result<bool, HandlerError> {
+        let state = self
+            .store
+            .member_state(group_id, user_id, &[], self.now)
+            .await?;
+        let mut lifted = false;
+        if state.restricted_by_bot {
+            let chat = GetChat::new(ChatId(group_id));
+            let info = with_retry(self.retry, || self.bot.call(&chat)).await?;
+            let permissions = info
+                .permissions()
+                .unwrap_or_else(default_member_permissions);
+            let request =
+                RestrictChatMember::new(ChatId(group_id), UserId(user_id as u64), permissions)
+                    .use_independent_chat_permissions(true);
+            ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?;
+            self.store.remove_restriction(group_id, user_id).await?;
+            lifted = true;
+        }
+        if let Some(warning) = self
+            .store
+            .remove_warning(group_id, user_id, self.now)
+            .await?
+        {
+            if let Some(id) = warning.message_id {
+                let request = DeleteMessage::new(ChatId(group_id), MessageId(id));
+                ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?;
+            }
+        }
+        Ok(lifted)
+    }
+}
+
+/// `@username` or the title, for messages.
+pub fn channel_label(c: &LinkedChannel) -> String {
+    match &c.username {
+        Some(u) => format!("@{}", escape_html(u)),
+        None => format!("<b>{}</b>", escape_html(&c.title)),
+    }
+}
+
+/// What an ordinary member may do when the group's own defaults are unknown.
+fn default_member_permissions() -> ChatPermissions {
+    ChatPermissions::SEND_MESSAGES
+        | ChatPermissions::SEND_MEDIA_MESSAGES
+        | ChatPermissions::SEND_OTHER_MESSAGES
+        | ChatPermissions::SEND_POLLS
+        | ChatPermissions::ADD_WEB_PAGE_PREVIEWS
+        | ChatPermissions::INVITE_USERS
+}

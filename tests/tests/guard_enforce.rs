@@ -1,0 +1,236 @@
+//! The channel guard's hot path end to end: group messages through the webhook to the
+//! `guard-message` function, with DynamoDB Local and the fake Bot API. Each test asserts the
+//! exact Bot API calls, the stored items and the DynamoDB requests.
+
+use fake_bot_api::{
+    ChatPermissions, Fault, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID,
+    NEWS_USERNAME,
+};
+use lambdagram::aws::DynamoStore;
+use lambdagram::guard::config::{GroupConfig, LinkedChannel};
+use lambdagram::guard::store::GuardStore;
+use lambdagram_e2e::stack::Stack;
+use serde_json::{json, Value};
+
+const CAROL_ID: i64 = 333_333;
+
+/// The Lounge protected by @lambdagram_news; Carol is a member of both, Boris only of the Lounge.
+async fn protected_lounge() -> Stack {
+    let stack = Stack::start().await;
+    let world = stack.fake.world();
+    world.add_user(User::new(CAROL_ID, "Carol").with_language("en"));
+    world.set_member(LOUNGE_ID, CAROL_ID, MemberStatus::member());
+    world.set_member(NEWS_ID, CAROL_ID, MemberStatus::member());
+    let mut config = GroupConfig::new(LOUNGE_ID);
+    config.enabled = true;
+    config.link([LinkedChannel {
+        id: NEWS_ID,
+        title: "Lambdagram News".into(),
+        username: Some(NEWS_USERNAME.into()),
+        invite_link: None,
+    }]);
+    DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
+        .save_group(&config, &[])
+        .await
+        .expect("protect the Lounge");
+    stack
+}
+
+/// `user_id` writes in the Lounge; the update is delivered to the webhook.
+async fn says(stack: &Stack, user_id: i64, text: &str) -> (u16, i64) {
+    let update = stack
+        .fake
+        .user_says(LOUNGE_ID, user_id, text)
+        .expect("a known user in a known chat");
+    let message_id = update["message"]["message_id"].as_i64().expect("id");
+    let d = stack.deliver(&update).await;
+    (d.status, message_id)
+}
+
+fn methods(stack: &Stack) -> Vec<String> {
+    stack.fake.calls().into_iter().map(|c| c.method).collect()
+}
+
+fn item<'a>(items: &'a [Value], pk: &str, sk: &str) -> Option<&'a Value> {
+    items.iter().find(|i| i["pk"] == pk && i["sk"] == sk)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_subscriber_is_deleted_muted_and_warned_once() {
+    let stack = protected_lounge().await;
+
+    let (status, message_id) = says(&stack, BORIS_ID, "привет всем").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(
+        methods(&stack),
+        [
+            "getChatAdministrators",
+            "getChatMember",
+            "deleteMessage",
+            "restrictChatMember",
+            "sendMessage"
+        ]
+    );
+    let check = &stack.fake.calls_to("getChatMember")[0];
+    assert_eq!(
+        (check.param("chat_id"), check.param("user_id")),
+        (Some(&json!(NEWS_ID)), Some(&json!(BORIS_ID)))
+    );
+    let delete = &stack.fake.calls_to("deleteMessage")[0];
+    assert_eq!(delete.param("message_id"), Some(&json!(message_id)));
+    let restrict = &stack.fake.calls_to("restrictChatMember")[0];
+    assert_eq!(restrict.param("user_id"), Some(&json!(BORIS_ID)));
+    assert_eq!(
+        restrict
+            .param("permissions")
+            .and_then(|p| p.get("can_send_messages")),
+        Some(&json!(false))
+    );
+    assert!(
+        restrict.param("until_date").is_none(),
+        "muted until verified"
+    );
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::Restricted {
+            is_member: true,
+            ..
+        })
+    ));
+    let warning = &stack.fake.calls_to("sendMessage")[0];
+    let keyboard = &warning.param("reply_markup").expect("buttons")["inline_keyboard"];
+    assert_eq!(keyboard[0][0]["url"], "https://t.me/lambdagram_news");
+    assert_eq!(
+        keyboard[1][0]["callback_data"],
+        format!("joined:{BORIS_ID}")
+    );
+    let text = warning.param("text").and_then(Value::as_str).expect("text");
+    assert!(
+        text.contains("@lambdagram_news") && text.contains("Boris"),
+        "{text}"
+    );
+    let warning_id = warning.result().expect("sent")["message_id"].clone();
+
+    let items = stack.items().await;
+    let group = format!("GROUP#{LOUNGE_ID}");
+    assert!(
+        item(&items, &group, &format!("MUTE#{BORIS_ID}")).is_some(),
+        "the bot's own restriction is recorded"
+    );
+    assert_eq!(
+        item(&items, &group, &format!("WARN#{BORIS_ID}")).expect("warning")["message_id"],
+        warning_id
+    );
+    assert_eq!(
+        item(&items, &format!("SUB#{NEWS_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        false
+    );
+
+    // A second message: deleted silently, no second warning, no second restriction.
+    stack.fake.clear_calls();
+    let (status, second) = says(&stack, BORIS_ID, "ещё").await;
+    assert_eq!(status, 200);
+    assert_eq!(methods(&stack), ["deleteMessage"]);
+    assert_eq!(
+        stack.fake.calls_to("deleteMessage")[0].param("message_id"),
+        Some(&json!(second))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_subscriber_costs_two_reads_no_write_and_no_bot_api_call() {
+    let stack = protected_lounge().await;
+    says(&stack, CAROL_ID, "first: fills the caches").await;
+    assert_eq!(methods(&stack), ["getChatAdministrators", "getChatMember"]);
+    stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
+
+    let (status, _) = says(&stack, CAROL_ID, "second: all cached").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        ["BatchGetItem", "BatchGetItem"]
+    );
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restricted_member_of_the_channel_counts_as_subscribed() {
+    let stack = protected_lounge().await;
+    stack.fake.world().set_member(
+        NEWS_ID,
+        CAROL_ID,
+        MemberStatus::restricted(ChatPermissions::none()),
+    );
+
+    let (status, _) = says(&stack, CAROL_ID, "I am restricted in the channel").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(methods(&stack), ["getChatAdministrators", "getChatMember"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_anonymous_admins_and_channel_posts_are_never_touched() {
+    let stack = protected_lounge().await;
+    // Alice (the owner) left the channel: still never touched.
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, ALICE_ID, MemberStatus::Left);
+    let (status, _) = says(&stack, ALICE_ID, "owner speaking").await;
+    assert_eq!(status, 200);
+    assert_eq!(methods(&stack), ["getChatAdministrators"]);
+    stack.fake.clear_calls();
+
+    let lounge = json!({"id": LOUNGE_ID, "type": "supergroup", "title": "Lambdagram Lounge"});
+    let news = json!({"id": NEWS_ID, "type": "channel", "title": "Lambdagram News", "username": NEWS_USERNAME});
+    let group_anonymous_bot = json!({"id": 1087968824, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot"});
+    let channel_bot = json!({"id": 136817688, "is_bot": true, "first_name": "Channel", "username": "Channel_Bot"});
+    let anonymous_admin = json!({"update_id": 9001, "message": {
+        "message_id": 9001, "date": 1790000000, "chat": lounge, "from": group_anonymous_bot,
+        "sender_chat": lounge, "text": "anonymous admin here"}});
+    let automatic_forward = json!({"update_id": 9002, "message": {
+        "message_id": 9002, "date": 1790000000, "chat": lounge, "from": channel_bot,
+        "sender_chat": news, "is_automatic_forward": true, "text": "a channel post"}});
+    for update in [anonymous_admin, automatic_forward] {
+        let d = stack.deliver(&update).await;
+        assert_eq!(d.status, 200);
+    }
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_restrict_is_retried_after_retry_after() {
+    let stack = protected_lounge().await;
+    stack
+        .fake
+        .inject(Fault::rate_limit("restrictChatMember", 1));
+    let started = std::time::Instant::now();
+
+    let (status, _) = says(&stack, BORIS_ID, "hello").await;
+
+    assert_eq!(status, 200);
+    let statuses: Vec<u16> = stack
+        .fake
+        .calls_to("restrictChatMember")
+        .iter()
+        .map(|c| c.http_status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unprotected_group_costs_one_read() {
+    let stack = Stack::start().await;
+    stack.emulator.take_dynamodb_ops();
+
+    let (status, _) = says(&stack, BORIS_ID, "nobody guards this group").await;
+
+    assert_eq!(status, 200);
+    assert_eq!(stack.emulator.take_dynamodb_ops(), ["BatchGetItem"]);
+    assert!(stack.fake.calls().is_empty());
+}
