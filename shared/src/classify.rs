@@ -140,9 +140,10 @@ mod tests {
 
     #[test]
     fn commands_for_other_bots_are_ignored() {
+        // In a group, someone else's command is an ordinary message: the guard still sees it.
         assert_eq!(
             routed(&message("supergroup", "/help@OtherBot")),
-            Err(Ignored::OtherBot)
+            Ok("guard-message")
         );
         assert_eq!(
             routed(&message("private", "/help@OtherBot")),
@@ -156,9 +157,10 @@ mod tests {
             routed(&message("private", "/frobnicate")),
             Ok("unknown-command")
         );
+        // In a group an unknown command gets no answer; it is a message like any other.
         assert_eq!(
             routed(&message("supergroup", "/frobnicate")),
-            Err(Ignored::Unhandled)
+            Ok("guard-message")
         );
     }
 
@@ -169,10 +171,7 @@ mod tests {
             m.entities.clear();
         }
         assert_eq!(routed(&u), Err(Ignored::Unhandled));
-        assert_eq!(
-            routed(&message("supergroup", "hello")),
-            Err(Ignored::Unhandled)
-        );
+        assert_eq!(routed(&message("supergroup", "hello")), Ok("guard-message"));
     }
 
     #[test]

@@ -51,6 +51,33 @@ impl Text {
     }
 }
 
+/// A phrase that depends on a count, in every language: English has a form for one and one for
+/// the rest; Russian one for 1, 21, 31…, one for 2–4, 22–24…, and one for the rest (5–20, 11–14…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plural {
+    pub en: [&'static str; 2],
+    pub ru: [&'static str; 3],
+}
+
+impl Plural {
+    pub const fn get(&self, lang: Lang, n: u64) -> &'static str {
+        match lang {
+            Lang::En if n == 1 => self.en[0],
+            Lang::En => self.en[1],
+            Lang::Ru => {
+                let (last, last_two) = (n % 10, n % 100);
+                if last == 1 && last_two != 11 {
+                    self.ru[0]
+                } else if last >= 2 && last <= 4 && !(last_two >= 12 && last_two <= 14) {
+                    self.ru[1]
+                } else {
+                    self.ru[2]
+                }
+            }
+        }
+    }
+}
+
 /// Replaces `{name}`-style placeholders. Values are inserted verbatim; callers escape for HTML.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
     let mut out = template.to_owned();
@@ -104,6 +131,18 @@ pub mod msg {
         en: "list the commands",
         ru: "список команд",
     };
+    pub const CMD_PROTECT: Text = Text {
+        en: "members must join @channel to write here (admins)",
+        ru: "писать здесь могут только подписчики @канала (для админов)",
+    };
+    pub const CMD_UNPROTECT: Text = Text {
+        en: "turn the channel check off (admins)",
+        ru: "выключить проверку подписки (для админов)",
+    };
+    pub const CMD_STATUS: Text = Text {
+        en: "the protection and the bot's rights (admins)",
+        ru: "защита и права бота (для админов)",
+    };
 }
 
 #[cfg(test)]
@@ -117,6 +156,23 @@ mod tests {
         assert_eq!(Lang::from_code(Some("en-GB")), Lang::En);
         assert_eq!(Lang::from_code(Some("de")), Lang::En);
         assert_eq!(Lang::from_code(None), Lang::En);
+    }
+
+    #[test]
+    fn plurals_follow_each_language() {
+        let p = Plural {
+            en: ["one", "many"],
+            ru: ["1", "2-4", "5+"],
+        };
+        let en: Vec<_> = [0, 1, 2, 11].map(|n| p.get(Lang::En, n)).into();
+        assert_eq!(en, ["many", "one", "many", "many"]);
+        let ru: Vec<_> = [0, 1, 2, 4, 5, 11, 12, 21, 22, 25, 101, 111, 114]
+            .map(|n| p.get(Lang::Ru, n))
+            .into();
+        assert_eq!(
+            ru,
+            ["5+", "1", "2-4", "2-4", "5+", "5+", "5+", "1", "2-4", "5+", "1", "5+", "5+"]
+        );
     }
 
     #[test]

@@ -118,6 +118,34 @@ pub const ROUTES: &[Route] = &[
         // restriction, the warning is a conditional write): the hot path pays no ledger writes.
         side_effects: false,
     },
+    Route {
+        name: "protect",
+        trigger: Trigger::Command {
+            name: "protect",
+            scope: Scope::Groups,
+        },
+        help: Some(msg::CMD_PROTECT),
+        side_effects: true,
+    },
+    Route {
+        name: "unprotect",
+        trigger: Trigger::Command {
+            name: "unprotect",
+            scope: Scope::Groups,
+        },
+        help: Some(msg::CMD_UNPROTECT),
+        side_effects: true,
+    },
+    Route {
+        name: "status",
+        trigger: Trigger::Command {
+            name: "status",
+            scope: Scope::Groups,
+        },
+        help: Some(msg::CMD_STATUS),
+        // Reads and a webhook reply only.
+        side_effects: false,
+    },
 ];
 
 /// Looks a route up by name.

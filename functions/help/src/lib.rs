@@ -48,7 +48,10 @@ mod tests {
     fn lists_every_visible_command_in_each_language() {
         assert_eq!(
             help_text(Lang::En),
-            "Commands:\n/start — register and say hello\n/help — list the commands"
+            "Commands:\n/start — register and say hello\n/help — list the commands\n\
+             /protect — members must join @channel to write here (admins)\n\
+             /unprotect — turn the channel check off (admins)\n\
+             /status — the protection and the bot's rights (admins)"
         );
         assert!(help_text(Lang::Ru).starts_with("Команды:\n/start — "));
     }

@@ -15,6 +15,8 @@ pub struct BotApi {
     client: reqwest::Client,
     /// `{api}/bot{token}/`: holds the token, so it is never printed.
     base: Arc<str>,
+    /// The bot's own user id: a token is `<bot id>:<secret>`, so no `getMe` is needed.
+    bot_id: Option<i64>,
 }
 
 impl std::fmt::Debug for BotApi {
@@ -98,7 +100,16 @@ impl BotApi {
         Ok(Self {
             client: http_client()?,
             base: format!("{root}/bot{token}/").into(),
+            bot_id: token
+                .split_once(':')
+                .and_then(|(id, _)| id.parse().ok())
+                .filter(|id: &i64| *id > 0),
         })
+    }
+
+    /// The bot's user id, read from its token (`None` for a token not shaped `<id>:<secret>`).
+    pub fn bot_id(&self) -> Option<i64> {
+        self.bot_id
     }
 
     /// Calls the method `P::NAME` with `payload` and decodes its result.
@@ -225,5 +236,13 @@ mod tests {
     fn never_prints_the_token() {
         let api = BotApi::new("123:SECRET", "http://127.0.0.1:9").expect("client");
         assert!(!format!("{api:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn the_bot_id_is_the_token_prefix() {
+        let bot = |token| BotApi::new(token, "http://127.0.0.1:9").expect("client");
+        assert_eq!(bot("123456:TEST-TOKEN").bot_id(), Some(123_456));
+        assert_eq!(bot("not-a-token").bot_id(), None);
+        assert_eq!(bot("-5:x").bot_id(), None);
     }
 }

@@ -16,7 +16,10 @@ pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
         deps.clone(),
         unknown_command::UnknownCommand,
     );
-    d.register("guard-message", deps, guard_message::GuardMessage);
+    d.register("guard-message", deps.clone(), guard_message::GuardMessage);
+    d.register("protect", deps.clone(), protect::Protect);
+    d.register("unprotect", deps.clone(), unprotect::Unprotect);
+    d.register("status", deps, status::Status);
     d
 }
 

@@ -79,7 +79,13 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
         en,
         vec![
             ("start", "register and say hello"),
-            ("help", "list the commands")
+            ("help", "list the commands"),
+            (
+                "protect",
+                "members must join @channel to write here (admins)"
+            ),
+            ("unprotect", "turn the channel check off (admins)"),
+            ("status", "the protection and the bot's rights (admins)")
         ]
     );
     let ru = fake.world().my_commands(&json!({"type": "default"}), "ru");

@@ -1,0 +1,8 @@
+//! `/protect @channel …`: links channels and turns the channel guard on.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(protect::Protect).await
+}

@@ -1,0 +1,8 @@
+//! `/status`: the channel guard's state and the bot's rights, checked live.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(status::Status).await
+}

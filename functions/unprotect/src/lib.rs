@@ -1,0 +1,131 @@
+//! `/unprotect`: turns the guard off for the group, keeping its channels and settings for a
+//! later `/protect`, and, when the bot has restrictions of its own on record, offers a button to
+//! lift them (handled by the `lift` route).
+
+use lambdagram::guard::admin::{reply, AdminChecks, GroupCommand};
+use lambdagram::guard::admin_texts as texts;
+use lambdagram::guard::callback::GuardCallback;
+use lambdagram::guard::config::GroupConfig;
+use lambdagram::guard::enforce::channel_label;
+use lambdagram::guard::store::GuardStore;
+use lambdagram::i18n::{fill, Lang};
+use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
+use lambdagram::route_api::RouteResponse;
+use lambdagram::teloxide_core::payloads::SendMessageSetters;
+use lambdagram::teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup, Update};
+
+pub struct Unprotect;
+
+impl<S: GuardStore> RouteHandler<S> for Unprotect {
+    async fn handle(
+        &self,
+        ctx: RouteContext<'_, S>,
+        update: Update,
+    ) -> Result<RouteResponse, HandlerError> {
+        let command = match GroupCommand::read(&update) {
+            Ok(command) => command,
+            Err(why) => return Ok(RouteResponse::rejected(why)),
+        };
+        let config = ctx
+            .store
+            .group_state(command.group_id, ctx.now)
+            .await?
+            .config;
+        let lang = command.lang(config.as_ref());
+        let who = config
+            .as_ref()
+            .map(|c| c.settings.configurers)
+            .unwrap_or_default();
+        let checks = AdminChecks {
+            bot: ctx.bot,
+            retry: ctx.retry(),
+        };
+        if !checks.may_configure(&command, who).await? {
+            return Ok(reply(&command.answer(texts::not_allowed(who).get(lang))));
+        }
+        let Some(mut config) = config else {
+            return Ok(reply(&command.answer(texts::NOT_PROTECTED.get(lang))));
+        };
+        if config.enabled {
+            config.enabled = false;
+            ctx.store.save_group(&config, &[]).await?;
+            tracing::info!(group_id = command.group_id, "group unprotected");
+        }
+        let muted = ctx.store.restrictions(command.group_id).await?.len();
+        let mut answer = command.answer(confirmation(&config, muted, lang));
+        if muted > 0 {
+            answer = answer.reply_markup(lift_button(muted, lang));
+        }
+        Ok(reply(&answer))
+    }
+}
+
+/// What `/unprotect` says: protection is off, the channels are kept, and who is still muted.
+pub fn confirmation(config: &GroupConfig, muted: usize, lang: Lang) -> String {
+    let channels: Vec<String> = config.channels.iter().map(channel_label).collect();
+    let mut text = fill(
+        texts::UNPROTECTED.get(lang),
+        &[("channels", &channels.join(", "))],
+    );
+    if muted > 0 {
+        text.push('\n');
+        text.push_str(&fill(
+            texts::STILL_MUTED.get(lang),
+            &[("count", &muted.to_string())],
+        ));
+    }
+    text
+}
+
+/// The button that lifts every restriction the bot imposed in the group.
+pub fn lift_button(muted: usize, lang: Lang) -> InlineKeyboardMarkup {
+    let label = fill(
+        texts::LIFT_BUTTON.get(lang, muted as u64),
+        &[("count", &muted.to_string())],
+    );
+    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        label,
+        GuardCallback::LiftAll.encode(),
+    )]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::guard::config::LinkedChannel;
+
+    #[test]
+    fn says_what_is_kept_and_who_is_still_muted() {
+        let mut config = GroupConfig::new(-100);
+        config.link([LinkedChannel {
+            id: -1001,
+            title: "News".into(),
+            username: Some("lambdagram_news".into()),
+            invite_link: None,
+        }]);
+        assert_eq!(
+            confirmation(&config, 0, Lang::En),
+            "Protection is off. I keep the linked channels (@lambdagram_news) for a later /protect."
+        );
+        assert_eq!(
+            confirmation(&config, 3, Lang::Ru),
+            "Защита выключена. Привязанные каналы (@lambdagram_news) сохранены для следующего \
+             /protect.\nУчастников, которых я ограничил: 3."
+        );
+    }
+
+    #[test]
+    fn the_lift_button_counts_in_each_language() {
+        let label = |n, lang| {
+            let markup = lift_button(n, lang);
+            let button = &markup.inline_keyboard[0][0];
+            (button.text.clone(), format!("{:?}", button.kind))
+        };
+        let (text, kind) = label(1, Lang::En);
+        assert_eq!(text, "Lift 1 restriction I imposed");
+        assert!(kind.contains("lift:all"), "{kind}");
+        assert_eq!(label(2, Lang::En).0, "Lift 2 restrictions I imposed");
+        assert_eq!(label(3, Lang::Ru).0, "Снять 3 ограничения, наложенные мной");
+        assert_eq!(label(5, Lang::Ru).0, "Снять 5 ограничений, наложенных мной");
+    }
+}

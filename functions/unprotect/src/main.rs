@@ -1,0 +1,8 @@
+//! `/unprotect`: turns the channel guard off, keeping its configuration.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(unprotect::Unprotect).await
+}

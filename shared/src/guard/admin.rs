@@ -1,0 +1,310 @@
+//! What the guard's admin commands (`/protect`, `/unprotect`, `/status`) share: reading the
+//! command from its update, who may run it, the bot's own rights checked live, and the answer.
+
+use teloxide_core::payloads::{GetChatMember, GetMe, SendMessage, SendMessageSetters};
+use teloxide_core::types::{
+    ChatId, MessageId, ParseMode, ReplyParameters, Update, UpdateKind, UserId,
+};
+
+use super::config::{Configurers, GroupConfig};
+use super::rights::{may_configure, missing_in_channel, missing_in_group, Right};
+use crate::i18n::Lang;
+use crate::route::HandlerError;
+use crate::route_api::RouteResponse;
+use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
+
+/// Who sent a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// Sent on behalf of the group itself: an anonymous administrator (Telegram does not say
+    /// which one, nor with which rights).
+    AnonymousAdmin,
+    User(i64),
+    /// Sent on behalf of another chat (a channel writing in the group): nobody who may configure.
+    OtherChat,
+}
+
+/// A command sent in a group or supergroup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupCommand {
+    pub group_id: i64,
+    pub message_id: i32,
+    pub sender: Sender,
+    /// The text after the command word, trimmed.
+    pub args: String,
+    /// From the sender's `language_code`: the language while the group has no configuration.
+    pub sender_lang: Lang,
+}
+
+impl GroupCommand {
+    /// Reads the command; `Err` says why the update cannot be one (the route rejects it).
+    pub fn read(update: &Update) -> Result<GroupCommand, &'static str> {
+        let UpdateKind::Message(message) = &update.kind else {
+            return Err("a group command without a message");
+        };
+        if !(message.chat.is_group() || message.chat.is_supergroup()) {
+            return Err("a group command outside a group");
+        }
+        let text = message.text().ok_or("a group command without text")?;
+        let args = text
+            .split_once(char::is_whitespace)
+            .map_or("", |(_, rest)| rest)
+            .trim();
+        let sender = match (&message.sender_chat, &message.from) {
+            (Some(chat), _) if chat.id == message.chat.id => Sender::AnonymousAdmin,
+            (Some(_), _) => Sender::OtherChat,
+            (None, Some(user)) => {
+                Sender::User(i64::try_from(user.id.0).map_err(|_| "bad user id")?)
+            }
+            (None, None) => return Err("a group command without a sender"),
+        };
+        Ok(GroupCommand {
+            group_id: message.chat.id.0,
+            message_id: message.id.0,
+            sender,
+            args: args.to_owned(),
+            sender_lang: Lang::from_code(
+                message
+                    .from
+                    .as_ref()
+                    .and_then(|u| u.language_code.as_deref()),
+            ),
+        })
+    }
+
+    /// The group's language once it has a configuration, the sender's before.
+    pub fn lang(&self, config: Option<&GroupConfig>) -> Lang {
+        config.map_or(self.sender_lang, |c| c.settings.lang)
+    }
+
+    /// An HTML answer in the group, replying to the command (sent even if it was deleted).
+    pub fn answer(&self, html: impl Into<String>) -> SendMessage {
+        SendMessage::new(ChatId(self.group_id), html)
+            .parse_mode(ParseMode::Html)
+            .reply_parameters(
+                ReplyParameters::new(MessageId(self.message_id)).allow_sending_without_reply(),
+            )
+    }
+}
+
+/// Answers with `message` as the webhook reply: for answers whose result nobody needs.
+pub fn reply(message: &SendMessage) -> RouteResponse {
+    match serde_json::to_value(message) {
+        Ok(params) => RouteResponse::reply("sendMessage", params),
+        // A payload of plain fields always serialises; if it ever did not, answering nothing
+        // beats failing the update forever.
+        Err(e) => {
+            tracing::error!(error = %e, "answer does not serialise");
+            RouteResponse::done()
+        }
+    }
+}
+
+/// What the bot lacks, checked live: in the group, and in each channel (in the order asked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BotRights {
+    pub group: Vec<Right>,
+    pub channels: Vec<(i64, Vec<Right>)>,
+}
+
+impl BotRights {
+    /// Whether nothing is missing anywhere.
+    pub fn complete(&self) -> bool {
+        self.group.is_empty() && self.channels.iter().all(|(_, m)| m.is_empty())
+    }
+
+    /// What the bot lacks in `channel_id` (nothing if it was not checked).
+    pub fn missing_in(&self, channel_id: i64) -> &[Right] {
+        self.channels
+            .iter()
+            .find(|(c, _)| *c == channel_id)
+            .map_or(&[], |(_, m)| m.as_slice())
+    }
+}
+
+/// The live checks the admin commands make through the Bot API.
+pub struct AdminChecks<'a> {
+    pub bot: &'a BotApi,
+    pub retry: RetryPolicy,
+}
+
+impl AdminChecks<'_> {
+    /// Whether the sender may change the group's protection: the owner, or (unless only the
+    /// owner may) an administrator who can restrict members. An anonymous administrator counts
+    /// as such an administrator; Telegram does not say who it is, so not as the owner.
+    pub async fn may_configure(
+        &self,
+        command: &GroupCommand,
+        who: Configurers,
+    ) -> Result<bool, HandlerError> {
+        match command.sender {
+            Sender::AnonymousAdmin => Ok(who == Configurers::Admins),
+            Sender::OtherChat => Ok(false),
+            Sender::User(user_id) => {
+                let member = self.member(command.group_id, user_id).await?;
+                Ok(may_configure(&member.kind, who))
+            }
+        }
+    }
+
+    /// Whether the sender is one of the group's administrators: from the cached admin list when
+    /// it names them (no call), otherwise asked (a promotion may be newer than the cache).
+    pub async fn is_admin(
+        &self,
+        command: &GroupCommand,
+        cached_admins: Option<&[i64]>,
+    ) -> Result<bool, HandlerError> {
+        match command.sender {
+            Sender::AnonymousAdmin => Ok(true),
+            Sender::OtherChat => Ok(false),
+            Sender::User(user_id) if cached_admins.is_some_and(|a| a.contains(&user_id)) => {
+                Ok(true)
+            }
+            Sender::User(user_id) => Ok(self
+                .member(command.group_id, user_id)
+                .await?
+                .kind
+                .is_privileged()),
+        }
+    }
+
+    /// The bot's own user id: from its token, or (for a token of another shape) `getMe`.
+    pub async fn bot_id(&self) -> Result<i64, HandlerError> {
+        if let Some(id) = self.bot.bot_id() {
+            return Ok(id);
+        }
+        let request = GetMe::new();
+        let me = with_retry(self.retry, || self.bot.call(&request)).await?;
+        Ok(i64::try_from(me.user.id.0).unwrap_or(i64::MAX))
+    }
+
+    /// The bot's rights in the group (`can_restrict_members`, `can_delete_messages`) and in each
+    /// channel (administrator), asked now. A refusal to answer about a chat (the bot was
+    /// removed from it, a private channel it cannot see) reads as lacking everything there.
+    pub async fn bot_rights(
+        &self,
+        group_id: i64,
+        channels: &[i64],
+    ) -> Result<BotRights, HandlerError> {
+        let bot_id = self.bot_id().await?;
+        let group = match refused_as_none(self.member(group_id, bot_id).await)? {
+            Some(member) => missing_in_group(&member.kind),
+            None => vec![
+                Right::Administrator,
+                Right::RestrictMembers,
+                Right::DeleteMessages,
+            ],
+        };
+        let mut rights = BotRights {
+            group,
+            channels: Vec::with_capacity(channels.len()),
+        };
+        for channel in channels {
+            let missing = match refused_as_none(self.member(*channel, bot_id).await)? {
+                Some(member) => missing_in_channel(&member.kind),
+                None => vec![Right::Administrator],
+            };
+            rights.channels.push((*channel, missing));
+        }
+        Ok(rights)
+    }
+
+    async fn member(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+    ) -> Result<teloxide_core::types::ChatMember, BotApiError> {
+        let user = UserId(u64::try_from(user_id).unwrap_or_default());
+        let request = GetChatMember::new(ChatId(chat_id), user);
+        with_retry(self.retry, || self.bot.call(&request)).await
+    }
+}
+
+/// A Bot API refusal (an answer about the chat, not an accident) as `None`.
+fn refused_as_none<T>(result: Result<T, BotApiError>) -> Result<Option<T>, HandlerError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(BotApiError::Api { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn update(message: serde_json::Value) -> Update {
+        // As the route reads it: from text (teloxide's `Update` does not read from a `Value`).
+        let text = json!({"update_id": 1, "message": message}).to_string();
+        serde_json::from_str(&text).expect("an update")
+    }
+
+    fn group_message(extra: serde_json::Value) -> serde_json::Value {
+        let mut m = json!({
+            "message_id": 7, "date": 0,
+            "chat": {"id": -100123, "type": "supergroup", "title": "G"},
+            "text": "/protect@LambdagramBot  @news_chan, @other_chan ",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 22}]
+        });
+        if let (Some(m), Some(extra)) = (m.as_object_mut(), extra.as_object()) {
+            m.extend(extra.clone());
+        }
+        m
+    }
+
+    #[test]
+    fn reads_sender_args_and_language() {
+        let u = update(group_message(json!({
+            "from": {"id": 5, "is_bot": false, "first_name": "A", "language_code": "ru"}
+        })));
+        assert_eq!(
+            GroupCommand::read(&u),
+            Ok(GroupCommand {
+                group_id: -100123,
+                message_id: 7,
+                sender: Sender::User(5),
+                args: "@news_chan, @other_chan".into(),
+                sender_lang: Lang::Ru,
+            })
+        );
+    }
+
+    #[test]
+    fn tells_anonymous_admins_from_other_chats() {
+        let anonymous_bot = json!({"id": 1087968824, "is_bot": true, "first_name": "Group"});
+        let u = update(group_message(json!({
+            "from": anonymous_bot,
+            "sender_chat": {"id": -100123, "type": "supergroup", "title": "G"}
+        })));
+        assert_eq!(
+            GroupCommand::read(&u).map(|c| c.sender),
+            Ok(Sender::AnonymousAdmin)
+        );
+        let u = update(group_message(json!({
+            "from": {"id": 136817688, "is_bot": true, "first_name": "Channel"},
+            "sender_chat": {"id": -100999, "type": "channel", "title": "C"}
+        })));
+        assert_eq!(
+            GroupCommand::read(&u).map(|c| c.sender),
+            Ok(Sender::OtherChat)
+        );
+    }
+
+    #[test]
+    fn answers_reply_to_the_command_in_html() {
+        let u = update(group_message(json!({
+            "from": {"id": 5, "is_bot": false, "first_name": "A"}
+        })));
+        let command = GroupCommand::read(&u).expect("a command");
+        let answer = reply(&command.answer("<b>hi</b>"));
+        assert_eq!(
+            answer.reply,
+            Some(json!({
+                "method": "sendMessage", "chat_id": -100123, "text": "<b>hi</b>",
+                "parse_mode": "HTML",
+                "reply_parameters": {"message_id": 7, "allow_sending_without_reply": true}
+            }))
+        );
+    }
+}
