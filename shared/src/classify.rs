@@ -50,6 +50,9 @@ fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Ro
     if msg.new_chat_members.is_some() {
         return first(|t| matches!(t, Trigger::NewChatMembers));
     }
+    if msg.migrate_to_chat_id.is_some() || msg.migrate_from_chat_id.is_some() {
+        return first(|t| matches!(t, Trigger::ChatMigration));
+    }
     let in_group = msg.chat.is_group();
     if let Some(cmd) = msg.command() {
         let for_us = cmd
@@ -172,6 +175,39 @@ mod tests {
         }
         assert_eq!(routed(&u), Err(Ignored::Unhandled));
         assert_eq!(routed(&message("supergroup", "hello")), Ok("guard-message"));
+    }
+
+    #[test]
+    fn guard_events_route_by_kind_and_callback_prefix() {
+        let update = |v: serde_json::Value| -> UpdateView {
+            serde_json::from_value(v).expect("valid test update")
+        };
+        let callback = |data: &str| {
+            update(json!({"update_id": 2, "callback_query": {"id": "q", "data": data}}))
+        };
+        assert_eq!(routed(&callback("joined:111")), Ok("verify"));
+        assert_eq!(routed(&callback("set:a:m")), Ok("settings-menu"));
+        assert_eq!(routed(&callback("lift:all")), Ok("lift"));
+        assert_eq!(routed(&callback("other:1")), Err(Ignored::Unhandled));
+        let member = json!({"chat": {"id": -1001, "type": "channel"}});
+        assert_eq!(
+            routed(&update(json!({"update_id": 3, "chat_member": member}))),
+            Ok("member-change")
+        );
+        assert_eq!(
+            routed(&update(json!({"update_id": 4, "my_chat_member": member}))),
+            Ok("bot-status")
+        );
+        let service = |field: &str| {
+            update(json!({"update_id": 5, "message": {
+                "message_id": 1, "date": 0, "chat": {"id": -5, "type": "group"},
+                "from": {"id": 111, "is_bot": false, "first_name": "A"},
+                field: if field == "new_chat_members" { json!([]) } else { json!(-1005) }
+            }}))
+        };
+        assert_eq!(routed(&service("new_chat_members")), Ok("new-members"));
+        assert_eq!(routed(&service("migrate_to_chat_id")), Ok("migrate"));
+        assert_eq!(routed(&service("migrate_from_chat_id")), Ok("migrate"));
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum Trigger {
     MyChatMember,
     /// A `new_chat_members` service message.
     NewChatMembers,
+    /// A group upgraded to a supergroup: the service message carrying `migrate_to_chat_id` (in
+    /// the old group) or `migrate_from_chat_id` (in the new supergroup).
+    ChatMigration,
 }
 
 impl Trigger {
@@ -42,7 +45,8 @@ impl Trigger {
             Trigger::Command { .. }
             | Trigger::UnknownPrivateCommand
             | Trigger::GroupMessage
-            | Trigger::NewChatMembers => "message",
+            | Trigger::NewChatMembers
+            | Trigger::ChatMigration => "message",
             Trigger::EditedMessage => "edited_message",
             Trigger::Callback { .. } => "callback_query",
             Trigger::ChatMember => "chat_member",
@@ -146,6 +150,66 @@ pub const ROUTES: &[Route] = &[
         // Reads and a webhook reply only.
         side_effects: false,
     },
+    Route {
+        name: "settings",
+        trigger: Trigger::Command {
+            name: "settings",
+            scope: Scope::Groups,
+        },
+        help: Some(msg::CMD_SETTINGS),
+        // The menu is a webhook reply; nothing is written.
+        side_effects: false,
+    },
+    Route {
+        name: "settings-menu",
+        trigger: Trigger::Callback {
+            prefix: crate::guard::callback::SETTINGS_PREFIX,
+        },
+        help: None,
+        side_effects: true,
+    },
+    Route {
+        name: "verify",
+        trigger: Trigger::Callback {
+            prefix: crate::guard::callback::JOINED_PREFIX,
+        },
+        help: None,
+        side_effects: true,
+    },
+    Route {
+        name: "lift",
+        trigger: Trigger::Callback {
+            prefix: crate::guard::callback::LIFT_PREFIX,
+        },
+        help: None,
+        side_effects: true,
+    },
+    Route {
+        name: "member-change",
+        trigger: Trigger::ChatMember,
+        help: None,
+        side_effects: true,
+    },
+    Route {
+        name: "new-members",
+        trigger: Trigger::NewChatMembers,
+        help: None,
+        // The same idempotent check as a join (restricting twice is one restriction, the
+        // warning is a conditional write), so a redelivery needs no ledger.
+        side_effects: false,
+    },
+    Route {
+        name: "bot-status",
+        trigger: Trigger::MyChatMember,
+        help: None,
+        side_effects: true,
+    },
+    Route {
+        name: "migrate",
+        trigger: Trigger::ChatMigration,
+        help: None,
+        side_effects: true,
+    },
 ];
 
 /// Looks a route up by name.
@@ -204,7 +268,10 @@ mod tests {
 
     #[test]
     fn allowed_updates_follow_the_table() {
-        assert_eq!(allowed_updates(), vec!["message"]);
+        assert_eq!(
+            allowed_updates(),
+            vec!["message", "callback_query", "chat_member", "my_chat_member"]
+        );
     }
 
     #[test]

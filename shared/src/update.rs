@@ -62,6 +62,10 @@ pub struct MessageView {
     pub entities: Vec<EntityView>,
     #[serde(default)]
     pub new_chat_members: Option<Vec<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    pub migrate_to_chat_id: Option<i64>,
+    #[serde(default)]
+    pub migrate_from_chat_id: Option<i64>,
 }
 
 impl MessageView {

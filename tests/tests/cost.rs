@@ -78,9 +78,17 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             None,
         ),
+        // "I have joined" from Boris, who has no warning on record (verify).
+        ("callback-query", 200, &["PutItem", "UpdateItem"], &[], None),
+        // Boris joins the unprotected Lounge (member-change).
+        (
+            "supergroup-chat-member-join",
+            200,
+            &["PutItem", "UpdateItem"],
+            &[],
+            None,
+        ),
         // Nothing to do: no I/O at all.
-        ("callback-query", 200, &[], &[], None),
-        ("supergroup-chat-member-join", 200, &[], &[], None),
         ("malformed-body", 200, &[], &[], None),
         ("wrong-secret-start", 401, &[], &[], None),
     ];

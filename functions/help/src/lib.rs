@@ -51,7 +51,8 @@ mod tests {
             "Commands:\n/start — register and say hello\n/help — list the commands\n\
              /protect — members must join @channel to write here (admins)\n\
              /unprotect — turn the channel check off (admins)\n\
-             /status — the protection and the bot's rights (admins)"
+             /status — the protection and the bot's rights (admins)\n\
+             /settings — what happens to non-subscribers (admins)"
         );
         assert!(help_text(Lang::Ru).starts_with("Команды:\n/start — "));
     }

@@ -19,7 +19,15 @@ pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
     d.register("guard-message", deps.clone(), guard_message::GuardMessage);
     d.register("protect", deps.clone(), protect::Protect);
     d.register("unprotect", deps.clone(), unprotect::Unprotect);
-    d.register("status", deps, status::Status);
+    d.register("status", deps.clone(), status::Status);
+    d.register("settings", deps.clone(), settings::Settings);
+    d.register("settings-menu", deps.clone(), settings_menu::SettingsMenu);
+    d.register("verify", deps.clone(), verify::Verify);
+    d.register("lift", deps.clone(), lift::Lift);
+    d.register("member-change", deps.clone(), member_change::MemberChange);
+    d.register("new-members", deps.clone(), new_members::NewMembers);
+    d.register("bot-status", deps.clone(), bot_status::BotStatus);
+    d.register("migrate", deps, migrate::Migrate);
     d
 }
 

@@ -1,0 +1,8 @@
+//! Channel guard my_chat_member - the bot's own rights changed: degrade or recover the protection.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(bot_status::BotStatus).await
+}

@@ -1,0 +1,8 @@
+//! Channel guard settings menu buttons - validates the presser, saves the change, redraws the menu.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(settings_menu::SettingsMenu).await
+}

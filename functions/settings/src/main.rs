@@ -1,0 +1,8 @@
+//! Channel guard /settings - the settings menu, by webhook reply.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(settings::Settings).await
+}
