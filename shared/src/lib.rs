@@ -1,6 +1,7 @@
 //! lambdagram's core: Telegram bots as small serverless functions.
 //!
-//! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`classify`], [`update`],
+//! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`jobs`] (the scheduled
+//!   jobs), [`classify`], [`update`],
 //!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`ports`], [`i18n`],
 //!   [`secret`], [`metrics`].
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
@@ -14,6 +15,7 @@ pub mod guard;
 pub mod i18n;
 pub mod ingress;
 pub mod inprocess;
+pub mod jobs;
 pub mod memory;
 pub mod metrics;
 pub mod ports;

@@ -1,19 +1,217 @@
-//! Channel guard "lift restrictions" button after /unprotect - lifts every restriction the bot imposed.
-//! SCAFFOLD: not built yet.
+//! The "lift the restrictions I imposed" button `/unprotect` offers (callback `lift:all`). Only
+//! someone who may configure the group may press it. It lifts every restriction the bot has on
+//! record in the group (restoring the group's own default permissions, read once), and only
+//! those: a member restricted by an admin has no record and is never touched. The `/unprotect`
+//! message is then edited to say how many were lifted, and the callback answered.
 
+use lambdagram::guard::admin::{AdminChecks, GroupCommand, Sender};
+use lambdagram::guard::admin_texts;
+use lambdagram::guard::callback::GuardCallback;
+use lambdagram::guard::config::GroupConfig;
+use lambdagram::guard::enforce::{channel_label, Guard};
 use lambdagram::guard::store::GuardStore;
+use lambdagram::guard::texts;
+use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::Update;
+use lambdagram::telegram::{with_retry, BotApiError};
+use lambdagram::teloxide_core::payloads::{
+    AnswerCallbackQuery, AnswerCallbackQuerySetters, EditMessageText, EditMessageTextSetters,
+};
+use lambdagram::teloxide_core::types::{
+    CallbackQuery, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, Update,
+    UpdateKind,
+};
+
+/// Time kept back for editing the message and answering: below it, lifting stops and the
+/// button stays for the rest.
+pub const RESERVE_MS: u64 = 5_000;
 
 pub struct Lift;
 
 impl<S: GuardStore> RouteHandler<S> for Lift {
     async fn handle(
         &self,
-        _ctx: RouteContext<'_, S>,
-        _update: Update,
+        ctx: RouteContext<'_, S>,
+        update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        Ok(RouteResponse::done())
+        let UpdateKind::CallbackQuery(query) = &update.kind else {
+            return Ok(RouteResponse::rejected("lift without a callback query"));
+        };
+        let decoded = query.data.as_deref().and_then(GuardCallback::decode);
+        let (Ok(presser), Some(GuardCallback::LiftAll), Some(message)) =
+            (i64::try_from(query.from.id.0), decoded, &query.message)
+        else {
+            return Ok(answer(query, None));
+        };
+        let group_id = message.chat().id.0;
+        let Some(config) = ctx.store.group_state(group_id, ctx.now).await?.config else {
+            // No configuration, so no restriction of the bot's either.
+            return Ok(answer(query, None));
+        };
+        let lang = config.settings.lang;
+        let who = config.settings.configurers;
+        // A button press always names the real user (anonymous admins included), so the
+        // presser is checked as themself.
+        let presser = GroupCommand {
+            group_id,
+            message_id: message.id().0,
+            sender: Sender::User(presser),
+            args: String::new(),
+            sender_lang: lang,
+        };
+        let checks = AdminChecks {
+            bot: ctx.bot,
+            retry: ctx.retry(),
+        };
+        if !checks.may_configure(&presser, who).await? {
+            let refusal = admin_texts::not_allowed(who).get(lang);
+            return Ok(answer(query, Some((refusal.to_owned(), true))));
+        }
+
+        let restrictions = ctx.store.restrictions(group_id).await?;
+        let guard = Guard {
+            bot: ctx.bot,
+            store: ctx.store,
+            now: ctx.now,
+            retry: ctx.retry(),
+        };
+        let (mut lifted, mut left) = (0usize, 0usize);
+        if !restrictions.is_empty() {
+            let permissions = guard.group_permissions(group_id).await?;
+            for (i, restriction) in restrictions.iter().enumerate() {
+                let remaining = ctx.deadline_ms.saturating_sub(lambdagram::time::now_ms());
+                if remaining < RESERVE_MS {
+                    left = restrictions.len() - i;
+                    break;
+                }
+                if guard
+                    .lift_recorded(group_id, restriction.user_id, Some(&permissions))
+                    .await?
+                {
+                    lifted += 1;
+                }
+            }
+        }
+        tracing::info!(group_id, lifted, left, "restrictions lifted");
+
+        let text = outcome(&config, lifted, left, lang);
+        let mut edit = EditMessageText::new(ChatId(group_id), message.id(), text.clone())
+            .parse_mode(ParseMode::Html);
+        if left > 0 {
+            edit = edit.reply_markup(lift_button(left, lang));
+        }
+        match with_retry(ctx.retry(), || ctx.bot.call(&edit)).await {
+            Ok(_) => {}
+            // Too old to edit, deleted, or already saying this: the answer still tells.
+            Err(e @ BotApiError::Api { .. }) => {
+                tracing::warn!(group_id, error = %e, "the /unprotect message stays as it was");
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let toast = fill(
+            texts::LIFTED.get(lang, lifted as u64),
+            &[("count", &lifted.to_string())],
+        );
+        Ok(answer(query, Some((toast, false))))
+    }
+}
+
+/// The `/unprotect` message once the button was pressed: protection is off (unless it was
+/// turned on again meanwhile), how many were lifted, and how many are left.
+pub fn outcome(config: &GroupConfig, lifted: usize, left: usize, lang: Lang) -> String {
+    let mut lines = Vec::new();
+    if !config.enabled {
+        let channels: Vec<String> = config.channels.iter().map(channel_label).collect();
+        lines.push(fill(
+            admin_texts::UNPROTECTED.get(lang),
+            &[("channels", &channels.join(", "))],
+        ));
+    }
+    lines.push(fill(
+        texts::LIFTED.get(lang, lifted as u64),
+        &[("count", &lifted.to_string())],
+    ));
+    if left > 0 {
+        lines.push(fill(
+            texts::LIFT_MORE.get(lang),
+            &[("count", &left.to_string())],
+        ));
+    }
+    lines.join("\n")
+}
+
+/// The button again, for the restrictions still left.
+pub fn lift_button(left: usize, lang: Lang) -> InlineKeyboardMarkup {
+    let label = fill(
+        admin_texts::LIFT_BUTTON.get(lang, left as u64),
+        &[("count", &left.to_string())],
+    );
+    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        label,
+        GuardCallback::LiftAll.encode(),
+    )]])
+}
+
+/// Answers the callback query as the webhook reply; `notice` is (text, as an alert).
+pub fn answer(query: &CallbackQuery, notice: Option<(String, bool)>) -> RouteResponse {
+    let mut request = AnswerCallbackQuery::new(query.id.clone());
+    if let Some((text, alert)) = notice {
+        request = request.text(text).show_alert(alert);
+    }
+    match serde_json::to_value(&request) {
+        Ok(params) => RouteResponse::reply("answerCallbackQuery", params),
+        Err(e) => {
+            tracing::error!(error = %e, "answer does not serialise");
+            RouteResponse::done()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::guard::config::LinkedChannel;
+
+    fn unprotected() -> GroupConfig {
+        let mut config = GroupConfig::new(-100);
+        config.link([LinkedChannel {
+            id: -1001,
+            title: "News".into(),
+            username: Some("lambdagram_news".into()),
+            invite_link: None,
+        }]);
+        config
+    }
+
+    #[test]
+    fn says_how_many_were_lifted_in_each_language() {
+        assert_eq!(
+            outcome(&unprotected(), 2, 0, Lang::En),
+            "Protection is off. I keep the linked channels (@lambdagram_news) for a later \
+             /protect.\nI lifted 2 restrictions I had imposed."
+        );
+        let mut on = unprotected();
+        on.enabled = true;
+        assert_eq!(
+            outcome(&on, 1, 0, Lang::En),
+            "I lifted 1 restriction I had imposed."
+        );
+        assert_eq!(
+            outcome(&on, 5, 3, Lang::Ru),
+            "Снято 5 ограничений, наложенных мной.\nОсталось: 3. Нажмите кнопку ещё раз."
+        );
+        assert_eq!(
+            outcome(&on, 22, 0, Lang::Ru),
+            "Снято 22 ограничения, наложенных мной."
+        );
+    }
+
+    #[test]
+    fn the_button_stays_for_what_is_left() {
+        let markup = lift_button(3, Lang::En);
+        let button = &markup.inline_keyboard[0][0];
+        assert_eq!(button.text, "Lift 3 restrictions I imposed");
+        assert!(format!("{:?}", button.kind).contains("lift:all"));
     }
 }

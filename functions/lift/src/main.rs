@@ -1,4 +1,4 @@
-//! Channel guard "lift restrictions" button after /unprotect - lifts every restriction the bot imposed.
+//! The "lift the restrictions I imposed" button after /unprotect.
 
 use lambdagram::aws::DynamoStore;
 

@@ -1,19 +1,302 @@
-//! Channel guard chat_member - checks joiners, restricts channel leavers in every linked group, refreshes admins.
-//! SCAFFOLD: not built yet.
+//! `chat_member` updates, in a protected group or in a channel linked to one.
+//!
+//! - A member joins a protected group: checked at once (the reliable join signal; the
+//!   `new_chat_members` service message is the other path, and both converge on the same
+//!   idempotent records).
+//! - A user leaves a linked channel: the cached answer turns negative and they are restricted
+//!   and warned in every protected group linked to it where they are a member (a query on the
+//!   channel → group index, not a scan).
+//! - An administrator is promoted or demoted: the group's admin cache is refreshed.
+//!
+//! Anything else costs at most one read, and nothing at all when the change itself shows there
+//! is nothing to do.
 
+use lambdagram::guard::cache::ttl_secs;
+use lambdagram::guard::enforce::{Guard, Member};
+use lambdagram::guard::rights::is_subscribed;
 use lambdagram::guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::Update;
+use lambdagram::telegram::{with_retry, BotApiError};
+use lambdagram::teloxide_core::payloads::GetChatMember;
+use lambdagram::teloxide_core::types::{
+    ChatId, ChatMemberKind, ChatMemberUpdated, Update, UpdateKind, User, UserId,
+};
+use lambdagram::teloxide_core::ApiError;
 
 pub struct MemberChange;
+
+/// How a member's presence in the chat changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// From left, kicked or restricted-and-out to in the chat.
+    Joined,
+    /// From in the chat to left, kicked or restricted-and-out.
+    Left,
+    /// In before and after, or out before and after.
+    Unchanged,
+}
+
+/// Reads the change from the old and new statuses (`restricted` counts as in when
+/// `is_member` is true).
+pub fn presence(old: &ChatMemberKind, new: &ChatMemberKind) -> Presence {
+    match (is_subscribed(old), is_subscribed(new)) {
+        (false, true) => Presence::Joined,
+        (true, false) => Presence::Left,
+        _ => Presence::Unchanged,
+    }
+}
+
+/// Whether the member became, or stopped being, an administrator (or the owner): the group's
+/// admin list changed. A change of an administrator's rights leaves the list as it is.
+pub fn admin_list_changed(old: &ChatMemberKind, new: &ChatMemberKind) -> bool {
+    old.is_privileged() != new.is_privileged()
+}
+
+/// A Bot API answer that says the user is not in the chat at all.
+fn user_gone(e: &BotApiError) -> bool {
+    matches!(
+        e,
+        BotApiError::Api {
+            error: ApiError::UserNotFound,
+            ..
+        }
+    ) || matches!(e, BotApiError::Api { description, .. } if description.contains("PARTICIPANT_ID_INVALID"))
+}
+
+fn member(user: &User) -> Member {
+    Member {
+        user_id: user.id.0 as i64,
+        name: user.first_name.clone(),
+    }
+}
 
 impl<S: GuardStore> RouteHandler<S> for MemberChange {
     async fn handle(
         &self,
-        _ctx: RouteContext<'_, S>,
-        _update: Update,
+        ctx: RouteContext<'_, S>,
+        update: Update,
     ) -> Result<RouteResponse, HandlerError> {
+        let UpdateKind::ChatMember(change) = update.kind else {
+            return Ok(RouteResponse::rejected(
+                "chat_member route without a chat_member update",
+            ));
+        };
+        let guard = Guard {
+            bot: ctx.bot,
+            store: ctx.store,
+            now: ctx.now,
+            retry: ctx.retry(),
+        };
+        if change.chat.is_channel() {
+            channel_change(&guard, &change).await?;
+        } else if change.chat.is_group() || change.chat.is_supergroup() {
+            group_change(&guard, &change).await?;
+        }
         Ok(RouteResponse::done())
+    }
+}
+
+/// A change in a group: an admin list change refreshes the cache, a join is checked.
+async fn group_change<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    change: &ChatMemberUpdated,
+) -> Result<(), HandlerError> {
+    let (old, new) = (&change.old_chat_member.kind, &change.new_chat_member.kind);
+    let user = &change.new_chat_member.user;
+    let admins_changed = admin_list_changed(old, new);
+    // Admins, bots and the allow-list are never checked; an administrator's status says so
+    // itself, so a join needs no admin lookup.
+    let check = presence(old, new) == Presence::Joined && !user.is_bot && !new.is_privileged();
+    if !admins_changed && !check {
+        return Ok(());
+    }
+    let group_id = change.chat.id.0;
+    let state = guard.store.group_state(group_id, guard.now).await?;
+    if admins_changed && state.admins.is_some() {
+        refresh_admins(guard, group_id).await?;
+    }
+    let Some(config) = state
+        .config
+        .filter(|c| c.is_active() && c.settings.check_on_join)
+    else {
+        return Ok(());
+    };
+    let joiner = member(user);
+    if !check || config.allow_list.contains(&joiner.user_id) {
+        return Ok(());
+    }
+    let done = guard.check_member(&config, &joiner).await?;
+    tracing::info!(
+        restricted = done.restricted,
+        kicked = done.kicked,
+        warned = done.warned,
+        "joiner checked"
+    );
+    Ok(())
+}
+
+/// Replaces the cached admin list with Telegram's. A refusal (the bot was just removed) is
+/// carried on: the cache expires by itself, and redelivering would meet the same refusal.
+async fn refresh_admins<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    group_id: i64,
+) -> Result<(), HandlerError> {
+    match guard.admins(group_id, None).await {
+        Ok(admins) => {
+            tracing::info!(admins = admins.len(), "admin cache refreshed");
+            Ok(())
+        }
+        Err(HandlerError::Telegram(BotApiError::Api { error, .. })) => {
+            tracing::warn!(?error, "admin list refused; the cache will expire");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A change in a channel: a join or a leave, if the channel is linked to a protected group.
+async fn channel_change<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    change: &ChatMemberUpdated,
+) -> Result<(), HandlerError> {
+    let user = &change.new_chat_member.user;
+    let presence = presence(&change.old_chat_member.kind, &change.new_chat_member.kind);
+    if user.is_bot || presence == Presence::Unchanged {
+        return Ok(());
+    }
+    let channel_id = change.chat.id.0;
+    let groups = guard.store.groups_linked_to(channel_id).await?;
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let leaver = member(user);
+    // The fresh answer replaces whatever was cached: a joiner's next message costs no call,
+    // and a leaver is not let through by a stale "subscribed".
+    let subscribed = presence == Presence::Joined;
+    let ttl = ttl_secs(subscribed, fastrand::f64());
+    guard
+        .store
+        .cache_subscription(channel_id, leaver.user_id, subscribed, guard.now + ttl)
+        .await?;
+    if subscribed {
+        return Ok(());
+    }
+    let mut restricted = 0;
+    for group_id in groups {
+        if restrict_leaver(guard, group_id, channel_id, &leaver).await? {
+            restricted += 1;
+        }
+    }
+    tracing::info!(restricted, "channel leaver handled");
+    Ok(())
+}
+
+/// Applies the group's action to someone who left `channel_id`, if the group is protected by
+/// it and they are an ordinary member there. Returns whether anything was enforced.
+async fn restrict_leaver<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    group_id: i64,
+    channel_id: i64,
+    leaver: &Member,
+) -> Result<bool, HandlerError> {
+    let state = guard.store.group_state(group_id, guard.now).await?;
+    let Some(config) = state
+        .config
+        .filter(|c| c.is_active() && c.channels.iter().any(|ch| ch.id == channel_id))
+    else {
+        return Ok(false);
+    };
+    if config.allow_list.contains(&leaver.user_id)
+        || state
+            .admins
+            .as_ref()
+            .is_some_and(|a| a.contains(&leaver.user_id))
+    {
+        return Ok(false);
+    }
+    // Live: only someone in the group is restricted there, and an administrator (whatever
+    // the cache says) never is.
+    let request = GetChatMember::new(ChatId(group_id), UserId(leaver.user_id as u64));
+    match with_retry(guard.retry, || guard.bot.call(&request)).await {
+        Ok(m) if is_subscribed(&m.kind) && !m.kind.is_privileged() => {}
+        Ok(_) => return Ok(false),
+        Err(e) if user_gone(&e) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    }
+    let done = guard.check_member(&config, leaver).await?;
+    Ok(done.restricted || done.kicked || done.warned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::teloxide_core::types::ChatMember;
+    use serde_json::json;
+
+    fn kind(v: serde_json::Value) -> ChatMemberKind {
+        let mut member = v;
+        member["user"] = json!({"id": 1, "is_bot": false, "first_name": "U"});
+        serde_json::from_value::<ChatMember>(member)
+            .expect("chat member")
+            .kind
+    }
+
+    fn restricted(is_member: bool) -> ChatMemberKind {
+        kind(json!({
+            "status": "restricted", "is_member": is_member, "until_date": 0,
+            "can_send_messages": false, "can_send_audios": false, "can_send_documents": false,
+            "can_send_photos": false, "can_send_videos": false, "can_send_video_notes": false,
+            "can_send_voice_notes": false, "can_send_polls": false, "can_send_other_messages": false,
+            "can_add_web_page_previews": false, "can_change_info": false, "can_invite_users": false,
+            "can_pin_messages": false, "can_manage_topics": false
+        }))
+    }
+
+    fn admin() -> ChatMemberKind {
+        kind(json!({
+            "status": "administrator", "can_be_edited": false, "is_anonymous": false,
+            "can_manage_chat": true, "can_delete_messages": true, "can_manage_video_chats": false,
+            "can_restrict_members": true, "can_promote_members": false, "can_change_info": false,
+            "can_invite_users": true, "can_post_stories": false, "can_edit_stories": false,
+            "can_delete_stories": false, "can_pin_messages": false
+        }))
+    }
+
+    #[test]
+    fn presence_follows_membership_not_status_names() {
+        let left = kind(json!({"status": "left"}));
+        let kicked = kind(json!({"status": "kicked", "until_date": 0}));
+        let member = kind(json!({"status": "member"}));
+        assert_eq!(presence(&left, &member), Presence::Joined);
+        assert_eq!(presence(&kicked, &member), Presence::Joined);
+        assert_eq!(presence(&left, &restricted(true)), Presence::Joined);
+        assert_eq!(
+            presence(&restricted(false), &restricted(true)),
+            Presence::Joined
+        );
+        assert_eq!(presence(&member, &left), Presence::Left);
+        assert_eq!(presence(&member, &kicked), Presence::Left);
+        assert_eq!(presence(&member, &restricted(false)), Presence::Left);
+        assert_eq!(presence(&member, &restricted(true)), Presence::Unchanged);
+        assert_eq!(presence(&left, &kicked), Presence::Unchanged);
+        assert_eq!(presence(&member, &admin()), Presence::Unchanged);
+    }
+
+    #[test]
+    fn the_admin_list_changes_on_promotion_demotion_and_admin_arrivals_and_departures() {
+        let left = kind(json!({"status": "left"}));
+        let member = kind(json!({"status": "member"}));
+        let owner = kind(json!({"status": "creator", "is_anonymous": false}));
+        assert!(admin_list_changed(&member, &admin()));
+        assert!(admin_list_changed(&admin(), &member));
+        assert!(admin_list_changed(&left, &admin()));
+        assert!(admin_list_changed(&admin(), &left));
+        assert!(!admin_list_changed(&admin(), &admin()), "rights only");
+        assert!(
+            !admin_list_changed(&owner, &admin()),
+            "ownership handed over"
+        );
+        assert!(!admin_list_changed(&left, &member));
     }
 }

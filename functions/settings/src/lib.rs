@@ -1,19 +1,105 @@
-//! Channel guard /settings - the settings menu, by webhook reply.
-//! SCAFFOLD: not built yet.
+//! `/settings`: the group's settings menu (text and inline keyboard, `lambdagram::guard::menu`),
+//! sent as the webhook reply to those who may configure the group; its buttons are the
+//! `settings-menu` route. Reads only: nothing is written until a button is pressed.
 
+use lambdagram::guard::admin::{reply, AdminChecks, GroupCommand};
+use lambdagram::guard::admin_texts;
+use lambdagram::guard::config::GroupConfig;
+use lambdagram::guard::menu;
+use lambdagram::guard::menu_texts;
 use lambdagram::guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
+use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
 use lambdagram::teloxide_core::types::Update;
 
 pub struct Settings;
 
 impl<S: GuardStore> RouteHandler<S> for Settings {
+    /// A group with no configuration gets no menu, only a pointer to `/protect`: every setting
+    /// is about how the protection treats non-subscribers, so before a channel is linked there
+    /// is nothing for it to act on, and `/protect` (which checks the bot's rights first) is the
+    /// step the admin actually needs. It also keeps the rule "a menu always stands for a stored
+    /// configuration", so a button press never has to invent defaults (whose language? the
+    /// presser's?) or write state for a group that never opted in. Nothing is lost by the
+    /// order: settings made after `/protect` survive later `/unprotect` and `/protect`.
     async fn handle(
         &self,
-        _ctx: RouteContext<'_, S>,
-        _update: Update,
+        ctx: RouteContext<'_, S>,
+        update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        Ok(RouteResponse::done())
+        let command = match GroupCommand::read(&update) {
+            Ok(command) => command,
+            Err(why) => return Ok(RouteResponse::rejected(why)),
+        };
+        let config = ctx
+            .store
+            .group_state(command.group_id, ctx.now)
+            .await?
+            .config;
+        let lang = command.lang(config.as_ref());
+        let who = config
+            .as_ref()
+            .map(|c| c.settings.configurers)
+            .unwrap_or_default();
+        let checks = AdminChecks {
+            bot: ctx.bot,
+            retry: ctx.retry(),
+        };
+        if !checks.may_configure(&command, who).await? {
+            return Ok(reply(
+                &command.answer(admin_texts::not_allowed(who).get(lang)),
+            ));
+        }
+        let Some(config) = config else {
+            return Ok(reply(&command.answer(menu_texts::NOT_SET_UP.get(lang))));
+        };
+        Ok(reply(&menu_message(&command, &config)))
+    }
+}
+
+/// The menu, replying to the command.
+pub fn menu_message(command: &GroupCommand, config: &GroupConfig) -> SendMessage {
+    command
+        .answer(menu::text(config))
+        .reply_markup(menu::keyboard(&config.settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::guard::admin::Sender;
+    use lambdagram::guard::config::Action;
+    use lambdagram::i18n::Lang;
+
+    #[test]
+    fn the_menu_replies_to_the_command_with_its_keyboard() {
+        let command = GroupCommand {
+            group_id: -100,
+            message_id: 7,
+            sender: Sender::User(5),
+            args: String::new(),
+            sender_lang: Lang::Ru,
+        };
+        let mut config = GroupConfig::new(-100);
+        config.enabled = true;
+        config.settings.action = Action::Kick;
+        let answer = reply(&menu_message(&command, &config))
+            .reply
+            .expect("a webhook reply");
+        assert_eq!(answer["method"], "sendMessage");
+        assert_eq!(answer["chat_id"], -100);
+        assert_eq!(answer["parse_mode"], "HTML");
+        assert_eq!(answer["reply_parameters"]["message_id"], 7);
+        assert_eq!(answer["text"], menu::text(&config));
+        assert!(
+            answer["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("⚙️ <b>Settings</b>")),
+            "the group's language, not the sender's"
+        );
+        let first_row = &answer["reply_markup"]["inline_keyboard"][0];
+        assert_eq!(first_row[2]["text"], "✓ Kick");
+        assert_eq!(first_row[2]["callback_data"], "set:a:k");
     }
 }

@@ -1,19 +1,233 @@
-//! Channel guard "I have joined" button - live re-check, lifts the bot's own restriction.
-//! SCAFFOLD: not built yet.
+//! The "I have joined" button under a warning (callback `joined:<user_id>`). Only the warned
+//! user may press it. Their channels are checked live (a cached "not subscribed" is exactly what
+//! they are disputing); once subscribed, the bot's own restriction is lifted by restoring the
+//! group's default permissions (never one an admin set: only a `MUTE#` record licenses a lift),
+//! and the warning is deleted. The callback is always answered, as the webhook reply.
 
+use lambdagram::guard::callback::GuardCallback;
+use lambdagram::guard::config::{GroupConfig, LinkedChannel};
+use lambdagram::guard::enforce::Guard;
 use lambdagram::guard::store::GuardStore;
+use lambdagram::guard::texts;
+use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::Update;
+use lambdagram::teloxide_core::payloads::{AnswerCallbackQuery, AnswerCallbackQuerySetters};
+use lambdagram::teloxide_core::types::{CallbackQuery, Update, UpdateKind};
+
+/// Telegram's limit on a callback answer's text.
+pub const MAX_ANSWER_CHARS: usize = 200;
 
 pub struct Verify;
 
 impl<S: GuardStore> RouteHandler<S> for Verify {
     async fn handle(
         &self,
-        _ctx: RouteContext<'_, S>,
-        _update: Update,
+        ctx: RouteContext<'_, S>,
+        update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        Ok(RouteResponse::done())
+        let UpdateKind::CallbackQuery(query) = &update.kind else {
+            return Ok(RouteResponse::rejected("verify without a callback query"));
+        };
+        let Ok(presser) = i64::try_from(query.from.id.0) else {
+            return Ok(answer(query, None));
+        };
+        let decoded = query.data.as_deref().and_then(GuardCallback::decode);
+        let (Some(GuardCallback::Joined { user_id }), Some(message)) = (decoded, &query.message)
+        else {
+            // Forged or stale data, or a button outside a chat: nothing to do.
+            return Ok(answer(query, None));
+        };
+        if presser != user_id {
+            // Only the presser sees the alert: their own language.
+            let lang = Lang::from_code(query.from.language_code.as_deref());
+            return Ok(answer(
+                query,
+                Some(Notice::alert(texts::NOT_YOUR_BUTTON.get(lang))),
+            ));
+        }
+        let group_id = message.chat().id.0;
+        let Some(config) = ctx
+            .store
+            .group_state(group_id, ctx.now)
+            .await?
+            .config
+            .filter(GroupConfig::is_active)
+        else {
+            return Ok(answer(query, None));
+        };
+        let lang = config.settings.lang;
+        let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
+        let state = ctx
+            .store
+            .member_state(group_id, user_id, &channels, ctx.now)
+            .await?;
+        let guard = Guard {
+            bot: ctx.bot,
+            store: ctx.store,
+            now: ctx.now,
+            retry: ctx.retry(),
+        };
+        let missing = guard
+            .missing_channels(&config, user_id, &state, true)
+            .await?;
+        if !missing.is_empty() {
+            tracing::info!(group_id, user_id, missing = missing.len(), "still missing");
+            return Ok(answer(
+                query,
+                Some(Notice::alert(&still_missing(&missing, lang))),
+            ));
+        }
+        let permissions = if state.restricted_by_bot {
+            Some(guard.group_permissions(group_id).await?)
+        } else {
+            None
+        };
+        let lifted = guard
+            .lift_recorded(group_id, user_id, permissions.as_ref())
+            .await?;
+        tracing::info!(group_id, user_id, lifted, "member verified");
+        let thanks = if lifted {
+            texts::VERIFIED
+        } else {
+            // Nothing of the bot's to lift (an admin's restriction stays): promise nothing.
+            texts::SUBSCRIBED
+        };
+        Ok(answer(query, Some(Notice::toast(thanks.get(lang)))))
+    }
+}
+
+/// What the answer shows the presser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// A dialog to dismiss, rather than a toast.
+    pub alert: bool,
+}
+
+impl Notice {
+    pub fn alert(text: &str) -> Notice {
+        Notice {
+            text: text.to_owned(),
+            alert: true,
+        }
+    }
+
+    pub fn toast(text: &str) -> Notice {
+        Notice {
+            text: text.to_owned(),
+            alert: false,
+        }
+    }
+}
+
+/// Answers the callback query (stopping the button's spinner) as the webhook reply: nobody
+/// needs its result.
+pub fn answer(query: &CallbackQuery, notice: Option<Notice>) -> RouteResponse {
+    let mut request = AnswerCallbackQuery::new(query.id.clone());
+    if let Some(notice) = notice {
+        request = request
+            .text(clip(&notice.text, MAX_ANSWER_CHARS))
+            .show_alert(notice.alert);
+    }
+    match serde_json::to_value(&request) {
+        Ok(params) => RouteResponse::reply("answerCallbackQuery", params),
+        // Plain fields always serialise; if they ever did not, answering nothing beats failing
+        // the update forever.
+        Err(e) => {
+            tracing::error!(error = %e, "answer does not serialise");
+            RouteResponse::done()
+        }
+    }
+}
+
+/// "You are not subscribed to @a, B yet.", in plain text (callback answers have no markup).
+pub fn still_missing(missing: &[&LinkedChannel], lang: Lang) -> String {
+    let names: Vec<String> = missing.iter().map(|c| plain_label(c)).collect();
+    fill(
+        texts::STILL_MISSING.get(lang),
+        &[("channels", &names.join(", "))],
+    )
+}
+
+/// `@username`, or the title of a private channel.
+pub fn plain_label(channel: &LinkedChannel) -> String {
+    match &channel.username {
+        Some(u) => format!("@{u}"),
+        None => channel.title.clone(),
+    }
+}
+
+/// At most `max` characters, ending in `…` when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn channel(title: &str, username: Option<&str>) -> LinkedChannel {
+        LinkedChannel {
+            id: -100,
+            title: title.into(),
+            username: username.map(str::to_owned),
+            invite_link: None,
+        }
+    }
+
+    fn query() -> CallbackQuery {
+        serde_json::from_value(json!({
+            "id": "4382", "chat_instance": "-1",
+            "from": {"id": 222222, "is_bot": false, "first_name": "Boris"},
+            "data": "joined:222222"
+        }))
+        .expect("a callback query")
+    }
+
+    #[test]
+    fn names_the_missing_channels_in_plain_text() {
+        let (news, club) = (
+            channel("News", Some("lambdagram_news")),
+            channel("<Club> & co", None),
+        );
+        assert_eq!(
+            still_missing(&[&news, &club], Lang::En),
+            "You are not subscribed to @lambdagram_news, <Club> & co yet."
+        );
+        assert_eq!(
+            still_missing(&[&news], Lang::Ru),
+            "Вы ещё не подписаны на @lambdagram_news."
+        );
+    }
+
+    #[test]
+    fn answers_fit_telegrams_limit() {
+        assert_eq!(clip("short", 200), "short");
+        let long = "я".repeat(250);
+        let clipped = clip(&long, MAX_ANSWER_CHARS);
+        assert_eq!(clipped.chars().count(), MAX_ANSWER_CHARS);
+        assert!(clipped.ends_with('…'));
+    }
+
+    #[test]
+    fn the_answer_is_a_webhook_reply() {
+        assert_eq!(
+            answer(&query(), None).reply,
+            Some(json!({"method": "answerCallbackQuery", "callback_query_id": "4382"}))
+        );
+        assert_eq!(
+            answer(&query(), Some(Notice::alert("not yours"))).reply,
+            Some(json!({
+                "method": "answerCallbackQuery", "callback_query_id": "4382",
+                "text": "not yours", "show_alert": true
+            }))
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Channel guard "I have joined" button - live re-check, lifts the bot's own restriction.
+//! The "I have joined" button: a live re-check that lifts the bot's own restriction.
 
 use lambdagram::aws::DynamoStore;
 

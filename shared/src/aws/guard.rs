@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
@@ -457,5 +458,41 @@ impl GuardStore for DynamoStore {
         }
         out.sort_by_key(|(g, w)| (w.delete_at, *g, w.user_id));
         Ok(out)
+    }
+
+    async fn remove_swept_warning(
+        &self,
+        group_id: i64,
+        warning: &Warning,
+    ) -> Result<(), StoreError> {
+        let Some(message_id) = warning.message_id else {
+            return Ok(());
+        };
+        let user_id = warning.user_id;
+        let keys = [
+            key(group_pk(group_id), format!("WARN#{user_id}")),
+            key(due_pk(warning.delete_at), format!("{group_id}#{user_id}")),
+        ];
+        for key in keys {
+            // Only this warning's items: a newer warning (or its queue entry in the same
+            // minute) has another message id and stays.
+            self.write();
+            let result = self
+                .client
+                .delete_item()
+                .table_name(&*self.table)
+                .set_key(Some(key))
+                .condition_expression("message_id = :mid")
+                .expression_attribute_values(":mid", n(i64::from(message_id)))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {}
+                Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+                    if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) => {}
+                Err(e) => return Err(err("remove_swept_warning", e)),
+            }
+        }
+        Ok(())
     }
 }

@@ -20,7 +20,8 @@ use teloxide_core::ApiError;
 use super::cache::ttl_secs;
 use super::callback::GuardCallback;
 use super::config::{Action, GroupConfig, LinkedChannel};
-use super::rights::is_subscribed;
+use super::health::add_group_rights;
+use super::rights::{is_subscribed, Right};
 use super::store::{GuardStore, MemberState, Restriction};
 use super::texts;
 use crate::i18n::{escape_html, fill};
@@ -54,6 +55,24 @@ pub struct Enforcement {
     pub restricted: bool,
     pub kicked: bool,
     pub warned: bool,
+    /// The bot lacked a right it needed: the protection is marked degraded.
+    pub degraded: bool,
+}
+
+/// The Telegram error behind a refusal (`None` for accidents: 5xx, network, flood control).
+fn refusal(e: &BotApiError) -> Option<ApiError> {
+    match e {
+        BotApiError::Api { error, .. } => Some(error.clone()),
+        _ => None,
+    }
+}
+
+/// A refusal that means the bot may not restrict or ban members in the chat.
+fn lacks_restrict(e: &BotApiError) -> bool {
+    matches!(
+        refusal(e),
+        Some(ApiError::NotEnoughRightsToRestrict | ApiError::NotEnoughRightsToChangeChatPermissions)
+    )
 }
 
 /// A Bot API error that means "already so": carry on.
@@ -145,11 +164,21 @@ impl<S: GuardStore> Guard<'_, S> {
         let group = ChatId(config.group_id);
         let user = UserId(member.user_id as u64);
         let mut done = Enforcement::default();
+        // Rights the bot turned out to lack: the protection degrades instead of failing the
+        // update (which Telegram would redeliver for a day, to the same refusal).
+        let mut lacking = Vec::new();
         if let Some(id) = message_id {
             let request = DeleteMessage::new(group, MessageId(id));
-            done.deleted_message =
-                ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?
-                    .is_some();
+            match with_retry(self.retry, || self.bot.call(&request)).await {
+                Ok(_) => done.deleted_message = true,
+                // A fresh message that "can't be deleted": the bot may not delete messages.
+                Err(e) if refusal(&e) == Some(ApiError::MessageCantBeDeleted) => {
+                    lacking.push(Right::DeleteMessages);
+                }
+                Err(e) => {
+                    ignore_already_so::<()>(Err(e))?;
+                }
+            }
         }
         match config.settings.action {
             Action::Mute if !state.restricted_by_bot => {
@@ -175,18 +204,42 @@ impl<S: GuardStore> Guard<'_, S> {
                         },
                     )
                     .await?;
-                done.restricted =
-                    ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?
-                        .is_some();
+                match with_retry(self.retry, || self.bot.call(&request)).await {
+                    Ok(_) => done.restricted = true,
+                    Err(e) if lacks_restrict(&e) => {
+                        // Nothing was imposed, so nothing may be lifted later.
+                        self.store
+                            .remove_restriction(config.group_id, member.user_id)
+                            .await?;
+                        lacking.push(Right::RestrictMembers);
+                    }
+                    Err(e) => {
+                        ignore_already_so::<()>(Err(e))?;
+                    }
+                }
             }
             Action::Kick => {
                 let ban = BanChatMember::new(group, user);
-                ignore_already_so(with_retry(self.retry, || self.bot.call(&ban)).await)?;
-                let unban = UnbanChatMember::new(group, user).only_if_banned(true);
-                ignore_already_so(with_retry(self.retry, || self.bot.call(&unban)).await)?;
-                done.kicked = true;
+                match with_retry(self.retry, || self.bot.call(&ban)).await {
+                    Ok(_) => {
+                        let unban = UnbanChatMember::new(group, user).only_if_banned(true);
+                        ignore_already_so(with_retry(self.retry, || self.bot.call(&unban)).await)?;
+                        done.kicked = true;
+                    }
+                    Err(e) if lacks_restrict(&e) => lacking.push(Right::RestrictMembers),
+                    Err(e) => {
+                        ignore_already_so::<()>(Err(e))?;
+                    }
+                }
             }
             Action::Mute | Action::DeleteOnly => {}
+        }
+        if !lacking.is_empty() {
+            let mut config = config.clone();
+            if add_group_rights(&mut config, &lacking) {
+                self.health_changed(&config).await?;
+            }
+            done.degraded = true;
         }
         if state.warning.is_none() && !done.kicked {
             done.warned = self.warn(config, member, missing).await?;
@@ -258,19 +311,43 @@ impl<S: GuardStore> Guard<'_, S> {
             .store
             .member_state(group_id, user_id, &[], self.now)
             .await?;
+        let permissions = if state.restricted_by_bot {
+            Some(self.group_permissions(group_id).await?)
+        } else {
+            None
+        };
+        self.lift_recorded(group_id, user_id, permissions.as_ref())
+            .await
+    }
+
+    /// The group's own default member permissions (`getChat`): what lifting restores.
+    pub async fn group_permissions(&self, group_id: i64) -> Result<ChatPermissions, HandlerError> {
+        let chat = GetChat::new(ChatId(group_id));
+        let info = with_retry(self.retry, || self.bot.call(&chat)).await?;
+        Ok(info
+            .permissions()
+            .unwrap_or_else(default_member_permissions))
+    }
+
+    /// [`Guard::lift`] for a caller that already knows the bot has a restriction on record
+    /// (`permissions`: the group's defaults, read once for any number of members) or that it
+    /// has none (`None`: only the warning goes).
+    pub async fn lift_recorded(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        permissions: Option<&ChatPermissions>,
+    ) -> Result<bool, HandlerError> {
         let mut lifted = false;
-        if state.restricted_by_bot {
-            let chat = GetChat::new(ChatId(group_id));
-            let info = with_retry(self.retry, || self.bot.call(&chat)).await?;
-            let permissions = info
-                .permissions()
-                .unwrap_or_else(default_member_permissions);
-            let request =
-                RestrictChatMember::new(ChatId(group_id), UserId(user_id as u64), permissions)
-                    .use_independent_chat_permissions(true);
+        if let Some(permissions) = permissions {
+            let request = RestrictChatMember::new(
+                ChatId(group_id),
+                UserId(user_id as u64),
+                permissions.clone(),
+            )
+            .use_independent_chat_permissions(true);
             ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?;
-            self.store.remove_restriction(group_id, user_id).await?;
-            lifted = true;
+            lifted = self.store.remove_restriction(group_id, user_id).await?;
         }
         if let Some(warning) = self
             .store
@@ -302,4 +379,29 @@ fn default_member_permissions() -> ChatPermissions {
         | ChatPermissions::SEND_POLLS
         | ChatPermissions::ADD_WEB_PAGE_PREVIEWS
         | ChatPermissions::INVITE_USERS
+}
+
+impl<S: GuardStore> Guard<'_, S> {
+    /// The check for a member met without a message (a join, by either path, or a channel
+    /// leave): cached subscriptions, then the group's action and at most one warning. Callers
+    /// have already left out bots, admins and the allow-list. Idempotent: the restriction
+    /// record and the conditional warning make a second delivery a no-op.
+    pub async fn check_member(
+        &self,
+        config: &GroupConfig,
+        member: &Member,
+    ) -> Result<Enforcement, HandlerError> {
+        let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
+        let state = self
+            .store
+            .member_state(config.group_id, member.user_id, &channels, self.now)
+            .await?;
+        let missing = self
+            .missing_channels(config, member.user_id, &state, false)
+            .await?;
+        if missing.is_empty() {
+            return Ok(Enforcement::default());
+        }
+        self.enforce(config, member, None, &missing, &state).await
+    }
 }

@@ -150,4 +150,12 @@ pub trait GuardStore: Send + Sync {
         after: Epoch,
         until: Epoch,
     ) -> impl Future<Output = Result<Vec<(i64, Warning)>, StoreError>> + Send;
+
+    /// Forgets a warning the sweeper deleted: its deletion-queue entry, and the user's warning
+    /// record if it is still this message (a newer warning for the same user stays).
+    fn remove_swept_warning(
+        &self,
+        group_id: i64,
+        warning: &Warning,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

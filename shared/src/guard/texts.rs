@@ -26,3 +26,53 @@ pub const VERIFIED: Text = Text {
     en: "Thank you! You can write in the group now.",
     ru: "Спасибо! Теперь вы можете писать в группе.",
 };
+
+pub const DEGRADED: Text = Text {
+    en: "⚠️ I cannot fully protect this group right now:",
+    ru: "⚠️ Сейчас я не могу полноценно защищать эту группу:",
+};
+pub const DEGRADED_NOT_GROUP_ADMIN: Text = Text {
+    en: "I am no longer an administrator of this group.",
+    ru: "Я больше не администратор этой группы.",
+};
+pub const DEGRADED_GROUP_RIGHTS: Text = Text {
+    en: "I need the right {rights} in this group.",
+    ru: "Мне нужно право {rights} в этой группе.",
+};
+pub const DEGRADED_CHANNEL: Text = Text {
+    en: "I am no longer an administrator of {channel}, so I cannot see who is subscribed.",
+    ru: "Я больше не администратор {channel} и не вижу, кто подписан.",
+};
+pub const RESTORED: Text = Text {
+    en: "✅ The protection works again: I have every right I need.",
+    ru: "✅ Защита снова работает: все нужные права у меня есть.",
+};
+pub const HELLO_GROUP: Text = Text {
+    en: "Hello! I keep this group for subscribers of your channels. To set me up: make me an administrator here with the rights “Ban users” and “Delete messages”, make me an administrator of each channel, then send <code>/protect @channel</code>.",
+    ru: "Привет! Я пускаю писать в эту группу только подписчиков ваших каналов. Чтобы настроить: сделайте меня администратором здесь с правами «Блокировка пользователей» и «Удаление сообщений», сделайте меня администратором каждого канала и отправьте <code>/protect @канал</code>.",
+};
+pub const READY_GROUP: Text = Text {
+    en: "Thank you, I have the rights I need here. Now make me an administrator of your channel and send <code>/protect @channel</code>.",
+    ru: "Спасибо, нужные права у меня есть. Теперь сделайте меня администратором вашего канала и отправьте <code>/protect @канал</code>.",
+};
+pub const SUBSCRIBED: Text = Text {
+    en: "Thank you! You are subscribed.",
+    ru: "Спасибо! Вы подписаны.",
+};
+/// After "lift the restrictions I imposed" (`lift:all`): how many were lifted.
+pub const LIFTED: crate::i18n::Plural = crate::i18n::Plural {
+    en: [
+        "I lifted {count} restriction I had imposed.",
+        "I lifted {count} restrictions I had imposed.",
+    ],
+    ru: [
+        "Снято {count} ограничение, наложенное мной.",
+        "Снято {count} ограничения, наложенных мной.",
+        "Снято {count} ограничений, наложенных мной.",
+    ],
+};
+/// When the time ran out before every restriction was lifted.
+pub const LIFT_MORE: Text = Text {
+    en: "{count} left: press the button again.",
+    ru: "Осталось: {count}. Нажмите кнопку ещё раз.",
+};

@@ -1,11 +1,14 @@
-//! Running on AWS Lambda: tracing set-up, cold-start composition, and the two runtime loops.
+//! Running on AWS Lambda: tracing set-up, cold-start composition, and the runtime loops (the
+//! webhook, a route, a scheduled job).
 //! A function's `main.rs` is one call into here.
 
+mod job;
 mod route;
 mod webhook;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use job::run_job;
 pub use route::{run_route, StoreFromEnv};
 pub use webhook::run_webhook;
 

@@ -230,6 +230,21 @@ impl GuardStore for MemoryStore {
         out.sort_by_key(|(g, w)| (w.delete_at, *g, w.user_id));
         Ok(out)
     }
+
+    async fn remove_swept_warning(
+        &self,
+        group_id: i64,
+        warning: &Warning,
+    ) -> Result<(), StoreError> {
+        // No separate queue here: the record is the queue entry.
+        let mut state = self.lock();
+        let warnings = &mut state.guard.warnings;
+        let key = (group_id, warning.user_id);
+        if warnings.get(&key).map(|w| w.message_id) == Some(warning.message_id) {
+            warnings.remove(&key);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

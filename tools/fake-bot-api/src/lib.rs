@@ -326,3 +326,95 @@ impl Drop for FakeBotApi {
         }
     }
 }
+
+/// Membership changes, as Telegram reports them.
+impl FakeBotApi {
+    /// `user_id`'s status in a chat becomes `new` (done by the user themselves): the world is
+    /// changed and a `chat_member` update with the old and new statuses is queued and returned.
+    /// `None` if the chat or user is unknown.
+    pub fn chat_member_update(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        new: MemberStatus,
+    ) -> Option<Value> {
+        let update = {
+            let mut inner = self.shared.lock();
+            let user = inner.users.get(&user_id).cloned()?;
+            let old = inner.member_status(chat_id, user_id)?;
+            let chat = inner.chat_mut(chat_id)?;
+            chat.members.insert(user_id, new.clone());
+            let kind = chat.chat.kind;
+            json!({
+                "chat_member": {
+                    "chat": wire::chat(&chat.chat),
+                    "from": wire::user(&user),
+                    "date": state::now(),
+                    "old_chat_member": wire::member(&user, &old, kind),
+                    "new_chat_member": wire::member(&user, &new, kind),
+                }
+            })
+        };
+        Some(self.push_update(update))
+    }
+
+    /// The `new_chat_members` service message for `user_ids` joining a group (sent by the first
+    /// of them); those not in the chat yet become members. Returns the queued update, or `None`
+    /// if the chat or a user is unknown.
+    pub fn new_chat_members(&self, chat_id: i64, user_ids: &[i64]) -> Option<Value> {
+        let message = {
+            let mut inner = self.shared.lock();
+            let users: Vec<User> = user_ids
+                .iter()
+                .map(|id| inner.users.get(id).cloned())
+                .collect::<Option<_>>()?;
+            let chat = inner.chat_mut(chat_id)?;
+            for user in &users {
+                let present = chat.members.get(&user.id).is_some_and(|s| s.is_present());
+                if !present {
+                    chat.members.insert(user.id, MemberStatus::member());
+                }
+            }
+            let mut fields = serde_json::Map::new();
+            fields.insert(
+                "new_chat_members".into(),
+                Value::Array(users.iter().map(wire::user).collect()),
+            );
+            inner.store_message(chat_id, users.first(), fields)?
+        };
+        Some(self.push_update(json!({ "message": message })))
+    }
+}
+
+/// The bot's own status changes, as Telegram reports them.
+impl FakeBotApi {
+    /// `by_user_id` changes the bot's status in a chat to `new` (promotes, demotes, adds or
+    /// removes it): the world is changed and a `my_chat_member` update is queued and returned.
+    /// `None` if the chat or user is unknown.
+    pub fn my_chat_member_update(
+        &self,
+        chat_id: i64,
+        by_user_id: i64,
+        new: MemberStatus,
+    ) -> Option<Value> {
+        let update = {
+            let mut inner = self.shared.lock();
+            let by = inner.users.get(&by_user_id).cloned()?;
+            let bot = inner.bot.clone();
+            let old = inner.member_status(chat_id, bot.id)?;
+            let chat = inner.chat_mut(chat_id)?;
+            chat.members.insert(bot.id, new.clone());
+            let kind = chat.chat.kind;
+            json!({
+                "my_chat_member": {
+                    "chat": wire::chat(&chat.chat),
+                    "from": wire::user(&by),
+                    "date": state::now(),
+                    "old_chat_member": wire::member(&bot, &old, kind),
+                    "new_chat_member": wire::member(&bot, &new, kind),
+                }
+            })
+        };
+        Some(self.push_update(update))
+    }
+}

@@ -1,0 +1,198 @@
+//! The protection's health: what the bot lacks to guard a group, as recorded in the group's
+//! configuration (`degraded`), and the notices that tell the group when it changes.
+//!
+//! A protection degrades when the bot loses a right (a `my_chat_member` update, or a refusal met
+//! while enforcing) and recovers when the right comes back. The record changes, and the group is
+//! told, only on a change: a refusal met on every message does not repeat the notice.
+
+use teloxide_core::payloads::{SendMessage, SendMessageSetters};
+use teloxide_core::types::{ChatId, ParseMode};
+
+use super::admin_texts::right_name;
+use super::config::{Degradation, GroupConfig};
+use super::enforce::{channel_label, Guard};
+use super::rights::Right;
+use super::store::GuardStore;
+use super::texts;
+use crate::i18n::fill;
+use crate::route::HandlerError;
+use crate::telegram::{with_retry, BotApiError};
+
+/// Records that the bot lacks `missing` in the group itself (replacing what was recorded for the
+/// group; empty = the group's rights are whole again). Returns whether anything changed.
+pub fn set_group_rights(config: &mut GroupConfig, missing: &[Right]) -> bool {
+    let before = config.degraded.clone();
+    config
+        .degraded
+        .retain(|d| !matches!(d, Degradation::GroupRights { .. }));
+    if !missing.is_empty() {
+        config.degraded.insert(
+            0,
+            Degradation::GroupRights {
+                missing: missing.to_vec(),
+            },
+        );
+    }
+    config.degraded != before
+}
+
+/// Records whether the bot is an administrator of the linked channel `channel_id`. Returns
+/// whether anything changed.
+pub fn set_channel_admin(config: &mut GroupConfig, channel_id: i64, is_admin: bool) -> bool {
+    let entry = Degradation::ChannelRights { channel_id };
+    let present = config.degraded.contains(&entry);
+    match (is_admin, present) {
+        (true, true) => {
+            config.degraded.retain(|d| *d != entry);
+            true
+        }
+        (false, false) => {
+            config.degraded.push(entry);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Adds `lacking` to what the group's record says the bot lacks there (a refusal proves the
+/// right is missing, not that the others are held). Returns whether anything changed.
+pub fn add_group_rights(config: &mut GroupConfig, lacking: &[Right]) -> bool {
+    let mut missing: Vec<Right> = config
+        .degraded
+        .iter()
+        .find_map(|d| match d {
+            Degradation::GroupRights { missing } => Some(missing.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    for right in lacking {
+        if !missing.contains(right) {
+            missing.push(*right);
+        }
+    }
+    set_group_rights(config, &missing)
+}
+
+/// The notice for the group about what its record now says: what is missing, or that the
+/// protection works again.
+pub fn notice(config: &GroupConfig) -> String {
+    let lang = config.settings.lang;
+    if config.degraded.is_empty() {
+        return texts::RESTORED.get(lang).to_owned();
+    }
+    let mut text = String::from(texts::DEGRADED.get(lang));
+    for d in &config.degraded {
+        text.push_str("\n• ");
+        match d {
+            Degradation::GroupRights { missing } if missing.contains(&Right::Administrator) => {
+                text.push_str(texts::DEGRADED_NOT_GROUP_ADMIN.get(lang));
+            }
+            Degradation::GroupRights { missing } => {
+                let names: Vec<String> = missing
+                    .iter()
+                    .map(|r| format!("“{}”", right_name(*r).get(lang)))
+                    .collect();
+                text.push_str(&fill(
+                    texts::DEGRADED_GROUP_RIGHTS.get(lang),
+                    &[("rights", &names.join(", "))],
+                ));
+            }
+            Degradation::ChannelRights { channel_id } => {
+                let label = config
+                    .channels
+                    .iter()
+                    .find(|c| c.id == *channel_id)
+                    .map_or_else(|| channel_id.to_string(), channel_label);
+                text.push_str(&fill(
+                    texts::DEGRADED_CHANNEL.get(lang),
+                    &[("channel", &label)],
+                ));
+            }
+        }
+    }
+    text
+}
+
+impl<S: GuardStore> Guard<'_, S> {
+    /// Saves `config` (whose health just changed) and tells the group. The notice is best
+    /// effort: a bot that may no longer post there is the very problem being reported.
+    pub async fn health_changed(&self, config: &GroupConfig) -> Result<(), HandlerError> {
+        self.store.save_group(config, &[]).await?;
+        tracing::warn!(
+            group_id = config.group_id,
+            degraded = config.degraded.len(),
+            "protection health changed"
+        );
+        let request =
+            SendMessage::new(ChatId(config.group_id), notice(config)).parse_mode(ParseMode::Html);
+        match with_retry(self.retry, || self.bot.call(&request)).await {
+            Ok(_) | Err(BotApiError::Api { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guard::config::LinkedChannel;
+    use crate::i18n::Lang;
+
+    fn config() -> GroupConfig {
+        let mut c = GroupConfig::new(-100);
+        c.enabled = true;
+        c.link([LinkedChannel {
+            id: -1001,
+            title: "News".into(),
+            username: Some("news".into()),
+            invite_link: None,
+        }]);
+        c
+    }
+
+    #[test]
+    fn records_change_only_on_a_change() {
+        let mut c = config();
+        assert!(set_group_rights(&mut c, &[Right::RestrictMembers]));
+        assert!(!set_group_rights(&mut c, &[Right::RestrictMembers]));
+        assert!(add_group_rights(&mut c, &[Right::DeleteMessages]));
+        assert!(!add_group_rights(&mut c, &[Right::RestrictMembers]));
+        assert_eq!(
+            c.degraded,
+            vec![Degradation::GroupRights {
+                missing: vec![Right::RestrictMembers, Right::DeleteMessages]
+            }]
+        );
+        assert!(set_channel_admin(&mut c, -1001, false));
+        assert!(!set_channel_admin(&mut c, -1001, false));
+        assert!(set_group_rights(&mut c, &[]));
+        assert!(set_channel_admin(&mut c, -1001, true));
+        assert!(c.degraded.is_empty());
+    }
+
+    #[test]
+    fn notices_name_what_is_missing_and_where() {
+        let mut c = config();
+        set_group_rights(&mut c, &[Right::RestrictMembers]);
+        set_channel_admin(&mut c, -1001, false);
+        assert_eq!(
+            notice(&c),
+            "⚠️ I cannot fully protect this group right now:\n\
+             • I need the right “Ban users” in this group.\n\
+             • I am no longer an administrator of @news, so I cannot see who is subscribed."
+        );
+        c.settings.lang = Lang::Ru;
+        set_group_rights(&mut c, &[Right::Administrator, Right::RestrictMembers]);
+        set_channel_admin(&mut c, -1001, true);
+        assert_eq!(
+            notice(&c),
+            "⚠️ Сейчас я не могу полноценно защищать эту группу:\n\
+             • Я больше не администратор этой группы."
+        );
+        set_group_rights(&mut c, &[]);
+        assert_eq!(
+            notice(&c),
+            "✅ Защита снова работает: все нужные права у меня есть."
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The texts of the settings menu (`/settings` and its buttons), in every language. HTML parse
+//! mode; nothing here holds user content.
+
+use super::config::{Action, Configurers};
+use crate::i18n::{Lang, Plural, Text};
+
+pub const TITLE: Text = Text {
+    en: "⚙️ <b>Settings</b>",
+    ru: "⚙️ <b>Настройки</b>",
+};
+pub const PROTECTION_OFF: Text = Text {
+    en: "Protection is off: these apply once /protect turns it on again.",
+    ru: "Защита выключена: настройки заработают, когда /protect включит её снова.",
+};
+pub const HINT: Text = Text {
+    en: "Press a button to change a setting; ✓ marks the current choice.",
+    ru: "Нажмите кнопку, чтобы изменить настройку; ✓ отмечает текущий выбор.",
+};
+pub const CLOSED: Text = Text {
+    en: "/settings changes them.",
+    ru: "Изменить их: /settings.",
+};
+
+/// `/settings` in a group that was never protected.
+pub const NOT_SET_UP: Text = Text {
+    en: "This group is not protected yet, so there is nothing to set. Start with <code>/protect @channel</code>; then /settings.",
+    ru: "Эта группа ещё не защищена, настраивать нечего. Начните с <code>/protect @канал</code>, затем /settings.",
+};
+/// A button pressed under a menu of a group with no configuration (not shown as HTML).
+pub const NOT_SET_UP_ALERT: Text = Text {
+    en: "This group is not protected. Start with /protect @channel.",
+    ru: "Эта группа не защищена. Начните с /protect @канал.",
+};
+/// The toast after a change was saved.
+pub const SAVED: Text = Text {
+    en: "Saved",
+    ru: "Сохранено",
+};
+
+pub const ACTION_LINE: Text = Text {
+    en: "Non-subscribers who write: <b>{value}</b>",
+    ru: "Неподписавшиеся, которые пишут: <b>{value}</b>",
+};
+pub const JOIN_LINE: Text = Text {
+    en: "Check on join: <b>{value}</b>",
+    ru: "Проверка при входе: <b>{value}</b>",
+};
+pub const WARNING_LINE: Text = Text {
+    en: "Warnings delete themselves after: <b>{value}</b>",
+    ru: "Предупреждения удаляются через: <b>{value}</b>",
+};
+pub const MUTE_LINE: Text = Text {
+    en: "Mute lasts: <b>{value}</b>",
+    ru: "Ограничение длится: <b>{value}</b>",
+};
+pub const LANG_LINE: Text = Text {
+    en: "Language: <b>{value}</b>",
+    ru: "Язык: <b>{value}</b>",
+};
+pub const CONFIGURERS_LINE: Text = Text {
+    en: "Who may change settings: <b>{value}</b>",
+    ru: "Кто может менять настройки: <b>{value}</b>",
+};
+
+/// The action as the menu's text states it.
+pub fn action_value(action: Action) -> Text {
+    match action {
+        Action::Mute => Text {
+            en: "muted, message deleted",
+            ru: "ограничиваются, сообщение удаляется",
+        },
+        Action::DeleteOnly => Text {
+            en: "message deleted only",
+            ru: "только удаляется сообщение",
+        },
+        Action::Kick => Text {
+            en: "removed from the group",
+            ru: "исключаются из группы",
+        },
+    }
+}
+
+/// The action's button.
+pub fn action_button(action: Action) -> Text {
+    match action {
+        Action::Mute => Text {
+            en: "Mute",
+            ru: "Ограничить",
+        },
+        Action::DeleteOnly => Text {
+            en: "Delete only",
+            ru: "Только удалять",
+        },
+        Action::Kick => Text {
+            en: "Kick",
+            ru: "Исключить",
+        },
+    }
+}
+
+pub fn on_off(on: bool) -> Text {
+    if on {
+        Text {
+            en: "on",
+            ru: "вкл",
+        }
+    } else {
+        Text {
+            en: "off",
+            ru: "выкл",
+        }
+    }
+}
+
+/// The join check's buttons.
+pub fn join_button(on: bool) -> Text {
+    if on {
+        Text {
+            en: "Check on join",
+            ru: "Проверять при входе",
+        }
+    } else {
+        Text {
+            en: "Don't check on join",
+            ru: "Не проверять при входе",
+        }
+    }
+}
+
+pub const MINUTES: Text = Text {
+    en: "{n} min",
+    ru: "{n} мин",
+};
+pub const HOURS: Text = Text {
+    en: "{n} h",
+    ru: "{n} ч",
+};
+pub const DAYS: Plural = Plural {
+    en: ["{n} day", "{n} days"],
+    ru: ["{n} день", "{n} дня", "{n} дней"],
+};
+pub const UNTIL_VERIFIED: Text = Text {
+    en: "until verified",
+    ru: "до проверки",
+};
+/// Marks the warning-delay buttons apart from the mute-duration buttons (both are durations).
+pub const WARNING_ICON: &str = "🗑";
+pub const MUTE_ICON: &str = "🔇";
+
+/// A language, named in itself (the same in every menu).
+pub fn lang_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "English",
+        Lang::Ru => "Русский",
+    }
+}
+
+pub fn configurers_value(who: Configurers) -> Text {
+    match who {
+        Configurers::OwnerOnly => Text {
+            en: "the owner only",
+            ru: "только владелец",
+        },
+        Configurers::Admins => Text {
+            en: "the owner and admins who can ban users",
+            ru: "владелец и админы с правом блокировать",
+        },
+    }
+}
+
+pub fn configurers_button(who: Configurers) -> Text {
+    match who {
+        Configurers::OwnerOnly => Text {
+            en: "Owner only",
+            ru: "Только владелец",
+        },
+        Configurers::Admins => Text {
+            en: "Owner and admins",
+            ru: "Владелец и админы",
+        },
+    }
+}
+
+pub const DONE_BUTTON: Text = Text {
+    en: "Done",
+    ru: "Готово",
+};
+/// Put before the current choice's label.
+pub const CURRENT_MARK: &str = "✓ ";
