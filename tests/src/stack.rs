@@ -1,9 +1,10 @@
-//! The whole bot wired as in AWS, on this machine: the webhook and route binaries under the
+//! The whole bot wired as in AWS, on this machine: the webhook, route and job binaries under the
 //! Lambda emulator, state in DynamoDB Local, Telegram played by the fake Bot API.
 
 use std::time::Duration;
 
 use fake_bot_api::FakeBotApi;
+use lambdagram::jobs::JOBS;
 use lambdagram::routes::ROUTES;
 use serde_json::Value;
 
@@ -89,20 +90,25 @@ impl Stack {
             })
             .await
             .expect("start webhook");
-        for route in ROUTES {
+        // Route and job functions run alike: the bot token and the Bot API, nothing else.
+        let workers = ROUTES
+            .iter()
+            .map(|r| (r.name, 20))
+            .chain(JOBS.iter().map(|j| (j.name, 50)));
+        for (name, timeout_secs) in workers {
             emulator
                 .spawn(FunctionSpec {
-                    name: route.name.into(),
-                    binary: crate::paths::function_binary(route.name),
+                    name: name.into(),
+                    binary: crate::paths::function_binary(name),
                     env: env(vec![
                         ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),
                         ("TELEGRAM_API_URL".into(), fake.base_url()),
                     ]),
-                    timeout: Duration::from_secs(20),
+                    timeout: Duration::from_secs(timeout_secs),
                     instances: 1,
                 })
                 .await
-                .unwrap_or_else(|e| panic!("start {}: {e}", route.name));
+                .unwrap_or_else(|e| panic!("start {name}: {e}"));
         }
         Stack {
             fake,
@@ -167,6 +173,40 @@ impl Stack {
             self.fake.execute_webhook_reply(reply).await;
         }
         delivery
+    }
+
+    /// Runs the scheduled job `name` once, as its EventBridge schedule does (an asynchronous
+    /// invoke there; synchronous here, so the test sees its answer): through the Lambda Invoke
+    /// API with a `Scheduled Event`. Returns the job's report, or `Err` with the error answer.
+    pub async fn run_job(&self, name: &str) -> Result<Value, Value> {
+        let event = serde_json::json!({
+            "version": "0",
+            "id": "e2e-scheduled-event",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-11-22T12:00:00Z",
+            "region": "us-east-1",
+            "resources": [format!("arn:aws:events:us-east-1:123456789012:rule/{name}")],
+            "detail": {}
+        });
+        let response = self
+            .http
+            .post(format!(
+                "{}/2015-03-31/functions/{name}/invocations",
+                self.emulator.endpoint()
+            ))
+            .body(event.to_string())
+            .send()
+            .await
+            .expect("the Invoke API answers");
+        let failed = response.headers().contains_key("x-amz-function-error");
+        let body: Value = response.json().await.expect("a JSON answer");
+        if failed {
+            Err(body)
+        } else {
+            Ok(body)
+        }
     }
 
     /// Every item in the table, as JSON, sorted by key.

@@ -78,13 +78,20 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             None,
         ),
-        // "I have joined" from Boris, who has no warning on record (verify).
-        ("callback-query", 200, &["PutItem", "UpdateItem"], &[], None),
-        // Boris joins the unprotected Lounge (member-change).
+        // "I have joined" from Boris in the unprotected Lounge (verify): the ledger, one group
+        // read, and the callback answered by webhook reply.
+        (
+            "callback-query",
+            200,
+            &["PutItem", "BatchGetItem", "UpdateItem"],
+            &[],
+            Some("answerCallbackQuery"),
+        ),
+        // Boris joins the unprotected Lounge (member-change): the ledger and one group read.
         (
             "supergroup-chat-member-join",
             200,
-            &["PutItem", "UpdateItem"],
+            &["PutItem", "BatchGetItem", "UpdateItem"],
             &[],
             None,
         ),

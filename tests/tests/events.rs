@@ -60,6 +60,7 @@ const SAMPLES: &[Sample] = &[
     sample("private-start-ru.json", U("message"), Route("start")),
     sample("private-help-ru.json", U("message"), Route("help")),
     sample("supergroup-help-at-bot.json", U("message"), Route("help")),
+    sample("supergroup-settings.json", U("message"), Route("settings")),
     sample(
         "supergroup-command-other-bot.json",
         U("message"),

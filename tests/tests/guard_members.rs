@@ -652,3 +652,30 @@ async fn a_change_in_an_unrelated_chat_costs_at_most_one_read_and_no_call() {
         .iter()
         .all(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("UPDATE#"))));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_while_restricting_a_leaver_is_retried_after_retry_after() {
+    let stack = protected_lounge().await;
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    stack
+        .fake
+        .inject(fake_bot_api::Fault::rate_limit("restrictChatMember", 1));
+    let started = std::time::Instant::now();
+
+    let status = change(&stack, NEWS_ID, BORIS_ID, MemberStatus::Left).await;
+
+    assert_eq!(status, 200);
+    let statuses: Vec<u16> = stack
+        .fake
+        .calls_to("restrictChatMember")
+        .iter()
+        .map(|c| c.http_status)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID));
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 1);
+}

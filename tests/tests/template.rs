@@ -1,13 +1,16 @@
-//! `template.yaml` agrees with the route table (`lambdagram::routes::ROUTES`): one function per
-//! route, the webhook wired to exactly those functions, secrets only by SSM parameter name, and the
-//! build and runtime settings every function shares. Every failure says what to add.
+//! `template.yaml` agrees with the route table (`lambdagram::routes::ROUTES`) and the scheduled
+//! jobs (`lambdagram::jobs::JOBS`): one function per route and per job, the webhook wired to
+//! exactly the route functions, each job run by exactly its schedule, secrets only by SSM
+//! parameter name, and the build and runtime settings every function shares. Every failure says
+//! what to add.
 //!
-//! Expectations come from `ROUTES`, never from a list written here, so adding a route makes these
-//! tests fail until the template has its function, variable and invoke permission.
+//! Expectations come from `ROUTES` and `JOBS`, never from a list written here, so adding a route
+//! or a job makes these tests fail until the template has its function (and, for a route, its
+//! variable and invoke permission; for a job, its schedule).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
+use lambdagram::jobs::JOBS;
 use lambdagram::routes::{Route, ROUTES};
 use lambdagram_e2e::paths::workspace;
 use serde_json::{json, Map, Value};
@@ -22,14 +25,7 @@ const FUNCTION_TYPE: &str = "AWS::Serverless::Function";
 /// `template.yaml` as JSON, with CloudFormation short tags in their long form (`!Ref X` →
 /// `{"Ref": "X"}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Sub s` → `{"Fn::Sub": s}`).
 fn template() -> &'static Value {
-    static TEMPLATE: OnceLock<Value> = OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let path = workspace().join("template.yaml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        cfn_yaml::parse(&text)
-            .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
-    })
+    lambdagram_e2e::cfn_yaml::template()
 }
 
 fn resources() -> &'static Map<String, Value> {
@@ -205,15 +201,92 @@ fn every_route_has_one_function_and_one_crate() {
 }
 
 #[test]
-fn every_function_is_the_webhook_or_a_route() {
+fn every_function_is_the_webhook_a_route_or_a_job() {
     for (id, function) in functions() {
         let name = binary(function).unwrap_or_else(|| {
             panic!("{id}: add Metadata.BuildProperties.Binary (the function crate's name)")
         });
         assert!(
-            name == WEBHOOK_BINARY || ROUTES.iter().any(|r| r.name == name),
-            "{id} builds binary `{name}`, which is neither `{WEBHOOK_BINARY}` nor a route in \
-             ROUTES: add the route to shared/src/routes.rs or remove the function"
+            name == WEBHOOK_BINARY
+                || ROUTES.iter().any(|r| r.name == name)
+                || JOBS.iter().any(|j| j.name == name),
+            "{id} builds binary `{name}`, which is neither `{WEBHOOK_BINARY}`, a route in ROUTES \
+             nor a job in JOBS: add it to shared/src/routes.rs or shared/src/jobs.rs, or remove \
+             the function"
+        );
+    }
+}
+
+#[test]
+fn every_job_has_one_function_one_crate_and_exactly_its_schedule() {
+    for job in JOBS {
+        assert!(
+            !ROUTES.iter().any(|r| r.name == job.name) && job.name != WEBHOOK_BINARY,
+            "job `{}` shares its name with a route or the webhook: rename it",
+            job.name
+        );
+        let (id, function) = function_with_binary(job.name);
+        let manifest_path = workspace()
+            .join("functions")
+            .join(job.name)
+            .join("Cargo.toml");
+        let manifest = std::fs::read_to_string(&manifest_path).unwrap_or_else(|_| {
+            panic!(
+                "job `{0}` has no crate: add functions/{0}/Cargo.toml (package `{0}`) whose \
+                 main.rs calls lambdagram::lambda::run_job",
+                job.name
+            )
+        });
+        assert_eq!(
+            package_name(&manifest),
+            Some(job.name),
+            "{}: the package must be named `{}`",
+            manifest_path.display(),
+            job.name
+        );
+        let events: Vec<&Value> = function["Properties"]["Events"]
+            .as_object()
+            .map(|m| m.values().collect())
+            .unwrap_or_default();
+        let [event] = events.as_slice() else {
+            panic!(
+                "{id}: needs exactly one event, `Type: Schedule` with Schedule: {} (found {})",
+                job.schedule,
+                events.len()
+            );
+        };
+        assert_eq!(
+            (&event["Type"], &event["Properties"]["Schedule"]),
+            (&json!("Schedule"), &json!(job.schedule)),
+            "{id}: its event must be `Type: Schedule` with Schedule: {} (from JOBS)",
+            job.schedule
+        );
+        assert!(
+            event["Properties"]
+                .get("Enabled")
+                .is_none_or(|e| *e == json!(true))
+                && event["Properties"]
+                    .get("State")
+                    .is_none_or(|s| *s == json!("ENABLED")),
+            "{id}: its schedule is disabled"
+        );
+        let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+        let arn = json!({ "Fn::GetAtt": [id, "Arn"] });
+        assert!(
+            !statements(webhook)
+                .into_iter()
+                .filter(|s| allows(s, "lambda:InvokeFunction"))
+                .flat_map(|s| one_or_many(&s["Resource"]))
+                .any(|r| *r == arn),
+            "{webhook_id}: must not be allowed to invoke {id} (job `{}` runs by its schedule only)",
+            job.name
+        );
+        assert!(
+            !environment(webhook)
+                .values()
+                .any(|v| **v == json!({ "Ref": id })),
+            "{webhook_id}: must not name {id} in its environment (job `{}` is not a route)",
+            job.name
         );
     }
 }
@@ -393,7 +466,7 @@ fn the_state_table_has_pk_sk_keys_and_ttl_on_expires_at() {
 }
 
 #[test]
-fn telegram_reaches_the_webhook_at_post_webhook_and_nothing_else_has_a_trigger() {
+fn telegram_reaches_the_webhook_at_post_webhook_and_routes_have_no_trigger_of_their_own() {
     let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
     let events: Vec<&Value> = webhook["Properties"]["Events"]
         .as_object()
@@ -453,191 +526,5 @@ fn every_function_name_is_an_output() {
             outputs.values().any(|o| o["Value"] == json!({ "Ref": id })),
             "add an Output `{id}Name` with Value: !Ref {id}"
         );
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// CloudFormation YAML: yaml-rust2 drops tags it does not know, so `!Ref X` would read as the
-// plain string `X`. This loader keeps them, in CloudFormation's long form.
-// ---------------------------------------------------------------------------------------------
-
-mod cfn_yaml {
-    use std::collections::HashMap;
-
-    use serde_json::{json, Map, Number, Value};
-    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
-    use yaml_rust2::scanner::{Marker, TScalarStyle};
-    use yaml_rust2::Yaml;
-
-    /// Parses the first document of `text`.
-    pub fn parse(text: &str) -> Result<Value, String> {
-        let mut loader = Loader::default();
-        Parser::new_from_str(text)
-            .load(&mut loader, false)
-            .map_err(|e| e.to_string())?;
-        match (loader.error, loader.document) {
-            (Some(error), _) => Err(error),
-            (None, Some(document)) => Ok(document),
-            (None, None) => Err("empty document".into()),
-        }
-    }
-
-    enum Node {
-        Sequence(Vec<Value>),
-        Mapping(Map<String, Value>, Option<String>),
-    }
-
-    struct Open {
-        node: Node,
-        tag: Option<Tag>,
-        anchor: usize,
-    }
-
-    #[derive(Default)]
-    struct Loader {
-        open: Vec<Open>,
-        anchors: HashMap<usize, Value>,
-        document: Option<Value>,
-        error: Option<String>,
-    }
-
-    impl MarkedEventReceiver for Loader {
-        fn on_event(&mut self, event: Event, mark: Marker) {
-            match event {
-                Event::Scalar(text, style, anchor, tag) => {
-                    let value = scalar(text, style, tag.as_ref());
-                    self.complete(value, tag, anchor, mark);
-                }
-                Event::SequenceStart(anchor, tag) => self.open.push(Open {
-                    node: Node::Sequence(Vec::new()),
-                    tag,
-                    anchor,
-                }),
-                Event::MappingStart(anchor, tag) => self.open.push(Open {
-                    node: Node::Mapping(Map::new(), None),
-                    tag,
-                    anchor,
-                }),
-                Event::SequenceEnd | Event::MappingEnd => {
-                    if let Some(Open { node, tag, anchor }) = self.open.pop() {
-                        let value = match node {
-                            Node::Sequence(items) => Value::Array(items),
-                            Node::Mapping(map, _) => Value::Object(map),
-                        };
-                        self.complete(value, tag, anchor, mark);
-                    }
-                }
-                Event::Alias(anchor) => match self.anchors.get(&anchor).cloned() {
-                    Some(value) => self.insert(value, mark),
-                    None => self.fail(format!("unknown alias at line {}", mark.line())),
-                },
-                _ => {}
-            }
-        }
-    }
-
-    impl Loader {
-        fn complete(&mut self, value: Value, tag: Option<Tag>, anchor: usize, mark: Marker) {
-            let value = match tag {
-                Some(tag) if tag.handle == "!" => intrinsic(&tag.suffix, value),
-                _ => value,
-            };
-            if anchor > 0 {
-                self.anchors.insert(anchor, value.clone());
-            }
-            self.insert(value, mark);
-        }
-
-        fn insert(&mut self, value: Value, mark: Marker) {
-            let duplicate = match self.open.last_mut().map(|o| &mut o.node) {
-                None => {
-                    self.document.get_or_insert(value);
-                    None
-                }
-                Some(Node::Sequence(items)) => {
-                    items.push(value);
-                    None
-                }
-                Some(Node::Mapping(map, key)) => match key.take() {
-                    None => {
-                        *key = Some(match value {
-                            Value::String(s) => s,
-                            other => other.to_string(),
-                        });
-                        None
-                    }
-                    Some(key) => map.insert(key.clone(), value).map(|_| key),
-                },
-            };
-            if let Some(key) = duplicate {
-                self.fail(format!("duplicate key `{key}` at line {}", mark.line()));
-            }
-        }
-
-        fn fail(&mut self, error: String) {
-            self.error.get_or_insert(error);
-        }
-    }
-
-    fn scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
-        match tag {
-            Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == "str" => Value::String(text),
-            _ if style == TScalarStyle::Plain => plain(text),
-            _ => Value::String(text),
-        }
-    }
-
-    /// A plain scalar resolved as YAML 1.2's core schema does (null, bool, int, float, string).
-    fn plain(text: String) -> Value {
-        match Yaml::from_str(&text) {
-            Yaml::Null => Value::Null,
-            Yaml::Boolean(b) => Value::Bool(b),
-            Yaml::Integer(i) => Value::from(i),
-            Yaml::Real(r) => r
-                .parse()
-                .ok()
-                .and_then(Number::from_f64)
-                .map_or(Value::String(text), Value::Number),
-            _ => Value::String(text),
-        }
-    }
-
-    /// `!Ref x` → `{"Ref": x}`, `!GetAtt A.B` → `{"Fn::GetAtt": ["A", "B"]}`, `!Name x` →
-    /// `{"Fn::Name": x}`.
-    fn intrinsic(name: &str, value: Value) -> Value {
-        match (name, value) {
-            ("Ref" | "Condition", value) => json!({ name: value }),
-            ("GetAtt", Value::String(path)) => match path.split_once('.') {
-                Some((resource, attribute)) => json!({ "Fn::GetAtt": [resource, attribute] }),
-                None => json!({ "Fn::GetAtt": path }),
-            },
-            (name, value) => json!({ format!("Fn::{name}"): value }),
-        }
-    }
-
-    #[test]
-    fn short_tags_become_long_forms() {
-        let doc = parse(
-            "a: !Ref X\nb: !GetAtt T.Arn\nc: !Sub 'x-${AWS::Region}'\nd: !Join [',', [1, two]]\n\
-             e: 30\nf: true\ng: '30'\nh: !Select [0, !GetAZs '']\n",
-        );
-        assert_eq!(
-            doc,
-            Ok(json!({
-                "a": { "Ref": "X" },
-                "b": { "Fn::GetAtt": ["T", "Arn"] },
-                "c": { "Fn::Sub": "x-${AWS::Region}" },
-                "d": { "Fn::Join": [",", [1, "two"]] },
-                "e": 30,
-                "f": true,
-                "g": "30",
-                "h": { "Fn::Select": [0, { "Fn::GetAZs": "" }] },
-            }))
-        );
-    }
-
-    #[test]
-    fn duplicate_keys_are_errors() {
-        assert!(parse("a: 1\na: 2\n").is_err_and(|e| e.contains("duplicate key `a`")));
     }
 }

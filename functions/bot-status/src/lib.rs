@@ -93,6 +93,11 @@ async fn group_changed<S: GuardStore>(
                 } else {
                     // Removed from the group: record it; there is nobody to tell.
                     guard.store.save_group(&config, &[]).await?;
+                    lambdagram::metrics::count(
+                        lambdagram::metrics::names::PROTECTIONS_DEGRADED,
+                        &[],
+                        1,
+                    );
                     tracing::warn!(group_id, "the bot was removed from a protected group");
                 }
             }

@@ -77,7 +77,7 @@ impl<S: GuardStore> JobHandler<S> for Sweeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fake_bot_api::{FakeBotApi, User, BOT_ID, LOUNGE_ID};
+    use fake_bot_api::{FakeBotApi, BOT_ID, LOUNGE_ID};
     use lambdagram::memory::MemoryStore;
     use lambdagram::telegram::BotApi;
 

@@ -25,6 +25,7 @@ use super::rights::{is_subscribed, Right};
 use super::store::{GuardStore, MemberState, Restriction};
 use super::texts;
 use crate::i18n::{escape_html, fill};
+use crate::metrics::{self, names};
 use crate::route::HandlerError;
 use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
 use crate::time::Epoch;
@@ -132,8 +133,14 @@ impl<S: GuardStore> Guard<'_, S> {
                 .find(|(c, _)| *c == channel.id)
                 .and_then(|(_, s)| *s);
             let subscribed = match hit {
-                Some(s) if !bypass_cache => s,
+                Some(s) if !bypass_cache => {
+                    metrics::count(names::MEMBERSHIP_CACHE_HITS, &[], 1);
+                    s
+                }
                 _ => {
+                    if !bypass_cache {
+                        metrics::count(names::MEMBERSHIP_CACHE_MISSES, &[], 1);
+                    }
                     let request = GetChatMember::new(ChatId(channel.id), UserId(user_id as u64));
                     let member = with_retry(self.retry, || self.bot.call(&request)).await?;
                     let s = is_subscribed(&member.kind);
@@ -192,27 +199,27 @@ impl<S: GuardStore> Guard<'_, S> {
                 if let Some(until) = until.and_then(|u| chrono::DateTime::from_timestamp(u, 0)) {
                     request = request.until_date(until);
                 }
-                // Record first: if the call then fails, a redelivery restricts again, and a
-                // record without a restriction is harmless (lifting it is a no-op).
-                self.store
-                    .record_restriction(
-                        config.group_id,
-                        &Restriction {
-                            user_id: member.user_id,
-                            since: self.now,
-                            until,
-                        },
-                    )
-                    .await?;
+                // Restrict, then record. The record is what lets a later check skip the call, so
+                // it must never precede the restriction: if the call fails, the update is
+                // redelivered and restricts again; if the write fails after a restriction, the
+                // redelivery restricts again (the same restriction) and records it.
                 match with_retry(self.retry, || self.bot.call(&request)).await {
-                    Ok(_) => done.restricted = true,
-                    Err(e) if lacks_restrict(&e) => {
-                        // Nothing was imposed, so nothing may be lifted later.
+                    Ok(_) => {
                         self.store
-                            .remove_restriction(config.group_id, member.user_id)
+                            .record_restriction(
+                                config.group_id,
+                                &Restriction {
+                                    user_id: member.user_id,
+                                    since: self.now,
+                                    until,
+                                },
+                            )
                             .await?;
-                        lacking.push(Right::RestrictMembers);
+                        done.restricted = true;
+                        metrics::count(names::RESTRICTIONS_IMPOSED, &[], 1);
                     }
+                    // Nothing was imposed, so nothing is recorded to lift later.
+                    Err(e) if lacks_restrict(&e) => lacking.push(Right::RestrictMembers),
                     Err(e) => {
                         ignore_already_so::<()>(Err(e))?;
                     }
@@ -300,6 +307,7 @@ impl<S: GuardStore> Guard<'_, S> {
         self.store
             .set_warning_message(config.group_id, member.user_id, sent.id.0, delete_at)
             .await?;
+        metrics::count(names::WARNINGS_POSTED, &[], 1);
         Ok(true)
     }
 
@@ -348,6 +356,9 @@ impl<S: GuardStore> Guard<'_, S> {
             .use_independent_chat_permissions(true);
             ignore_already_so(with_retry(self.retry, || self.bot.call(&request)).await)?;
             lifted = self.store.remove_restriction(group_id, user_id).await?;
+            if lifted {
+                metrics::count(names::RESTRICTIONS_LIFTED, &[], 1);
+            }
         }
         if let Some(warning) = self
             .store

@@ -118,6 +118,15 @@ impl<S: GuardStore> Guard<'_, S> {
     /// effort: a bot that may no longer post there is the very problem being reported.
     pub async fn health_changed(&self, config: &GroupConfig) -> Result<(), HandlerError> {
         self.store.save_group(config, &[]).await?;
+        crate::metrics::count(
+            if config.degraded.is_empty() {
+                crate::metrics::names::PROTECTIONS_RECOVERED
+            } else {
+                crate::metrics::names::PROTECTIONS_DEGRADED
+            },
+            &[],
+            1,
+        );
         tracing::warn!(
             group_id = config.group_id,
             degraded = config.degraded.len(),

@@ -67,6 +67,7 @@ where
             .instrument(span.clone())
             .await;
             let _guard = span.enter();
+            crate::metrics::flush_pending();
             let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match &result {
                 Ok(r) => tracing::info!(

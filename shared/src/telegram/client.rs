@@ -75,6 +75,18 @@ impl BotApiError {
             BotApiError::Server { .. } | BotApiError::Network { .. }
         )
     }
+
+    /// The outcome label of the `BotApiCalls` metric.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            BotApiError::Api { .. } => "refused",
+            BotApiError::RetryAfter { .. } => "rate_limited",
+            BotApiError::Migrated { .. } => "migrated",
+            BotApiError::Server { .. } => "server_error",
+            BotApiError::Network { .. } => "network_error",
+            BotApiError::Decode { .. } => "bad_answer",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -112,8 +124,27 @@ impl BotApi {
         self.bot_id
     }
 
-    /// Calls the method `P::NAME` with `payload` and decodes its result.
+    /// Calls the method `P::NAME` with `payload` and decodes its result; each call is counted
+    /// (metric `BotApiCalls` by method and outcome).
     pub async fn call<P>(&self, payload: &P) -> Result<P::Output, BotApiError>
+    where
+        P: Payload + Serialize,
+        P::Output: DeserializeOwned,
+    {
+        let result = self.call_uncounted(payload).await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        crate::metrics::count(
+            crate::metrics::names::BOT_API_CALLS,
+            &[("Method", &method_name(P::NAME)), ("Outcome", outcome)],
+            1,
+        );
+        result
+    }
+
+    async fn call_uncounted<P>(&self, payload: &P) -> Result<P::Output, BotApiError>
     where
         P: Payload + Serialize,
         P::Output: DeserializeOwned,
@@ -142,6 +173,14 @@ impl BotApi {
         })?;
         decode::<P::Output>(method, status, &body)
     }
+}
+
+/// The method as Telegram documents it (`sendMessage`; teloxide names payloads `SendMessage`).
+fn method_name(payload_name: &str) -> String {
+    let mut chars = payload_name.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_lowercase().to_string() + chars.as_str()
+    })
 }
 
 fn decode<R: DeserializeOwned>(
@@ -236,6 +275,13 @@ mod tests {
     fn never_prints_the_token() {
         let api = BotApi::new("123:SECRET", "http://127.0.0.1:9").expect("client");
         assert!(!format!("{api:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn methods_are_named_as_telegram_documents_them() {
+        assert_eq!(method_name("SendMessage"), "sendMessage");
+        assert_eq!(method_name("GetMe"), "getMe");
+        assert_eq!(method_name(""), "");
     }
 
     #[test]

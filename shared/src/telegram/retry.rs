@@ -48,7 +48,10 @@ where
             Err(e) => e,
         };
         let wait_ms = match &err {
-            BotApiError::RetryAfter { retry_after, .. } => u64::from(*retry_after) * 1000,
+            BotApiError::RetryAfter { retry_after, .. } => {
+                crate::metrics::count(crate::metrics::names::BOT_API_RATE_LIMITED, &[], 1);
+                u64::from(*retry_after) * 1000
+            }
             e if e.is_transient() => {
                 let cap = policy.base_backoff_ms << (attempt - 1).min(6);
                 fastrand::u64(cap / 2..=cap)
@@ -59,6 +62,11 @@ where
             return Err(err);
         }
         tracing::warn!(attempt, wait_ms, error = %err, "Bot API call will be retried");
+        crate::metrics::millis(
+            crate::metrics::names::BOT_API_RETRY_WAIT,
+            &[],
+            wait_ms as f64,
+        );
         tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         attempt += 1;
     }

@@ -1,0 +1,245 @@
+//! Observability agrees with the code: every custom metric the code emits (the constants in
+//! `lambdagram::metrics::names`, each used somewhere in the code) is on the CloudWatch dashboard,
+//! every custom metric on the dashboard or in an alarm is one the code emits, and the functions
+//! really write them as EMF lines on stdout.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use lambdagram::metrics::{names, NAMESPACE};
+use lambdagram_e2e::cfn_yaml::template;
+use lambdagram_e2e::paths::workspace;
+use lambdagram_e2e::stack::Stack;
+use serde_json::Value;
+
+fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {
+    template()["Resources"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, r)| r["Type"] == kind)
+                .map(|(id, r)| (id.as_str(), r))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The dashboard's body as JSON, with `${…}` substitutions replaced by a placeholder.
+fn dashboard() -> Value {
+    let dashboards = resources_of_type("AWS::CloudWatch::Dashboard");
+    let [(id, dashboard)] = dashboards.as_slice() else {
+        panic!("template.yaml needs exactly one AWS::CloudWatch::Dashboard");
+    };
+    let body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{id}: DashboardBody must be a !Sub string"));
+    let mut plain = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        plain.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .unwrap_or_else(|| panic!("{id}: an unclosed ${{ in the body"));
+        plain.push_str("X");
+        rest = &rest[start + end + 1..];
+    }
+    plain.push_str(rest);
+    serde_json::from_str(&plain).unwrap_or_else(|e| panic!("{id}: the body is not JSON: {e}"))
+}
+
+/// The custom metrics a widget shows: `["Lambdagram", "Name", …]` rows (and the `"."` rows that
+/// repeat the namespace), and `SEARCH('{Lambdagram,…} MetricName="Name"', …)` expressions.
+fn custom_metrics_on_dashboard() -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for widget in dashboard()["widgets"].as_array().into_iter().flatten() {
+        let mut namespace = String::new();
+        for row in widget["properties"]["metrics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let cells = row.as_array().map(Vec::as_slice).unwrap_or_default();
+            match cells {
+                [Value::String(ns), Value::String(name), ..] => {
+                    if ns != "." && ns != "..." {
+                        namespace = ns.clone();
+                    }
+                    if namespace == NAMESPACE {
+                        found.insert(name.clone());
+                    }
+                }
+                [Value::Object(o), ..] => {
+                    let expr = o["expression"].as_str().unwrap_or_default();
+                    let search = format!("{{{NAMESPACE},");
+                    if expr.contains(&search) {
+                        let name = expr
+                            .split("MetricName=\"")
+                            .nth(1)
+                            .and_then(|r| r.split('"').next())
+                            .unwrap_or_else(|| panic!("a SEARCH without MetricName: {expr}"));
+                        found.insert(name.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+/// `pub const NAME: &str = "Value";` in `metrics::names`, by constant name.
+fn named_constants() -> Vec<(String, String)> {
+    let source = std::fs::read_to_string(workspace().join("shared/src/metrics.rs"))
+        .expect("read metrics.rs");
+    let module = source
+        .split("pub mod names {")
+        .nth(1)
+        .and_then(|m| m.split("\n}\n").next())
+        .expect("the names module");
+    module
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().strip_prefix("pub const ")?;
+            let (name, rest) = l.split_once(": &str = \"")?;
+            Some((name.to_owned(), rest.split('"').next()?.to_owned()))
+        })
+        .collect()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The code of the core and the functions, without `metrics.rs` itself.
+fn function_code() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = Vec::new();
+    rust_files(&workspace().join("shared/src"), &mut files);
+    rust_files(&workspace().join("functions"), &mut files);
+    files
+        .into_iter()
+        .filter(|p| !p.ends_with("metrics.rs"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read source");
+            (p, text)
+        })
+        .collect()
+}
+
+#[test]
+fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
+    let all: BTreeSet<String> = names::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let constants = named_constants();
+    let declared: BTreeSet<String> = constants
+        .iter()
+        .map(|(_, v)| v.clone())
+        .filter(|v| !v.is_empty())
+        .collect();
+    assert_eq!(declared, all, "every constant in metrics::names is in names::ALL");
+
+    // Emitted: each constant is used by the code that records metrics.
+    let code = function_code();
+    for (constant, value) in &constants {
+        let used = code
+            .iter()
+            .any(|(_, text)| text.contains(&format!("names::{constant}")));
+        assert!(
+            used,
+            "metrics::names::{constant} (\"{value}\") is never emitted: use it or remove it"
+        );
+    }
+    // Nothing is emitted under a name that is not one of the constants.
+    for (path, text) in &code {
+        for pattern in ["metrics::count(\"", "metrics::millis(\"", ".count(\"", ".millis(\""] {
+            assert!(
+                !text.contains(pattern),
+                "{}: metric names come from metrics::names, not string literals",
+                path.display()
+            );
+        }
+    }
+
+    let on_dashboard = custom_metrics_on_dashboard();
+    let missing: Vec<_> = all.difference(&on_dashboard).collect();
+    let unknown: Vec<_> = on_dashboard.difference(&all).collect();
+    assert!(missing.is_empty(), "add to the dashboard: {missing:?}");
+    assert!(
+        unknown.is_empty(),
+        "the dashboard shows metrics no code emits: {unknown:?}"
+    );
+}
+
+#[test]
+fn alarms_watch_metrics_that_exist_and_notify_the_topic() {
+    let all: BTreeSet<&str> = names::ALL.iter().copied().collect();
+    let alarms = resources_of_type("AWS::CloudWatch::Alarm");
+    assert!(alarms.len() >= 6, "the alarms the operators rely on");
+    for (id, alarm) in alarms {
+        let props = &alarm["Properties"];
+        if props["Namespace"] == NAMESPACE {
+            let name = props["MetricName"].as_str().unwrap_or_default();
+            assert!(all.contains(name), "{id}: no code emits {name}");
+            assert!(
+                props.get("Dimensions").is_none(),
+                "{id}: custom metrics are rolled up without dimensions; watch that series"
+            );
+        }
+        assert_eq!(
+            props["AlarmActions"],
+            serde_json::json!([{"Ref": "AlarmTopic"}]),
+            "{id}: AlarmActions: [!Ref AlarmTopic]"
+        );
+        assert_eq!(props["TreatMissingData"], "notBreaching", "{id}");
+    }
+}
+
+/// The EMF documents a function wrote, as JSON.
+fn emf_lines(logs: &str, function: &str) -> Vec<Value> {
+    let prefix = format!("[{function}] ");
+    logs.lines()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn functions_write_their_metrics_as_emf_on_stdout() {
+    let stack = Stack::start().await;
+
+    let d = stack.deliver_sample("private-start-en").await;
+    assert_eq!(d.status, 200);
+    let logs = stack.logs().await;
+
+    let webhook = emf_lines(&logs, "webhook");
+    let updates = webhook
+        .iter()
+        .find(|d| d["Route"] == "start")
+        .unwrap_or_else(|| panic!("the webhook's metrics for the start route:\n{logs}"));
+    assert_eq!(updates["Updates"], 1.0);
+    assert!(updates["HandlerLatency"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert_eq!(
+        updates["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        NAMESPACE
+    );
+    assert_eq!(
+        updates["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        serde_json::json!([["Route"], []])
+    );
+
+    let start = emf_lines(&logs, "start");
+    assert_eq!(
+        start.len(),
+        1,
+        "one document for the one call it made: {start:?}"
+    );
+    assert_eq!(start[0]["Method"], "sendMessage");
+    assert_eq!(start[0]["Outcome"], "ok");
+    assert_eq!(start[0]["BotApiCalls"], 1.0);
+}
