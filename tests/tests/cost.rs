@@ -78,6 +78,15 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             None,
         ),
+        // /settings from Alice in the unprotected Lounge: one read, her rights checked, and the
+        // answer (pointing at /protect) by webhook reply; no ledger.
+        (
+            "supergroup-settings",
+            200,
+            &["BatchGetItem"],
+            &["getChatMember"],
+            Some("sendMessage"),
+        ),
         // "I have joined" from Boris in the unprotected Lounge (verify): the ledger, one group
         // read, and the callback answered by webhook reply.
         (

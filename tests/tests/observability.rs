@@ -40,7 +40,7 @@ fn dashboard() -> Value {
         let end = rest[start..]
             .find('}')
             .unwrap_or_else(|| panic!("{id}: an unclosed ${{ in the body"));
-        plain.push_str("X");
+        plain.push('X');
         rest = &rest[start + end + 1..];
     }
     plain.push_str(rest);
