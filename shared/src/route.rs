@@ -69,6 +69,12 @@ pub async fn run_once<S, H: RouteHandler<S>>(
             )));
         }
     };
+    // The invocation's span (the Lambda glue declares these fields) names the update and chat.
+    let span = tracing::Span::current();
+    span.record("update_id", update.id.0);
+    if let Some(chat) = update.chat() {
+        span.record("chat_id", chat.id.0);
+    }
     let ctx = RouteContext {
         bot: &deps.bot,
         store: &deps.store,

@@ -141,7 +141,10 @@ fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
         .map(|(_, v)| v.clone())
         .filter(|v| !v.is_empty())
         .collect();
-    assert_eq!(declared, all, "every constant in metrics::names is in names::ALL");
+    assert_eq!(
+        declared, all,
+        "every constant in metrics::names is in names::ALL"
+    );
 
     // Emitted: each constant is used by the code that records metrics.
     let code = function_code();
@@ -156,7 +159,12 @@ fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
     }
     // Nothing is emitted under a name that is not one of the constants.
     for (path, text) in &code {
-        for pattern in ["metrics::count(\"", "metrics::millis(\"", ".count(\"", ".millis(\""] {
+        for pattern in [
+            "metrics::count(\"",
+            "metrics::millis(\"",
+            ".count(\"",
+            ".millis(\"",
+        ] {
             assert!(
                 !text.contains(pattern),
                 "{}: metric names come from metrics::names, not string literals",
@@ -223,7 +231,9 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
         .find(|d| d["Route"] == "start")
         .unwrap_or_else(|| panic!("the webhook's metrics for the start route:\n{logs}"));
     assert_eq!(updates["Updates"], 1.0);
-    assert!(updates["HandlerLatency"].as_f64().is_some_and(|ms| ms > 0.0));
+    assert!(updates["HandlerLatency"]
+        .as_f64()
+        .is_some_and(|ms| ms > 0.0));
     assert_eq!(
         updates["_aws"]["CloudWatchMetrics"][0]["Namespace"],
         NAMESPACE
@@ -242,4 +252,94 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
     assert_eq!(start[0]["Method"], "sendMessage");
     assert_eq!(start[0]["Outcome"], "ok");
     assert_eq!(start[0]["BotApiCalls"], 1.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn route_logs_name_the_update_and_never_carry_the_text() {
+    use fake_bot_api::{BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
+    use lambdagram::guard::config::{GroupConfig, LinkedChannel};
+    use lambdagram::guard::store::GuardStore;
+
+    let stack = Stack::start().await;
+    let mut config = GroupConfig::new(LOUNGE_ID);
+    config.enabled = true;
+    config.link([LinkedChannel {
+        id: NEWS_ID,
+        title: "Lambdagram News".into(),
+        username: Some(NEWS_USERNAME.into()),
+        invite_link: None,
+    }]);
+    lambdagram::aws::DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
+        .save_group(&config, &[])
+        .await
+        .expect("protect the Lounge");
+    let marker = "my-private-words-0815";
+    let update = stack
+        .fake
+        .user_says(LOUNGE_ID, BORIS_ID, &format!("hello {marker}"))
+        .expect("Boris writes");
+    let update_id = update["update_id"].as_i64().expect("id");
+    assert_eq!(stack.deliver(&update).await.status, 200);
+
+    let logs = stack.logs().await;
+    assert!(
+        !logs.contains(marker),
+        "logs leak the message text:\n{logs}"
+    );
+    assert!(!logs.contains(&stack.fake.token()), "logs leak the token");
+    let done: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| l.strip_prefix("[guard-message] "))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["message"] == "route done")
+        .collect();
+    let [line] = done.as_slice() else {
+        panic!("one `route done` line from guard-message:\n{logs}");
+    };
+    let span = &line["span"];
+    assert_eq!(span["route"], "guard-message", "{line}");
+    assert_eq!(span["update_id"], update_id, "{line}");
+    assert_eq!(span["chat_id"], LOUNGE_ID, "{line}");
+    assert_eq!(span["cold_start"], true, "{line}");
+    assert!(
+        span["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+        "{line}"
+    );
+    assert_eq!(line["outcome"], "done", "{line}");
+    assert!(line["duration_ms"].as_f64().is_some(), "{line}");
+    assert_eq!(line["level"], "INFO", "{line}");
+    println!(
+        "a typical route log line: {} bytes",
+        serde_json::to_string(line).map_or(0, |s| s.len())
+    );
+
+    let guard = emf_lines(&logs, "guard-message");
+    let total = |name: &str| -> f64 { guard.iter().filter_map(|d| d[name].as_f64()).sum() };
+    assert_eq!(total("MembershipCacheMisses"), 1.0);
+    assert_eq!(total("RestrictionsImposed"), 1.0);
+    assert_eq!(total("WarningsPosted"), 1.0);
+    let methods: BTreeSet<String> = guard
+        .iter()
+        .filter(|d| d.get("BotApiCalls").is_some())
+        .map(|d| {
+            format!(
+                "{}:{}",
+                d["Method"].as_str().unwrap_or(""),
+                d["Outcome"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "deleteMessage:ok",
+            "getChatAdministrators:ok",
+            "getChatMember:ok",
+            "restrictChatMember:ok",
+            "sendMessage:ok"
+        ]
+        .map(String::from)
+        .into_iter()
+        .collect()
+    );
 }

@@ -135,6 +135,47 @@ impl DynamoStore {
         }
     }
 
+    /// Every group with a configuration (protected or not), by group id: the operator's view
+    /// (`lambdagram doctor`), not part of [`GuardStore`] since no route needs it.
+    ///
+    /// A paginated `Scan` with `FilterExpression sk = CONFIG`: it reads the whole table (every
+    /// cached membership and ledger item too), which is acceptable for a tool an operator runs
+    /// now and then, and never on the hot path. Only the attribute `config` is fetched.
+    pub async fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
+        let mut groups = Vec::new();
+        let mut start = None;
+        loop {
+            self.read();
+            let out = self
+                .client
+                .scan()
+                .table_name(&*self.table)
+                .filter_expression("sk = :config")
+                .expression_attribute_values(":config", s("CONFIG"))
+                .projection_expression("pk, sk, config")
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| err("all_groups", e))?;
+            for item in out.items.unwrap_or_default() {
+                let pk = get_s(&item, "pk").unwrap_or_default();
+                if !pk.starts_with("GROUP#") {
+                    continue;
+                }
+                let json = get_s(&item, "config").unwrap_or_default();
+                let config: GroupConfig = serde_json::from_str(&json)
+                    .map_err(|e| StoreError(format!("{pk}: unreadable config: {e}")))?;
+                groups.push(config);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        groups.sort_by_key(|g| g.group_id);
+        Ok(groups)
+    }
+
     fn transact_put(item: Item, table: &str) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(table)

@@ -46,6 +46,7 @@ where
         };
         let result = handler.run(ctx).instrument(span.clone()).await;
         let _guard = span.enter();
+        crate::metrics::flush_pending();
         let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let report = match result {
             Ok(report) => serde_json::to_value(report).map_err(|e| e.to_string()),

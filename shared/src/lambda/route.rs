@@ -54,7 +54,9 @@ where
                 "invocation",
                 request_id = %event.context.request_id,
                 route = %event.payload.route,
-                cold_start = take_cold_start()
+                cold_start = take_cold_start(),
+                update_id = tracing::field::Empty,
+                chat_id = tracing::field::Empty,
             );
             let started = std::time::Instant::now();
             let result: Result<RouteResponse, _> = run_once(
@@ -72,11 +74,16 @@ where
             match &result {
                 Ok(r) => tracing::info!(
                     duration_ms,
-                    replied = r.reply.is_some(),
-                    rejected = r.rejected.is_some(),
+                    outcome = if r.rejected.is_some() {
+                        "rejected"
+                    } else if r.reply.is_some() {
+                        "replied"
+                    } else {
+                        "done"
+                    },
                     "route done"
                 ),
-                Err(e) => tracing::error!(duration_ms, error = %e, "route failed"),
+                Err(e) => tracing::error!(duration_ms, outcome = "failed", error = %e, "route failed"),
             }
             result.map_err(|e| lambda_runtime::Diagnostic {
                 error_type: "HandlerError".into(),

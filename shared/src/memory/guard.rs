@@ -25,6 +25,16 @@ fn live_warning(w: Option<&Warning>, now: Epoch) -> Option<Warning> {
     w.filter(|w| w.delete_at > now).cloned()
 }
 
+impl MemoryStore {
+    /// Every group with a configuration (protected or not), by group id: the operator's view
+    /// (`lambdagram doctor`), not part of [`GuardStore`] since no route needs it.
+    pub fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
+        let mut groups: Vec<GroupConfig> = self.lock().guard.groups.values().cloned().collect();
+        groups.sort_by_key(|g| g.group_id);
+        Ok(groups)
+    }
+}
+
 impl GuardStore for MemoryStore {
     async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
         let state = self.lock();
@@ -271,6 +281,13 @@ mod tests {
         store.save_group(&a, &[]).await.expect("save");
         store.save_group(&b, &[]).await.expect("save");
         assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2, -1]);
+        let all: Vec<i64> = store
+            .all_groups()
+            .expect("all")
+            .iter()
+            .map(|g| g.group_id)
+            .collect();
+        assert_eq!(all, vec![-2, -1]);
         a.channels.retain(|c| c.id != -10);
         store.save_group(&a, &[-10]).await.expect("save");
         assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2]);

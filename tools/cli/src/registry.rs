@@ -2,12 +2,17 @@
 
 use std::sync::Arc;
 
+use lambdagram::guard::store::GuardStore;
 use lambdagram::inprocess::InProcessDispatcher;
-use lambdagram::memory::MemoryStore;
+use lambdagram::ports::UserStore;
 use lambdagram::route::RouteDeps;
 
-/// A dispatcher with every route of the table registered over `deps`.
-pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
+/// A dispatcher with every route of the table registered over `deps`, whatever the store
+/// (in-memory for `local`, in-memory or DynamoDB for `dev`).
+pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> InProcessDispatcher
+where
+    S: UserStore + GuardStore + 'static,
+{
     let mut d = InProcessDispatcher::new();
     d.register("start", deps.clone(), start::Start);
     d.register("help", deps.clone(), help::Help);
@@ -34,6 +39,7 @@ pub fn in_process(deps: Arc<RouteDeps<MemoryStore>>) -> InProcessDispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lambdagram::memory::MemoryStore;
     use lambdagram::routes::ROUTES;
 
     #[test]
