@@ -143,6 +143,10 @@ pub mod msg {
         en: "the protection and the bot's rights (admins)",
         ru: "защита и права бота (для админов)",
     };
+    pub const CMD_ALLOW: Text = Text {
+        en: "let someone write without subscribing (admins)",
+        ru: "разрешить писать без подписки (для админов)",
+    };
     pub const CMD_SETTINGS: Text = Text {
         en: "what happens to non-subscribers (admins)",
         ru: "что делать с неподписавшимися (для админов)",

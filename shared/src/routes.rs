@@ -161,6 +161,15 @@ pub const ROUTES: &[Route] = &[
         side_effects: false,
     },
     Route {
+        name: "allow",
+        trigger: Trigger::Command {
+            name: "allow",
+            scope: Scope::Groups,
+        },
+        help: Some(msg::CMD_ALLOW),
+        side_effects: true,
+    },
+    Route {
         name: "settings-menu",
         trigger: Trigger::Callback {
             prefix: crate::guard::callback::SETTINGS_PREFIX,

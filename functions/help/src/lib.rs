@@ -52,7 +52,8 @@ mod tests {
              /protect — members must join @channel to write here (admins)\n\
              /unprotect — turn the channel check off (admins)\n\
              /status — the protection and the bot's rights (admins)\n\
-             /settings — what happens to non-subscribers (admins)"
+             /settings — what happens to non-subscribers (admins)\n\
+             /allow — let someone write without subscribing (admins)"
         );
         assert!(help_text(Lang::Ru).starts_with("Команды:\n/start — "));
     }

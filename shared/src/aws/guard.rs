@@ -105,6 +105,35 @@ impl DynamoStore {
     }
 
     /// Every item of a partition (optionally with a sort-key prefix), following pages.
+    /// Deletes a warning's item (its record or its queue entry) only if it is about the message
+    /// `message_id`: a newer warning of the same user (or its entry in the same minute) stays.
+    async fn delete_warning_item(
+        &self,
+        op: &str,
+        key: Item,
+        message_id: i32,
+    ) -> Result<(), StoreError> {
+        self.write();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .condition_expression("message_id = :mid")
+            .expression_attribute_values(":mid", n(i64::from(message_id)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(err(op, e)),
+        }
+    }
+
     async fn query_all(
         &self,
         pk: String,
@@ -474,10 +503,20 @@ impl GuardStore for DynamoStore {
                 key(group_pk(group_id), format!("WARN#{user_id}")),
             )
             .await?;
-        Ok(old
-            .as_ref()
-            .and_then(warning_from)
-            .filter(|w| w.delete_at > now))
+        let warning = old.as_ref().and_then(warning_from);
+        // Its deletion-queue entry goes too, so the sweeper does not delete the message again
+        // (only this warning's entry: a newer one in the same minute has another message id).
+        if let Some(Warning {
+            message_id: Some(message_id),
+            delete_at,
+            ..
+        }) = &warning
+        {
+            let due = key(due_pk(*delete_at), format!("{group_id}#{user_id}"));
+            self.delete_warning_item("remove_warning", due, *message_id)
+                .await?;
+        }
+        Ok(warning.filter(|w| w.delete_at > now))
     }
 
     async fn due_warnings(
@@ -515,24 +554,8 @@ impl GuardStore for DynamoStore {
             key(due_pk(warning.delete_at), format!("{group_id}#{user_id}")),
         ];
         for key in keys {
-            // Only this warning's items: a newer warning (or its queue entry in the same
-            // minute) has another message id and stays.
-            self.write();
-            let result = self
-                .client
-                .delete_item()
-                .table_name(&*self.table)
-                .set_key(Some(key))
-                .condition_expression("message_id = :mid")
-                .expression_attribute_values(":mid", n(i64::from(message_id)))
-                .send()
-                .await;
-            match result {
-                Ok(_) => {}
-                Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
-                    if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) => {}
-                Err(e) => return Err(err("remove_swept_warning", e)),
-            }
+            self.delete_warning_item("remove_swept_warning", key, message_id)
+                .await?;
         }
         Ok(())
     }

@@ -1,8 +1,11 @@
 //! `lambdagram`: manage the webhook and run the bot locally. Composition only.
 
+mod dev;
+mod event_new;
 mod events;
 mod local;
 mod registry;
+mod replay;
 mod transcript;
 mod webhook;
 
@@ -30,6 +33,16 @@ enum Command {
     /// the in-memory store, and the events you give (default: every file in events/), printing
     /// a transcript of each update and what the bot did.
     Local(local::Args),
+    /// Send events (files or directories, in order) to a running webhook — `cargo lambda watch`
+    /// or a deployed stack — with the secret header, printing each update and the answer.
+    Replay(replay::Args),
+    /// Generate sample events (API Gateway HTTP API events wrapping Telegram updates).
+    Events {
+        #[command(subcommand)]
+        action: event_new::Action,
+    },
+    #[command(about = dev::ABOUT, long_about = dev::LONG_ABOUT, after_help = dev::EXIT_CODES)]
+    Dev(dev::Args),
 }
 
 #[tokio::main]
@@ -38,6 +51,10 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Webhook { action } => webhook::run(action).await,
         Command::Local(args) => local::run(args).await,
+        // Its own exit codes: some answer not 2xx, an event file unreadable.
+        Command::Replay(args) => return replay::main(args).await,
+        Command::Events { action } => event_new::run(action),
+        Command::Dev(args) => dev::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

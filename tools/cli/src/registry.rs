@@ -26,6 +26,7 @@ where
     d.register("unprotect", deps.clone(), unprotect::Unprotect);
     d.register("status", deps.clone(), status::Status);
     d.register("settings", deps.clone(), settings::Settings);
+    d.register("allow", deps.clone(), allow::Allow);
     d.register("settings-menu", deps.clone(), settings_menu::SettingsMenu);
     d.register("verify", deps.clone(), verify::Verify);
     d.register("lift", deps.clone(), lift::Lift);

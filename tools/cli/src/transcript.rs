@@ -103,12 +103,17 @@ fn describe_call(call: &RecordedCall) -> String {
             call.response["description"].as_str().unwrap_or("")
         )
     };
-    match call.method.as_str() {
+    format!("{}{ok}", describe_method(&call.method, p))
+}
+
+/// One Bot API method call (made, or answered as a webhook reply), in a line.
+pub fn describe_method(method: &str, p: &Value) -> String {
+    match method {
         "sendMessage" => format!(
-            "sendMessage to {}: {:?}{ok}",
+            "sendMessage to {}: {:?}",
             p["chat_id"],
             p["text"].as_str().unwrap_or("")
         ),
-        _ => format!("{} {}{ok}", call.method, p),
+        _ => format!("{method} {p}"),
     }
 }

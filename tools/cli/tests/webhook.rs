@@ -86,7 +86,8 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
             ),
             ("unprotect", "turn the channel check off (admins)"),
             ("status", "the protection and the bot's rights (admins)"),
-            ("settings", "what happens to non-subscribers (admins)")
+            ("settings", "what happens to non-subscribers (admins)"),
+            ("allow", "let someone write without subscribing (admins)")
         ]
     );
     let ru = fake.world().my_commands(&json!({"type": "default"}), "ru");

@@ -35,6 +35,16 @@ pub fn boris() -> User {
         .with_language("ru")
 }
 
+/// The supergroup "Lambdagram Lounge".
+pub fn lounge() -> Chat {
+    Chat::supergroup(LOUNGE_ID, "Lambdagram Lounge")
+}
+
+/// The channel @lambdagram_news.
+pub fn news() -> Chat {
+    Chat::channel(NEWS_ID, "Lambdagram News").with_username(NEWS_USERNAME)
+}
+
 /// Fills `inner` with the default world.
 pub(crate) fn populate(inner: &mut Inner) {
     let bot_id = inner.bot.id;
@@ -45,7 +55,7 @@ pub(crate) fn populate(inner: &mut Inner) {
         inner.users.insert(user.id, user);
     }
 
-    let mut lounge = ChatState::new(Chat::supergroup(LOUNGE_ID, "Lambdagram Lounge"));
+    let mut lounge = ChatState::new(lounge());
     lounge.members.insert(ALICE_ID, MemberStatus::creator());
     lounge.members.insert(BORIS_ID, MemberStatus::member());
     lounge
@@ -53,8 +63,7 @@ pub(crate) fn populate(inner: &mut Inner) {
         .insert(bot_id, MemberStatus::admin(AdminRights::moderator()));
     inner.chats.insert(LOUNGE_ID, lounge);
 
-    let mut news =
-        ChatState::new(Chat::channel(NEWS_ID, "Lambdagram News").with_username(NEWS_USERNAME));
+    let mut news = ChatState::new(news());
     let channel_rights = AdminRights {
         can_post_messages: true,
         can_edit_messages: true,

@@ -26,7 +26,7 @@ mod params;
 mod reply;
 mod server;
 mod state;
-mod wire;
+pub mod wire;
 mod world;
 
 use std::net::SocketAddr;
@@ -38,8 +38,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use defaults::{
-    alice, boris, bot_user, ALICE_ID, BORIS_ID, BOT_ID, BOT_USERNAME, DEFAULT_TOKEN, LOUNGE_ID,
-    NEWS_ID, NEWS_USERNAME,
+    alice, boris, bot_user, lounge, news, ALICE_ID, BORIS_ID, BOT_ID, BOT_USERNAME, DEFAULT_TOKEN,
+    LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
 };
 pub use faults::{Fault, FaultKind};
 pub use methods::METHODS;

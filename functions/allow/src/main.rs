@@ -1,0 +1,8 @@
+//! `/allow`: the group's allow-list, whose members the guard never touches.
+
+use lambdagram::aws::DynamoStore;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambdagram::lambda::Error> {
+    lambdagram::lambda::run_route::<DynamoStore, _>(allow::Allow).await
+}
