@@ -51,6 +51,23 @@ impl RouteResponse {
         }
     }
 
+    /// Answers with the Bot API call `payload` as the webhook reply: for answers whose result
+    /// nobody needs (the message a command answers with, a callback's answer).
+    pub fn webhook_reply<P>(payload: &P) -> Self
+    where
+        P: teloxide_core::requests::Payload + Serialize,
+    {
+        match serde_json::to_value(payload) {
+            Ok(params) => Self::reply(&crate::telegram::method_name(P::NAME), params),
+            // A payload of plain fields always serialises; if it ever did not, answering
+            // nothing beats failing the update forever.
+            Err(e) => {
+                tracing::error!(error = %e, method = P::NAME, "webhook reply does not serialise");
+                Self::done()
+            }
+        }
+    }
+
     pub fn rejected(reason: impl Into<String>) -> Self {
         Self {
             reply: None,

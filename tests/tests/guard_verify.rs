@@ -272,6 +272,8 @@ async fn the_warned_user_who_joined_is_checked_live_and_gets_the_groups_own_perm
             "BatchGetItem",
             "BatchGetItem",
             "PutItem",
+            // The restriction record, the warning, and the warning's queue entry.
+            "DeleteItem",
             "DeleteItem",
             "DeleteItem",
             "UpdateItem"
@@ -484,6 +486,9 @@ async fn lift_all_is_for_admins_and_lifts_exactly_the_restrictions_the_bot_recor
             "PutItem",
             "BatchGetItem",
             "Query",
+            // Per member lifted: the restriction record and the warning (Carol has none);
+            // Boris's warning also has its queue entry.
+            "DeleteItem",
             "DeleteItem",
             "DeleteItem",
             "DeleteItem",

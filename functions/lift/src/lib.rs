@@ -4,7 +4,7 @@
 //! those: a member restricted by an admin has no record and is never touched. The `/unprotect`
 //! message is then edited to say how many were lifted, and the callback answered.
 
-use lambdagram::guard::admin::{AdminChecks, GroupCommand, Sender};
+use lambdagram::guard::admin::{answer_press, AdminChecks, GroupCommand, Notice, Sender};
 use lambdagram::guard::admin_texts;
 use lambdagram::guard::callback::GuardCallback;
 use lambdagram::guard::config::GroupConfig;
@@ -15,12 +15,9 @@ use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
-use lambdagram::teloxide_core::payloads::{
-    AnswerCallbackQuery, AnswerCallbackQuerySetters, EditMessageText, EditMessageTextSetters,
-};
+use lambdagram::teloxide_core::payloads::{EditMessageText, EditMessageTextSetters};
 use lambdagram::teloxide_core::types::{
-    CallbackQuery, ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, Update,
-    UpdateKind,
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, Update, UpdateKind,
 };
 
 /// Time kept back for editing the message and answering: below it, lifting stops and the
@@ -42,12 +39,12 @@ impl<S: GuardStore> RouteHandler<S> for Lift {
         let (Ok(presser), Some(GuardCallback::LiftAll), Some(message)) =
             (i64::try_from(query.from.id.0), decoded, &query.message)
         else {
-            return Ok(answer(query, None));
+            return Ok(answer_press(query, None));
         };
         let group_id = message.chat().id.0;
         let Some(config) = ctx.store.group_state(group_id, ctx.now).await?.config else {
             // No configuration, so no restriction of the bot's either.
-            return Ok(answer(query, None));
+            return Ok(answer_press(query, None));
         };
         let lang = config.settings.lang;
         let who = config.settings.configurers;
@@ -66,7 +63,7 @@ impl<S: GuardStore> RouteHandler<S> for Lift {
         };
         if !checks.may_configure(&presser, who).await? {
             let refusal = admin_texts::not_allowed(who).get(lang);
-            return Ok(answer(query, Some((refusal.to_owned(), true))));
+            return Ok(answer_press(query, Some(Notice::alert(refusal))));
         }
 
         let restrictions = ctx.store.restrictions(group_id).await?;
@@ -113,7 +110,7 @@ impl<S: GuardStore> RouteHandler<S> for Lift {
             texts::LIFTED.get(lang, lifted as u64),
             &[("count", &lifted.to_string())],
         );
-        Ok(answer(query, Some((toast, false))))
+        Ok(answer_press(query, Some(Notice::toast(toast))))
     }
 }
 
@@ -151,21 +148,6 @@ pub fn lift_button(left: usize, lang: Lang) -> InlineKeyboardMarkup {
         label,
         GuardCallback::LiftAll.encode(),
     )]])
-}
-
-/// Answers the callback query as the webhook reply; `notice` is (text, as an alert).
-pub fn answer(query: &CallbackQuery, notice: Option<(String, bool)>) -> RouteResponse {
-    let mut request = AnswerCallbackQuery::new(query.id.clone());
-    if let Some((text, alert)) = notice {
-        request = request.text(text).show_alert(alert);
-    }
-    match serde_json::to_value(&request) {
-        Ok(params) => RouteResponse::reply("answerCallbackQuery", params),
-        Err(e) => {
-            tracing::error!(error = %e, "answer does not serialise");
-            RouteResponse::done()
-        }
-    }
 }
 
 #[cfg(test)]

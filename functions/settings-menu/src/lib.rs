@@ -84,11 +84,11 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
                 update_id = update.id.0,
                 "settings press ignored: not a menu button"
             );
-            return Ok(answered(&answer));
+            return Ok(RouteResponse::webhook_reply(&answer));
         };
         let Some(config) = ctx.store.group_state(press.group_id, ctx.now).await?.config else {
             // No menu is ever drawn without a configuration (see `/settings`).
-            return Ok(answered(
+            return Ok(RouteResponse::webhook_reply(
                 &answer.text(menu_texts::NOT_SET_UP_ALERT.get(press.presser_lang)),
             ));
         };
@@ -105,9 +105,11 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
             Decision::Refuse(who) => {
                 // Only the presser sees an alert: in their own language.
                 let text = admin_texts::not_allowed(who).get(press.presser_lang);
-                Ok(answered(&answer.text(text).show_alert(true)))
+                Ok(RouteResponse::webhook_reply(
+                    &answer.text(text).show_alert(true),
+                ))
             }
-            Decision::Unchanged => Ok(answered(&answer)),
+            Decision::Unchanged => Ok(RouteResponse::webhook_reply(&answer)),
             Decision::Close => {
                 let edit = EditMessageText::new(
                     ChatId(press.group_id),
@@ -116,7 +118,7 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
                 )
                 .parse_mode(ParseMode::Html);
                 redraw(ctx.bot, ctx.retry(), &edit).await?;
-                Ok(answered(&answer))
+                Ok(RouteResponse::webhook_reply(&answer))
             }
             Decision::Change(config) => {
                 // Redrawn before saving: if the save fails, Telegram redelivers the press, which
@@ -133,7 +135,7 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
                 redraw(ctx.bot, ctx.retry(), &edit).await?;
                 ctx.store.save_group(&config, &[]).await?;
                 let saved = menu_texts::SAVED.get(config.settings.lang);
-                Ok(answered(&answer.text(saved)))
+                Ok(RouteResponse::webhook_reply(&answer.text(saved)))
             }
         }
     }
@@ -196,19 +198,6 @@ async fn redraw(
             Ok(())
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The answer to the press, as the webhook reply (nobody needs its result).
-fn answered(answer: &AnswerCallbackQuery) -> RouteResponse {
-    match serde_json::to_value(answer) {
-        Ok(params) => RouteResponse::reply("answerCallbackQuery", params),
-        // A payload of plain fields always serialises; if it ever did not, answering nothing
-        // beats failing the press forever.
-        Err(e) => {
-            tracing::error!(error = %e, "answer does not serialise");
-            RouteResponse::done()
-        }
     }
 }
 
@@ -369,7 +358,7 @@ mod tests {
             .text("no")
             .show_alert(true);
         assert_eq!(
-            answered(&answer).reply,
+            RouteResponse::webhook_reply(&answer).reply,
             Some(json!({
                 "method": "answerCallbackQuery", "callback_query_id": "q1",
                 "text": "no", "show_alert": true

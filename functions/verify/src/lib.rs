@@ -4,6 +4,7 @@
 //! group's default permissions (never one an admin set: only a `MUTE#` record licenses a lift),
 //! and the warning is deleted. The callback is always answered, as the webhook reply.
 
+use lambdagram::guard::admin::{answer_press, Notice};
 use lambdagram::guard::callback::GuardCallback;
 use lambdagram::guard::config::{GroupConfig, LinkedChannel};
 use lambdagram::guard::enforce::Guard;
@@ -12,11 +13,7 @@ use lambdagram::guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::payloads::{AnswerCallbackQuery, AnswerCallbackQuerySetters};
-use lambdagram::teloxide_core::types::{CallbackQuery, Update, UpdateKind};
-
-/// Telegram's limit on a callback answer's text.
-pub const MAX_ANSWER_CHARS: usize = 200;
+use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
 pub struct Verify;
 
@@ -30,18 +27,18 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             return Ok(RouteResponse::rejected("verify without a callback query"));
         };
         let Ok(presser) = i64::try_from(query.from.id.0) else {
-            return Ok(answer(query, None));
+            return Ok(answer_press(query, None));
         };
         let decoded = query.data.as_deref().and_then(GuardCallback::decode);
         let (Some(GuardCallback::Joined { user_id }), Some(message)) = (decoded, &query.message)
         else {
             // Forged or stale data, or a button outside a chat: nothing to do.
-            return Ok(answer(query, None));
+            return Ok(answer_press(query, None));
         };
         if presser != user_id {
             // Only the presser sees the alert: their own language.
             let lang = Lang::from_code(query.from.language_code.as_deref());
-            return Ok(answer(
+            return Ok(answer_press(
                 query,
                 Some(Notice::alert(texts::NOT_YOUR_BUTTON.get(lang))),
             ));
@@ -54,7 +51,7 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             .config
             .filter(GroupConfig::is_active)
         else {
-            return Ok(answer(query, None));
+            return Ok(answer_press(query, None));
         };
         let lang = config.settings.lang;
         let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
@@ -73,9 +70,9 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             .await?;
         if !missing.is_empty() {
             tracing::info!(group_id, user_id, missing = missing.len(), "still missing");
-            return Ok(answer(
+            return Ok(answer_press(
                 query,
-                Some(Notice::alert(&still_missing(&missing, lang))),
+                Some(Notice::alert(still_missing(&missing, lang))),
             ));
         }
         let permissions = if state.restricted_by_bot {
@@ -93,51 +90,7 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             // Nothing of the bot's to lift (an admin's restriction stays): promise nothing.
             texts::SUBSCRIBED
         };
-        Ok(answer(query, Some(Notice::toast(thanks.get(lang)))))
-    }
-}
-
-/// What the answer shows the presser.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Notice {
-    pub text: String,
-    /// A dialog to dismiss, rather than a toast.
-    pub alert: bool,
-}
-
-impl Notice {
-    pub fn alert(text: &str) -> Notice {
-        Notice {
-            text: text.to_owned(),
-            alert: true,
-        }
-    }
-
-    pub fn toast(text: &str) -> Notice {
-        Notice {
-            text: text.to_owned(),
-            alert: false,
-        }
-    }
-}
-
-/// Answers the callback query (stopping the button's spinner) as the webhook reply: nobody
-/// needs its result.
-pub fn answer(query: &CallbackQuery, notice: Option<Notice>) -> RouteResponse {
-    let mut request = AnswerCallbackQuery::new(query.id.clone());
-    if let Some(notice) = notice {
-        request = request
-            .text(clip(&notice.text, MAX_ANSWER_CHARS))
-            .show_alert(notice.alert);
-    }
-    match serde_json::to_value(&request) {
-        Ok(params) => RouteResponse::reply("answerCallbackQuery", params),
-        // Plain fields always serialise; if they ever did not, answering nothing beats failing
-        // the update forever.
-        Err(e) => {
-            tracing::error!(error = %e, "answer does not serialise");
-            RouteResponse::done()
-        }
+        Ok(answer_press(query, Some(Notice::toast(thanks.get(lang)))))
     }
 }
 
@@ -158,20 +111,9 @@ pub fn plain_label(channel: &LinkedChannel) -> String {
     }
 }
 
-/// At most `max` characters, ending in `…` when cut.
-pub fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn channel(title: &str, username: Option<&str>) -> LinkedChannel {
         LinkedChannel {
@@ -180,15 +122,6 @@ mod tests {
             username: username.map(str::to_owned),
             invite_link: None,
         }
-    }
-
-    fn query() -> CallbackQuery {
-        serde_json::from_value(json!({
-            "id": "4382", "chat_instance": "-1",
-            "from": {"id": 222222, "is_bot": false, "first_name": "Boris"},
-            "data": "joined:222222"
-        }))
-        .expect("a callback query")
     }
 
     #[test]
@@ -204,30 +137,6 @@ mod tests {
         assert_eq!(
             still_missing(&[&news], Lang::Ru),
             "Вы ещё не подписаны на @lambdagram_news."
-        );
-    }
-
-    #[test]
-    fn answers_fit_telegrams_limit() {
-        assert_eq!(clip("short", 200), "short");
-        let long = "я".repeat(250);
-        let clipped = clip(&long, MAX_ANSWER_CHARS);
-        assert_eq!(clipped.chars().count(), MAX_ANSWER_CHARS);
-        assert!(clipped.ends_with('…'));
-    }
-
-    #[test]
-    fn the_answer_is_a_webhook_reply() {
-        assert_eq!(
-            answer(&query(), None).reply,
-            Some(json!({"method": "answerCallbackQuery", "callback_query_id": "4382"}))
-        );
-        assert_eq!(
-            answer(&query(), Some(Notice::alert("not yours"))).reply,
-            Some(json!({
-                "method": "answerCallbackQuery", "callback_query_id": "4382",
-                "text": "not yours", "show_alert": true
-            }))
         );
     }
 }

@@ -1,9 +1,12 @@
 //! What the guard's admin commands (`/protect`, `/unprotect`, `/status`) share: reading the
 //! command from its update, who may run it, the bot's own rights checked live, and the answer.
 
-use teloxide_core::payloads::{GetChatMember, GetMe, SendMessage, SendMessageSetters};
+use teloxide_core::payloads::{
+    AnswerCallbackQuery, AnswerCallbackQuerySetters, GetChatMember, GetMe, SendMessage,
+    SendMessageSetters,
+};
 use teloxide_core::types::{
-    ChatId, MessageId, ParseMode, ReplyParameters, Update, UpdateKind, UserId,
+    CallbackQuery, ChatId, MessageId, ParseMode, ReplyParameters, Update, UpdateKind, UserId,
 };
 
 use super::config::{Configurers, GroupConfig};
@@ -89,15 +92,56 @@ impl GroupCommand {
 
 /// Answers with `message` as the webhook reply: for answers whose result nobody needs.
 pub fn reply(message: &SendMessage) -> RouteResponse {
-    match serde_json::to_value(message) {
-        Ok(params) => RouteResponse::reply("sendMessage", params),
-        // A payload of plain fields always serialises; if it ever did not, answering nothing
-        // beats failing the update forever.
-        Err(e) => {
-            tracing::error!(error = %e, "answer does not serialise");
-            RouteResponse::done()
+    RouteResponse::webhook_reply(message)
+}
+
+/// Telegram's limit on a callback answer's text.
+pub const MAX_ANSWER_CHARS: usize = 200;
+
+/// What a callback answer shows the presser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// A dialog to dismiss, rather than a toast.
+    pub alert: bool,
+}
+
+impl Notice {
+    pub fn alert(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            alert: true,
         }
     }
+
+    pub fn toast(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            alert: false,
+        }
+    }
+}
+
+/// Answers a button press (stopping its spinner) as the webhook reply, with `notice` clipped to
+/// Telegram's limit.
+pub fn answer_press(query: &CallbackQuery, notice: Option<Notice>) -> RouteResponse {
+    let mut request = AnswerCallbackQuery::new(query.id.clone());
+    if let Some(notice) = notice {
+        request = request
+            .text(clip(&notice.text, MAX_ANSWER_CHARS))
+            .show_alert(notice.alert);
+    }
+    RouteResponse::webhook_reply(&request)
+}
+
+/// At most `max` characters, ending in `…` when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// What the bot lacks, checked live: in the group, and in each channel (in the order asked).
@@ -289,6 +333,31 @@ mod tests {
             GroupCommand::read(&u).map(|c| c.sender),
             Ok(Sender::OtherChat)
         );
+    }
+
+    #[test]
+    fn button_presses_are_answered_by_webhook_reply_within_the_limit() {
+        let query: CallbackQuery = serde_json::from_value(json!({
+            "id": "4382", "chat_instance": "-1",
+            "from": {"id": 222222, "is_bot": false, "first_name": "Boris"},
+            "data": "joined:222222"
+        }))
+        .expect("a callback query");
+        assert_eq!(
+            answer_press(&query, None).reply,
+            Some(json!({"method": "answerCallbackQuery", "callback_query_id": "4382"}))
+        );
+        assert_eq!(
+            answer_press(&query, Some(Notice::alert("not yours"))).reply,
+            Some(json!({
+                "method": "answerCallbackQuery", "callback_query_id": "4382",
+                "text": "not yours", "show_alert": true
+            }))
+        );
+        assert_eq!(clip("short", 200), "short");
+        let clipped = clip(&"я".repeat(250), MAX_ANSWER_CHARS);
+        assert_eq!(clipped.chars().count(), MAX_ANSWER_CHARS);
+        assert!(clipped.ends_with('…'));
     }
 
     #[test]

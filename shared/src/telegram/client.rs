@@ -176,7 +176,7 @@ impl BotApi {
 }
 
 /// The method as Telegram documents it (`sendMessage`; teloxide names payloads `SendMessage`).
-fn method_name(payload_name: &str) -> String {
+pub fn method_name(payload_name: &str) -> String {
     let mut chars = payload_name.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_ascii_lowercase().to_string() + chars.as_str()

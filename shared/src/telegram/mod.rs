@@ -12,7 +12,7 @@ mod retry;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use client::{BotApi, BotApiError};
+pub use client::{method_name, BotApi, BotApiError};
 pub use retry::{with_retry, RetryPolicy};
 
 use teloxide_core::Bot;

@@ -231,9 +231,7 @@ struct Envelope {
 fn build(args: &NewArgs, fresh: Fresh) -> anyhow::Result<Envelope> {
     check_options(args)?;
     let default_user = match args.kind {
-        Kind::PrivateCommand | Kind::ChatMemberLeave | Kind::MyChatMember => {
-            fake_bot_api::ALICE_ID
-        }
+        Kind::PrivateCommand | Kind::ChatMemberLeave | Kind::MyChatMember => fake_bot_api::ALICE_ID,
         _ => fake_bot_api::BORIS_ID,
     };
     let user = resolve_user(
@@ -290,12 +288,18 @@ fn build(args: &NewArgs, fresh: Fresh) -> anyhow::Result<Envelope> {
     let (field, payload) = match args.kind {
         Kind::PrivateCommand => {
             let text = args.command.as_deref().unwrap_or("/start");
-            ("message", text_message(message_id, &user, &chat, date, text))
+            (
+                "message",
+                text_message(message_id, &user, &chat, date, text),
+            )
         }
         Kind::GroupMessage => {
             let text = args.text.as_deref().unwrap_or("Hello everyone!");
             ensure!(!text.is_empty(), "--text is empty");
-            ("message", text_message(message_id, &user, &chat, date, text))
+            (
+                "message",
+                text_message(message_id, &user, &chat, date, text),
+            )
         }
         Kind::Callback => {
             let data = args
@@ -723,7 +727,10 @@ mod tests {
         );
         assert_eq!(resolve_chat(-4_444, None, None).kind, ChatType::Group);
         let c = resolve_chat(-1_005_555_555_555, Some(ChatKind::Channel), Some("News"));
-        assert_eq!((c.kind, c.title.as_deref()), (ChatType::Channel, Some("News")));
+        assert_eq!(
+            (c.kind, c.title.as_deref()),
+            (ChatType::Channel, Some("News"))
+        );
         assert_eq!(
             resolve_chat(fake_bot_api::NEWS_ID, None, None),
             fake_bot_api::news()

@@ -1,6 +1,7 @@
 //! `lambdagram`: manage the webhook and run the bot locally. Composition only.
 
 mod dev;
+mod doctor;
 mod event_new;
 mod events;
 mod local;
@@ -43,6 +44,8 @@ enum Command {
     },
     #[command(about = dev::ABOUT, long_about = dev::LONG_ABOUT, after_help = dev::EXIT_CODES)]
     Dev(dev::Args),
+    #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
+    Doctor(doctor::Args),
 }
 
 #[tokio::main]
@@ -55,6 +58,8 @@ async fn main() -> std::process::ExitCode {
         Command::Replay(args) => return replay::main(args).await,
         Command::Events { action } => event_new::run(action),
         Command::Dev(args) => dev::run(args).await,
+        // Its own exit codes: problems found, could not check.
+        Command::Doctor(args) => return doctor::main(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -59,7 +59,7 @@ pub struct Args {
     stop_on_error: bool,
     /// How long to wait for each answer, in seconds (the first request to `cargo lambda watch`
     /// compiles the function).
-    #[arg(long, default_value_t = 120)]
+    #[arg(long, default_value_t = 300)]
     timeout_secs: u64,
 }
 
@@ -172,8 +172,9 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
     };
     writeln!(
         out,
-        "lambdagram replay: {} events to {url}, with {where_from}\n",
-        events.len()
+        "lambdagram replay: {} event{} to {url}, with {where_from}\n",
+        events.len(),
+        if events.len() == 1 { "" } else { "s" }
     )
     .map_err(io)?;
 
@@ -269,24 +270,26 @@ async fn send(
             elapsed,
         },
         Err(err) => Answer::Nothing {
-            error: error_chain(&err),
+            error: transport_error(&err, timeout),
             elapsed,
         },
     }
 }
 
-/// `reqwest`'s message and its causes ("connection refused" is a cause, not the message).
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
+/// Why there was no answer, in a few words ("connection refused" is reqwest's innermost cause).
+fn transport_error(err: &reqwest::Error, timeout: Duration) -> String {
+    if err.is_timeout() {
+        return format!("timed out after {} s", timeout.as_secs());
     }
-    parts.join(": ")
+    let mut innermost: &dyn std::error::Error = err;
+    while let Some(cause) = innermost.source() {
+        innermost = cause;
+    }
+    if err.is_connect() {
+        format!("cannot connect: {innermost}")
+    } else {
+        format!("{err}: {innermost}")
+    }
 }
 
 fn millis(d: Duration) -> u128 {
