@@ -262,7 +262,10 @@ mod tests {
         let call = |method: &str, outcome: &str| {
             (
                 names::BOT_API_CALLS,
-                vec![("Method", method.to_owned()), ("Outcome", outcome.to_owned())],
+                vec![
+                    ("Method", method.to_owned()),
+                    ("Outcome", outcome.to_owned()),
+                ],
                 1.0,
                 Unit::Count,
             )
@@ -272,7 +275,12 @@ mod tests {
             (names::BOT_API_RETRY_WAIT, vec![], 250.0, Unit::Milliseconds),
             call("sendMessage", "ok"),
             call("restrictChatMember", "rate_limited"),
-            (names::BOT_API_RETRY_WAIT, vec![], 1000.0, Unit::Milliseconds),
+            (
+                names::BOT_API_RETRY_WAIT,
+                vec![],
+                1000.0,
+                Unit::Milliseconds,
+            ),
         ]);
         let rendered: Vec<serde_json::Value> = docs
             .iter()

@@ -72,7 +72,9 @@ fn refusal(e: &BotApiError) -> Option<ApiError> {
 fn lacks_restrict(e: &BotApiError) -> bool {
     matches!(
         refusal(e),
-        Some(ApiError::NotEnoughRightsToRestrict | ApiError::NotEnoughRightsToChangeChatPermissions)
+        Some(
+            ApiError::NotEnoughRightsToRestrict | ApiError::NotEnoughRightsToChangeChatPermissions
+        )
     )
 }
 

@@ -83,7 +83,9 @@ where
                     },
                     "route done"
                 ),
-                Err(e) => tracing::error!(duration_ms, outcome = "failed", error = %e, "route failed"),
+                Err(e) => {
+                    tracing::error!(duration_ms, outcome = "failed", error = %e, "route failed")
+                }
             }
             result.map_err(|e| lambda_runtime::Diagnostic {
                 error_type: "HandlerError".into(),

@@ -8,7 +8,8 @@
 //! and restored at the end.
 //!
 //! Updates are handled one at a time in `update_id` order, so each chat's updates keep their
-//! order, as the deployed webhook keeps it.
+//! order, as the deployed webhook keeps it. The handlers reach the Bot API through a loopback
+//! relay that keeps a copy of each call, so the transcript shows what the bot did.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -428,7 +429,9 @@ impl Session<'_> {
     where
         S: UserStore + GuardStore + UpdateLedger + Clone + 'static,
     {
-        let bot = lambdagram::telegram::BotApi::new(self.token, self.api_url)?;
+        // The handlers reach Telegram through the relay, so the transcript shows their calls.
+        let relay = Relay::start(self.api_url).await?;
+        let bot = lambdagram::telegram::BotApi::new(self.token, &relay.url)?;
         let deps = Arc::new(RouteDeps {
             bot,
             store: store.clone(),
@@ -501,7 +504,7 @@ impl Session<'_> {
             }
             for update in batch {
                 let update_id = update_id(&update);
-                let ok = self.handle(&ingress, &secret, &update).await?;
+                let ok = self.handle(&ingress, &secret, &update, &relay).await?;
                 if ok {
                     served.handled += 1;
                 } else {
@@ -537,6 +540,7 @@ impl Session<'_> {
         ingress: &Ingress<L, D>,
         secret: &WebhookSecret,
         update: &RawValue,
+        relay: &Relay,
     ) -> anyhow::Result<bool>
     where
         L: UpdateLedger,
@@ -558,7 +562,8 @@ impl Session<'_> {
                     lambdagram::time::now(),
                 )
                 .await;
-            let calls: Vec<RecordedCall> = self.execute_reply(&answer).await.into_iter().collect();
+            let mut calls = relay.take();
+            calls.extend(self.execute_reply(&answer).await);
             transcript::write(&mut out, &event, &answer, &calls)?;
             if answer.status < 500 {
                 return Ok(true);
@@ -615,6 +620,103 @@ impl Session<'_> {
 fn clock(now: i64) -> String {
     let day = now.rem_euclid(86_400);
     format!("{:02}:{:02}:{:02}", day / 3600, day % 3600 / 60, day % 60)
+}
+
+/// A loopback HTTP relay to the Bot API that keeps a copy of each call (method, JSON
+/// parameters, answer) for the transcript. It holds no token: the handlers' requests carry it
+/// in their path, as to Telegram itself.
+struct Relay {
+    /// `http://127.0.0.1:<port>`: the Bot API URL the handlers are given.
+    url: String,
+    calls: Arc<Mutex<Vec<RecordedCall>>>,
+}
+
+struct RelayState {
+    upstream: String,
+    client: reqwest::Client,
+    calls: Arc<Mutex<Vec<RecordedCall>>>,
+}
+
+impl Relay {
+    async fn start(upstream: &str) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("starting the Bot API relay on 127.0.0.1")?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let state = Arc::new(RelayState {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            client: lambdagram::telegram::http_client()?,
+            calls: calls.clone(),
+        });
+        let app = axum::Router::new().fallback(relay_call).with_state(state);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                eprintln!("the Bot API relay stopped: {e}");
+            }
+        });
+        Ok(Self { url, calls })
+    }
+
+    /// The calls relayed since the last take.
+    fn take(&self) -> Vec<RecordedCall> {
+        self.calls
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default()
+    }
+}
+
+async fn relay_call(
+    axum::extract::State(state): axum::extract::State<Arc<RelayState>>,
+    uri: axum::http::Uri,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    // As Telegram documents it (`sendMessage`; the handlers' client says `SendMessage`).
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut chars = name.chars();
+    let method: String = chars
+        .next()
+        .map(|c| c.to_ascii_lowercase())
+        .into_iter()
+        .chain(chars)
+        .collect();
+    let answer = state
+        .client
+        .post(format!("{}{path}", state.upstream))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.clone())
+        .send()
+        .await;
+    let (status, answer) = match answer {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            match response.bytes().await {
+                Ok(bytes) => (status, bytes.to_vec()),
+                Err(_) => (502, Vec::new()),
+            }
+        }
+        // The handler sees a 5xx: a server error it retries, as with Telegram.
+        Err(_) => (502, Vec::new()),
+    };
+    if let Ok(mut calls) = state.calls.lock() {
+        calls.push(RecordedCall {
+            method,
+            params: serde_json::from_slice(&body).unwrap_or(Value::Null),
+            response: serde_json::from_slice(&answer).unwrap_or(Value::Null),
+            http_status: status,
+        });
+    }
+    let status =
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        answer,
+    )
+        .into_response()
 }
 
 fn update_id(update: &RawValue) -> Option<i64> {

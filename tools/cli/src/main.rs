@@ -7,6 +7,7 @@ mod events;
 mod local;
 mod registry;
 mod replay;
+mod routes;
 mod transcript;
 mod webhook;
 
@@ -42,6 +43,9 @@ enum Command {
         #[command(subcommand)]
         action: event_new::Action,
     },
+    /// Print the route table (routes, jobs, allowed_updates), or with --env the webhook's
+    /// ROUTE_FUNCTION_* variables for running every function locally.
+    Routes(routes::Args),
     #[command(about = dev::ABOUT, long_about = dev::LONG_ABOUT, after_help = dev::EXIT_CODES)]
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
@@ -57,6 +61,7 @@ async fn main() -> std::process::ExitCode {
         // Its own exit codes: some answer not 2xx, an event file unreadable.
         Command::Replay(args) => return replay::main(args).await,
         Command::Events { action } => event_new::run(action),
+        Command::Routes(args) => routes::run(args),
         Command::Dev(args) => dev::run(args).await,
         // Its own exit codes: problems found, could not check.
         Command::Doctor(args) => return doctor::main(args).await,

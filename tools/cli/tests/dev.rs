@@ -172,6 +172,10 @@ async fn with_yes_it_takes_the_webhook_over_handles_updates_in_order_and_restore
     );
     assert!(stdout.contains("→ HTTP 200 handled route start"), "{all}");
     assert!(
+        stdout.contains(r#"← sendMessage to 111111: "Hello, Alice!"#),
+        "the handlers' own calls are shown: {all}"
+    );
+    assert!(
         stdout.contains("sendMessage to 111111"),
         "the webhook reply is shown: {all}"
     );
