@@ -10,7 +10,7 @@
 //! Only those who may change the protection may change the list (the group's "who may change
 //! settings"); the list itself is for the same people to see.
 
-use lambdagram::guard::admin::{reply, AdminChecks, GroupCommand};
+use lambdagram::guard::admin::{configuring, reply, Configuring};
 use lambdagram::guard::enforce::Guard;
 use lambdagram::guard::store::GuardStore;
 use lambdagram::i18n::{fill, Lang, Text};
@@ -64,9 +64,13 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
         ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        let command = match GroupCommand::read(&update) {
-            Ok(command) => command,
-            Err(why) => return Ok(RouteResponse::rejected(why)),
+        let Configuring {
+            command,
+            config,
+            lang,
+        } = match configuring(&ctx, &update).await? {
+            Ok(c) => c,
+            Err(answer) => return Ok(answer),
         };
         // The author of the message replied to, unless it is a bot or a chat (anonymous admin,
         // channel post): those are never checked anyway.
@@ -79,25 +83,6 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
                 .and_then(|u| i64::try_from(u.id.0).ok()),
             _ => None,
         };
-        let config = ctx
-            .store
-            .group_state(command.group_id, ctx.now)
-            .await?
-            .config;
-        let lang = command.lang(config.as_ref());
-        let who = config
-            .as_ref()
-            .map(|c| c.settings.configurers)
-            .unwrap_or_default();
-        let checks = AdminChecks {
-            bot: ctx.bot,
-            retry: ctx.retry(),
-        };
-        if !checks.may_configure(&command, who).await? {
-            return Ok(reply(&command.answer(
-                lambdagram::guard::admin_texts::not_allowed(who).get(lang),
-            )));
-        }
         let Some(mut config) = config else {
             return Ok(reply(&command.answer(NOT_SET_UP.get(lang))));
         };

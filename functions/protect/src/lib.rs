@@ -4,7 +4,7 @@
 //! named, with where, and nothing is saved. Idempotent; naming more channels extends the
 //! protection; `/protect` alone turns a group's kept protection back on.
 
-use lambdagram::guard::admin::{reply, AdminChecks, BotRights, GroupCommand};
+use lambdagram::guard::admin::{configuring, reply, AdminChecks, BotRights, Configuring};
 use lambdagram::guard::admin_texts as texts;
 use lambdagram::guard::channels::{self, ArgsError, ChannelArg, MAX_CHANNELS};
 use lambdagram::guard::config::{GroupConfig, LinkedChannel};
@@ -39,27 +39,18 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
         ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        let command = match GroupCommand::read(&update) {
-            Ok(command) => command,
-            Err(why) => return Ok(RouteResponse::rejected(why)),
+        let Configuring {
+            command,
+            config: existing,
+            lang,
+        } = match configuring(&ctx, &update).await? {
+            Ok(c) => c,
+            Err(answer) => return Ok(answer),
         };
-        let existing = ctx
-            .store
-            .group_state(command.group_id, ctx.now)
-            .await?
-            .config;
-        let lang = command.lang(existing.as_ref());
-        let who = existing
-            .as_ref()
-            .map(|c| c.settings.configurers)
-            .unwrap_or_default();
         let checks = AdminChecks {
             bot: ctx.bot,
             retry: ctx.retry(),
         };
-        if !checks.may_configure(&command, who).await? {
-            return Ok(reply(&command.answer(texts::not_allowed(who).get(lang))));
-        }
         let kept = existing.as_ref().is_some_and(|c| !c.channels.is_empty());
         let args = match channels::parse(&command.args) {
             Ok(args) => args,

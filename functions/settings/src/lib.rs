@@ -2,8 +2,7 @@
 //! sent as the webhook reply to those who may configure the group; its buttons are the
 //! `settings-menu` route. Reads only: nothing is written until a button is pressed.
 
-use lambdagram::guard::admin::{reply, AdminChecks, GroupCommand};
-use lambdagram::guard::admin_texts;
+use lambdagram::guard::admin::{configuring, reply, Configuring, GroupCommand};
 use lambdagram::guard::config::GroupConfig;
 use lambdagram::guard::menu;
 use lambdagram::guard::menu_texts;
@@ -28,29 +27,14 @@ impl<S: GuardStore> RouteHandler<S> for Settings {
         ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        let command = match GroupCommand::read(&update) {
-            Ok(command) => command,
-            Err(why) => return Ok(RouteResponse::rejected(why)),
+        let Configuring {
+            command,
+            config,
+            lang,
+        } = match configuring(&ctx, &update).await? {
+            Ok(c) => c,
+            Err(answer) => return Ok(answer),
         };
-        let config = ctx
-            .store
-            .group_state(command.group_id, ctx.now)
-            .await?
-            .config;
-        let lang = command.lang(config.as_ref());
-        let who = config
-            .as_ref()
-            .map(|c| c.settings.configurers)
-            .unwrap_or_default();
-        let checks = AdminChecks {
-            bot: ctx.bot,
-            retry: ctx.retry(),
-        };
-        if !checks.may_configure(&command, who).await? {
-            return Ok(reply(
-                &command.answer(admin_texts::not_allowed(who).get(lang)),
-            ));
-        }
         let Some(config) = config else {
             return Ok(reply(&command.answer(menu_texts::NOT_SET_UP.get(lang))));
         };

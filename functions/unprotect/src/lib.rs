@@ -2,7 +2,7 @@
 //! later `/protect`, and, when the bot has restrictions of its own on record, offers a button to
 //! lift them (handled by the `lift` route).
 
-use lambdagram::guard::admin::{reply, AdminChecks, GroupCommand};
+use lambdagram::guard::admin::{configuring, reply, Configuring};
 use lambdagram::guard::admin_texts as texts;
 use lambdagram::guard::callback::GuardCallback;
 use lambdagram::guard::config::GroupConfig;
@@ -22,27 +22,14 @@ impl<S: GuardStore> RouteHandler<S> for Unprotect {
         ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        let command = match GroupCommand::read(&update) {
-            Ok(command) => command,
-            Err(why) => return Ok(RouteResponse::rejected(why)),
+        let Configuring {
+            command,
+            config,
+            lang,
+        } = match configuring(&ctx, &update).await? {
+            Ok(c) => c,
+            Err(answer) => return Ok(answer),
         };
-        let config = ctx
-            .store
-            .group_state(command.group_id, ctx.now)
-            .await?
-            .config;
-        let lang = command.lang(config.as_ref());
-        let who = config
-            .as_ref()
-            .map(|c| c.settings.configurers)
-            .unwrap_or_default();
-        let checks = AdminChecks {
-            bot: ctx.bot,
-            retry: ctx.retry(),
-        };
-        if !checks.may_configure(&command, who).await? {
-            return Ok(reply(&command.answer(texts::not_allowed(who).get(lang))));
-        }
         let Some(mut config) = config else {
             return Ok(reply(&command.answer(texts::NOT_PROTECTED.get(lang))));
         };

@@ -11,8 +11,9 @@ use teloxide_core::types::{
 
 use super::config::{Configurers, GroupConfig};
 use super::rights::{may_configure, missing_in_channel, missing_in_group, Right};
+use super::store::GuardStore;
 use crate::i18n::Lang;
-use crate::route::HandlerError;
+use crate::route::{HandlerError, RouteContext};
 use crate::route_api::RouteResponse;
 use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
 
@@ -88,6 +89,52 @@ impl GroupCommand {
                 ReplyParameters::new(MessageId(self.message_id)).allow_sending_without_reply(),
             )
     }
+}
+
+/// A group command from someone who may change the group's protection.
+pub struct Configuring {
+    pub command: GroupCommand,
+    /// The group's configuration, if it has one.
+    pub config: Option<GroupConfig>,
+    /// The group's language (the sender's while it has no configuration).
+    pub lang: Lang,
+}
+
+/// What the admin commands (`/protect`, `/unprotect`, `/settings`, `/allow`) do first: read the
+/// command and the group's configuration (one read), and check that the sender may change the
+/// protection (the group's "who may change settings"). `Err` is the answer to give instead:
+/// an update that is no group command is rejected, a sender who may not is told so.
+pub async fn configuring<S: GuardStore>(
+    ctx: &RouteContext<'_, S>,
+    update: &Update,
+) -> Result<Result<Configuring, RouteResponse>, HandlerError> {
+    let command = match GroupCommand::read(update) {
+        Ok(command) => command,
+        Err(why) => return Ok(Err(RouteResponse::rejected(why))),
+    };
+    let config = ctx
+        .store
+        .group_state(command.group_id, ctx.now)
+        .await?
+        .config;
+    let lang = command.lang(config.as_ref());
+    let who = config
+        .as_ref()
+        .map(|c| c.settings.configurers)
+        .unwrap_or_default();
+    let checks = AdminChecks {
+        bot: ctx.bot,
+        retry: ctx.retry(),
+    };
+    if !checks.may_configure(&command, who).await? {
+        let refusal = command.answer(super::admin_texts::not_allowed(who).get(lang));
+        return Ok(Err(reply(&refusal)));
+    }
+    Ok(Ok(Configuring {
+        command,
+        config,
+        lang,
+    }))
 }
 
 /// Answers with `message` as the webhook reply: for answers whose result nobody needs.
