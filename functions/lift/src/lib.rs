@@ -4,7 +4,9 @@
 //! those: a member restricted by an admin has no record and is never touched. The `/unprotect`
 //! message is then edited to say how many were lifted, and the callback answered.
 
-use lambdagram::guard::admin::{answer_press, AdminChecks, GroupCommand, Notice, Sender};
+use lambdagram::guard::admin::{
+    answer_press, lift_button, AdminChecks, GroupCommand, Notice, Sender,
+};
 use lambdagram::guard::admin_texts;
 use lambdagram::guard::callback::GuardCallback;
 use lambdagram::guard::config::GroupConfig;
@@ -16,9 +18,7 @@ use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
 use lambdagram::teloxide_core::payloads::{EditMessageText, EditMessageTextSetters};
-use lambdagram::teloxide_core::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, Update, UpdateKind,
-};
+use lambdagram::teloxide_core::types::{ChatId, ParseMode, Update, UpdateKind};
 
 /// Time kept back for editing the message and answering: below it, lifting stops and the
 /// button stays for the rest.
@@ -136,18 +136,6 @@ pub fn outcome(config: &GroupConfig, lifted: usize, left: usize, lang: Lang) -> 
         ));
     }
     lines.join("\n")
-}
-
-/// The button again, for the restrictions still left.
-pub fn lift_button(left: usize, lang: Lang) -> InlineKeyboardMarkup {
-    let label = fill(
-        admin_texts::LIFT_BUTTON.get(lang, left as u64),
-        &[("count", &left.to_string())],
-    );
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        label,
-        GuardCallback::LiftAll.encode(),
-    )]])
 }
 
 #[cfg(test)]

@@ -2,9 +2,8 @@
 //! later `/protect`, and, when the bot has restrictions of its own on record, offers a button to
 //! lift them (handled by the `lift` route).
 
-use lambdagram::guard::admin::{configuring, reply, Configuring};
+use lambdagram::guard::admin::{configuring, lift_button, reply, Configuring};
 use lambdagram::guard::admin_texts as texts;
-use lambdagram::guard::callback::GuardCallback;
 use lambdagram::guard::config::GroupConfig;
 use lambdagram::guard::enforce::channel_label;
 use lambdagram::guard::store::GuardStore;
@@ -12,7 +11,7 @@ use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::SendMessageSetters;
-use lambdagram::teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup, Update};
+use lambdagram::teloxide_core::types::Update;
 
 pub struct Unprotect;
 
@@ -62,18 +61,6 @@ pub fn confirmation(config: &GroupConfig, muted: usize, lang: Lang) -> String {
         ));
     }
     text
-}
-
-/// The button that lifts every restriction the bot imposed in the group.
-pub fn lift_button(muted: usize, lang: Lang) -> InlineKeyboardMarkup {
-    let label = fill(
-        texts::LIFT_BUTTON.get(lang, muted as u64),
-        &[("count", &muted.to_string())],
-    );
-    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
-        label,
-        GuardCallback::LiftAll.encode(),
-    )]])
 }
 
 #[cfg(test)]

@@ -137,6 +137,20 @@ pub async fn configuring<S: GuardStore>(
     }))
 }
 
+/// The button that lifts every restriction the bot imposed in the group (`count` of them):
+/// under `/unprotect`'s answer, and again under the lift's answer while some are left.
+pub fn lift_button(count: usize, lang: Lang) -> teloxide_core::types::InlineKeyboardMarkup {
+    use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+    let label = crate::i18n::fill(
+        super::admin_texts::LIFT_BUTTON.get(lang, count as u64),
+        &[("count", &count.to_string())],
+    );
+    InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
+        label,
+        super::callback::GuardCallback::LiftAll.encode(),
+    )]])
+}
+
 /// Answers with `message` as the webhook reply: for answers whose result nobody needs.
 pub fn reply(message: &SendMessage) -> RouteResponse {
     RouteResponse::webhook_reply(message)
