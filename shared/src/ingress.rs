@@ -201,7 +201,13 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         let update: UpdateView = match serde_json::from_str(body) {
             Ok(u) => u,
             Err(err) => {
-                tracing::warn!(error = %err, bytes = req.body.len(), "body is not a Telegram update");
+                // serde quotes the values it met, and they may be message text.
+                tracing::warn!(
+                    error = %crate::log_safe::json_error(&err),
+                    bytes = req.body.len(),
+                    "body is not a Telegram update"
+                );
+                tracing::debug!(error = %err, "body is not a Telegram update (detail)");
                 return (Outcome::Malformed, None);
             }
         };

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod ingress;
 pub mod inprocess;
 pub mod jobs;
+pub mod log_safe;
 pub mod memory;
 pub mod metrics;
 pub mod ports;

@@ -63,9 +63,13 @@ pub async fn run_once<S, H: RouteHandler<S>>(
     let update: Update = match serde_json::from_str(request.update.get()) {
         Ok(u) => u,
         Err(err) => {
-            tracing::warn!(route = request.route, error = %err, "update does not parse");
+            // serde quotes the values it met, and they may be message text: the reason (which
+            // the webhook logs) and the warning carry only where the update stopped parsing.
+            let summary = crate::log_safe::json_error(&err);
+            tracing::warn!(route = request.route, error = %summary, "update does not parse");
+            tracing::debug!(route = request.route, error = %err, "update does not parse (detail)");
             return Ok(RouteResponse::rejected(format!(
-                "unparseable update: {err}"
+                "unparseable update: {summary}"
             )));
         }
     };
@@ -83,4 +87,47 @@ pub async fn run_once<S, H: RouteHandler<S>>(
         deadline_ms,
     };
     handler.handle(ctx, update).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Unreachable;
+
+    impl RouteHandler<()> for Unreachable {
+        async fn handle(
+            &self,
+            _: RouteContext<'_, ()>,
+            _: Update,
+        ) -> Result<RouteResponse, HandlerError> {
+            panic!("an unparseable update never reaches the handler")
+        }
+    }
+
+    #[tokio::test]
+    async fn the_rejection_of_an_unparseable_update_does_not_quote_it() {
+        let marker = "my-private-words-4711";
+        let deps = RouteDeps {
+            bot: BotApi::new("1:x", "http://127.0.0.1:9").expect("client"),
+            store: (),
+            bot_username: "LambdagramBot".into(),
+        };
+        // teloxide reads a message it cannot parse as `UpdateKind::Error`; only the envelope
+        // itself can fail.
+        let update = format!(r#"{{"update_id": "{marker}", "message": {{"text": "hi"}}}}"#);
+        let request = RouteRequest {
+            route: "start".into(),
+            update: serde_json::value::RawValue::from_string(update).expect("json"),
+        };
+        let answer = run_once(&deps, &Unreachable, request, 0, 0)
+            .await
+            .expect("rejected, not failed");
+        let reason = answer.rejected.expect("rejected");
+        assert!(
+            reason.starts_with("unparseable update: data error at line"),
+            "{reason}"
+        );
+        assert!(!reason.contains(marker), "{reason}");
+    }
 }

@@ -68,14 +68,22 @@ async fn a_non_subscriber_is_deleted_muted_and_warned_once() {
             "getChatAdministrators",
             "getChatMember",
             "deleteMessage",
+            "getChatMember",
             "restrictChatMember",
             "sendMessage"
         ]
     );
-    let check = &stack.fake.calls_to("getChatMember")[0];
+    let checks = stack.fake.calls_to("getChatMember");
+    let asked = |i: usize| (checks[i].param("chat_id"), checks[i].param("user_id"));
     assert_eq!(
-        (check.param("chat_id"), check.param("user_id")),
-        (Some(&json!(NEWS_ID)), Some(&json!(BORIS_ID)))
+        asked(0),
+        (Some(&json!(NEWS_ID)), Some(&json!(BORIS_ID))),
+        "subscribed to the channel?"
+    );
+    assert_eq!(
+        asked(1),
+        (Some(&json!(LOUNGE_ID)), Some(&json!(BORIS_ID))),
+        "already restricted by an admin in the group?"
     );
     let delete = &stack.fake.calls_to("deleteMessage")[0];
     assert_eq!(delete.param("message_id"), Some(&json!(message_id)));

@@ -8,8 +8,8 @@
 //! @lambdagram_news, of which Alice is a member.
 
 use fake_bot_api::{
-    AdminRights, Chat, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID,
-    NEWS_USERNAME,
+    AdminRights, Chat, ChatPermissions, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID,
+    NEWS_ID, NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
 use lambdagram::guard::config::{GroupConfig, LinkedChannel};
@@ -276,9 +276,16 @@ async fn a_joiner_seen_on_both_paths_is_warned_and_restricted_once() {
         .new_chat_members(LOUNGE_ID, &[DAVE_ID])
         .expect("service message");
     assert_eq!(stack.deliver(&service).await.status, 200);
+    // The service message does not say Dave's status in the Lounge (an admin's restriction
+    // survives leaving and rejoining): it is asked before muting him.
     assert_eq!(
-        methods(&stack),
-        ["getChatMember", "restrictChatMember", "sendMessage"]
+        calls_by_chat(&stack),
+        [
+            ("getChatMember".to_owned(), NEWS_ID),
+            ("getChatMember".to_owned(), LOUNGE_ID),
+            ("restrictChatMember".to_owned(), LOUNGE_ID),
+            ("sendMessage".to_owned(), LOUNGE_ID),
+        ]
     );
     assert_eq!(
         stack.fake.calls_to("restrictChatMember")[0].param("user_id"),
@@ -678,4 +685,396 @@ async fn a_429_while_restricting_a_leaver_is_retried_after_retry_after() {
     assert!(started.elapsed() >= std::time::Duration::from_secs(1));
     assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID));
     assert_eq!(stack.fake.calls_to("sendMessage").len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Joining a linked channel verifies at once ("the bot verifies on join")
+// ---------------------------------------------------------------------------------------------
+
+/// A second linked channel, @lambdagram_dev, which the bot administers.
+const DEV_ID: i64 = -1_001_111_111_111;
+const DEV_USERNAME: &str = "lambdagram_dev";
+
+/// The Lounge's own defaults: no polls, no link previews, no invitations.
+fn lounge_permissions() -> ChatPermissions {
+    ChatPermissions {
+        can_send_polls: false,
+        can_add_web_page_previews: false,
+        can_invite_users: false,
+        ..ChatPermissions::group_default()
+    }
+}
+
+/// The Cafe's own defaults: text only.
+fn cafe_permissions() -> ChatPermissions {
+    ChatPermissions {
+        can_send_messages: true,
+        ..ChatPermissions::none()
+    }
+}
+
+/// (chat_id, the permissions given, with none implied) of every `restrictChatMember`.
+fn restrictions_given(stack: &Stack) -> Vec<(i64, ChatPermissions)> {
+    stack
+        .fake
+        .calls_to("restrictChatMember")
+        .iter()
+        .map(|c| {
+            assert_eq!(
+                c.param("use_independent_chat_permissions"),
+                Some(&json!(true)),
+                "exactly these permissions, none implied"
+            );
+            let chat = c.param("chat_id").and_then(Value::as_i64).expect("chat_id");
+            let permissions =
+                serde_json::from_value(c.param("permissions").cloned().expect("permissions"))
+                    .expect("a ChatPermissions object");
+            (chat, permissions)
+        })
+        .collect()
+}
+
+/// (chat_id, message_id) of every `deleteMessage`.
+fn deleted(stack: &Stack) -> Vec<(i64, i64)> {
+    stack
+        .fake
+        .calls_to("deleteMessage")
+        .iter()
+        .map(|c| {
+            let p = |name| c.param(name).and_then(Value::as_i64).expect(name);
+            (p("chat_id"), p("message_id"))
+        })
+        .collect()
+}
+
+/// (chat_id, message_id) of every warning posted.
+fn warnings_posted(stack: &Stack) -> Vec<(i64, i64)> {
+    stack
+        .fake
+        .calls_to("sendMessage")
+        .iter()
+        .map(|c| {
+            let chat = c.param("chat_id").and_then(Value::as_i64).expect("chat_id");
+            let id = c.result().and_then(|r| r["message_id"].as_i64());
+            (chat, id.expect("posted"))
+        })
+        .collect()
+}
+
+fn has_permissions(stack: &Stack, chat_id: i64, user_id: i64, expected: ChatPermissions) -> bool {
+    matches!(
+        stack.fake.world().member(chat_id, user_id),
+        Some(MemberStatus::Restricted { is_member: true, permissions, .. }) if permissions == expected
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_the_channel_again_lifts_the_mute_in_every_linked_group() {
+    let stack = protected_lounge().await;
+    protect_cafe(&stack).await;
+    let world = stack.fake.world();
+    world.set_permissions(LOUNGE_ID, lounge_permissions());
+    world.set_permissions(CAFE_ID, cafe_permissions());
+    world.set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    world.set_member(CAFE_ID, BORIS_ID, MemberStatus::member());
+    // Boris leaves the channel: muted and warned in both groups.
+    change(&stack, NEWS_ID, BORIS_ID, MemberStatus::Left).await;
+    assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID) && is_muted(&stack, CAFE_ID, BORIS_ID));
+    let warnings = warnings_posted(&stack);
+    assert_eq!(
+        warnings.iter().map(|(chat, _)| *chat).collect::<Vec<_>>(),
+        [CAFE_ID, LOUNGE_ID]
+    );
+    stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
+
+    // He comes back: no button to press, the join itself verifies him.
+    let status = change(&stack, NEWS_ID, BORIS_ID, MemberStatus::member()).await;
+
+    assert_eq!(status, 200);
+    assert_eq!(
+        calls_by_chat(&stack),
+        [
+            ("getChat".to_owned(), CAFE_ID),
+            ("restrictChatMember".to_owned(), CAFE_ID),
+            ("deleteMessage".to_owned(), CAFE_ID),
+            ("getChat".to_owned(), LOUNGE_ID),
+            ("restrictChatMember".to_owned(), LOUNGE_ID),
+            ("deleteMessage".to_owned(), LOUNGE_ID),
+        ]
+    );
+    for call in stack.fake.calls_to("restrictChatMember") {
+        assert_eq!(call.param("user_id"), Some(&json!(BORIS_ID)));
+    }
+    // Each group's own defaults, not all-true.
+    assert_eq!(
+        restrictions_given(&stack),
+        [
+            (CAFE_ID, cafe_permissions()),
+            (LOUNGE_ID, lounge_permissions())
+        ]
+    );
+    assert!(has_permissions(
+        &stack,
+        CAFE_ID,
+        BORIS_ID,
+        cafe_permissions()
+    ));
+    assert!(has_permissions(
+        &stack,
+        LOUNGE_ID,
+        BORIS_ID,
+        lounge_permissions()
+    ));
+    assert_eq!(deleted(&stack), warnings);
+    for (chat, id) in &warnings {
+        assert!(stack.fake.world().message(*chat, *id).is_none());
+    }
+
+    let items = stack.items().await;
+    for group in [CAFE_ID, LOUNGE_ID] {
+        let pk = format!("GROUP#{group}");
+        assert!(
+            item(&items, &pk, &format!("MUTE#{BORIS_ID}")).is_none(),
+            "{pk}"
+        );
+        assert!(
+            item(&items, &pk, &format!("WARN#{BORIS_ID}")).is_none(),
+            "{pk}"
+        );
+    }
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DUE#"))),
+        "the sweeper has nothing left to delete: {items:#?}"
+    );
+    assert_eq!(
+        item(&items, &format!("SUB#{NEWS_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        true
+    );
+    // Ledger claim; the index; the cache entry; per group: its config, the member (the channel
+    // just joined is not read back), the restriction record, the warning and its queue entry;
+    // ledger done.
+    let per_group = [
+        "BatchGetItem",
+        "BatchGetItem",
+        "DeleteItem",
+        "DeleteItem",
+        "DeleteItem",
+    ];
+    let mut expected = vec!["PutItem", "Query", "PutItem"];
+    expected.extend(per_group);
+    expected.extend(per_group);
+    expected.push("UpdateItem");
+    assert_eq!(stack.emulator.take_dynamodb_ops(), strings(&expected));
+
+    // A second delivery of the same join (or another join) finds nothing left to lift.
+    stack.fake.clear_calls();
+    change(&stack, NEWS_ID, BORIS_ID, MemberStatus::member()).await;
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_one_channel_while_another_is_still_missing_lifts_nothing() {
+    let stack = Stack::start().await;
+    let world = stack.fake.world();
+    world.set_permissions(LOUNGE_ID, lounge_permissions());
+    world.add_chat(Chat::channel(DEV_ID, "Lambdagram Dev").with_username(DEV_USERNAME));
+    world.set_member(DEV_ID, BOT_ID, MemberStatus::admin(AdminRights::basic()));
+    let mut config = protection(LOUNGE_ID);
+    config.link([LinkedChannel {
+        id: DEV_ID,
+        title: "Lambdagram Dev".into(),
+        username: Some(DEV_USERNAME.into()),
+        invite_link: None,
+    }]);
+    protect(&stack, &config).await;
+    // Boris, in neither channel, writes in the Lounge: muted and warned.
+    let update = stack
+        .fake
+        .user_says(LOUNGE_ID, BORIS_ID, "привет")
+        .expect("Boris is in the Lounge");
+    assert_eq!(stack.deliver(&update).await.status, 200);
+    assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID));
+    let warnings = warnings_posted(&stack);
+    assert_eq!(warnings.len(), 1);
+    let before = stack.items().await;
+    stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
+
+    // He joins @lambdagram_dev only: @lambdagram_news is still missing (cached "no").
+    change(&stack, DEV_ID, BORIS_ID, MemberStatus::member()).await;
+
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+    assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID));
+    assert!(stack
+        .fake
+        .world()
+        .message(LOUNGE_ID, warnings[0].1)
+        .is_some());
+    let items = stack.items().await;
+    let lounge = format!("GROUP#{LOUNGE_ID}");
+    assert!(item(&items, &lounge, &format!("MUTE#{BORIS_ID}")).is_some());
+    assert!(item(&items, &lounge, &format!("WARN#{BORIS_ID}")).is_some());
+    assert_eq!(
+        item(&items, &format!("SUB#{DEV_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        true
+    );
+    // Only the new cache entry (and the ledger) changed.
+    let guard_items = |items: &[Value]| -> Vec<Value> {
+        items
+            .iter()
+            .filter(|i| {
+                i["pk"]
+                    .as_str()
+                    .is_some_and(|pk| !pk.starts_with("UPDATE#") && !pk.starts_with("SUB#"))
+            })
+            .cloned()
+            .collect()
+    };
+    assert_eq!(guard_items(&items), guard_items(&before));
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&[
+            "PutItem",
+            "Query",
+            "PutItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ])
+    );
+
+    // Then @lambdagram_news too: both known now (one from the cache), the mute is lifted.
+    change(&stack, NEWS_ID, BORIS_ID, MemberStatus::member()).await;
+    assert_eq!(
+        calls_by_chat(&stack),
+        [
+            ("getChat".to_owned(), LOUNGE_ID),
+            ("restrictChatMember".to_owned(), LOUNGE_ID),
+            ("deleteMessage".to_owned(), LOUNGE_ID),
+        ]
+    );
+    assert_eq!(
+        restrictions_given(&stack),
+        [(LOUNGE_ID, lounge_permissions())]
+    );
+    assert_eq!(deleted(&stack), warnings);
+    let items = stack.items().await;
+    assert!(item(&items, &lounge, &format!("MUTE#{BORIS_ID}")).is_none());
+    assert!(item(&items, &lounge, &format!("WARN#{BORIS_ID}")).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joining_a_channel_when_the_bot_never_restricted_you_makes_no_call() {
+    let stack = protected_lounge().await;
+    protect_cafe(&stack).await;
+    let world = stack.fake.world();
+    world.set_member(LOUNGE_ID, CAROL_ID, MemberStatus::member());
+    world.set_member(CAFE_ID, CAROL_ID, MemberStatus::member());
+
+    let status = change(&stack, NEWS_ID, CAROL_ID, MemberStatus::member()).await;
+
+    assert_eq!(status, 200);
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+    // Ledger claim; the index; the cache entry; per group its config and the member; done.
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&[
+            "PutItem",
+            "Query",
+            "PutItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ])
+    );
+    let items = stack.items().await;
+    assert_eq!(
+        item(&items, &format!("SUB#{NEWS_ID}#{CAROL_ID}"), "SUB").expect("cache")["subscribed"],
+        true
+    );
+    for group in [CAFE_ID, LOUNGE_ID] {
+        assert_eq!(count(&items, &format!("GROUP#{group}"), "MUTE#"), 0);
+        assert_eq!(count(&items, &format!("GROUP#{group}"), "WARN#"), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restriction_an_admin_set_is_not_lifted_on_channel_join() {
+    let stack = protected_lounge().await;
+    let world = stack.fake.world();
+    // An admin muted Boris; the bot has no record of it.
+    world.set_member(
+        LOUNGE_ID,
+        BORIS_ID,
+        MemberStatus::restricted(ChatPermissions::none()),
+    );
+
+    change(&stack, NEWS_ID, BORIS_ID, MemberStatus::member()).await;
+
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+    assert!(has_permissions(
+        &stack,
+        LOUNGE_ID,
+        BORIS_ID,
+        ChatPermissions::none()
+    ));
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&[
+            "PutItem",
+            "Query",
+            "PutItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ])
+    );
+
+    // Carol had a live warning from the bot when an admin muted her: on joining the channel
+    // the warning goes, the admin's restriction stays.
+    world.set_member(
+        LOUNGE_ID,
+        CAROL_ID,
+        MemberStatus::restricted(ChatPermissions::none()),
+    );
+    world.add_user(world.bot());
+    let warning = world
+        .add_message(LOUNGE_ID, BOT_ID, "Carol, subscribe to @lambdagram_news")
+        .and_then(|m| m["message_id"].as_i64())
+        .expect("the warning");
+    let guard_store = store(&stack);
+    let delete_at = now() + 300;
+    assert!(guard_store
+        .claim_warning(LOUNGE_ID, CAROL_ID, now(), delete_at)
+        .await
+        .expect("claim"));
+    guard_store
+        .set_warning_message(
+            LOUNGE_ID,
+            CAROL_ID,
+            i32::try_from(warning).expect("id"),
+            delete_at,
+        )
+        .await
+        .expect("warning");
+
+    change(&stack, NEWS_ID, CAROL_ID, MemberStatus::member()).await;
+
+    assert_eq!(deleted(&stack), [(LOUNGE_ID, warning)]);
+    assert_eq!(methods(&stack), ["deleteMessage"], "no getChat, no unmute");
+    assert!(has_permissions(
+        &stack,
+        LOUNGE_ID,
+        CAROL_ID,
+        ChatPermissions::none()
+    ));
+    let items = stack.items().await;
+    let lounge = format!("GROUP#{LOUNGE_ID}");
+    assert!(item(&items, &lounge, &format!("WARN#{CAROL_ID}")).is_none());
+    assert_eq!(count(&items, &lounge, "MUTE#"), 0);
 }

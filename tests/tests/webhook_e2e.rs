@@ -435,6 +435,41 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
         .await;
     stack.post("{\"update_id\": 1", Some(SECRET)).await;
     stack.post("{}", Some("wrong-secret-value")).await;
+    // Valid JSON, not an update: serde's messages quote the value of a field of the wrong type.
+    // The webhook's own reading fails on the chat id; teloxide's (in the route) on the
+    // message id, which the webhook does not read.
+    for body in [
+        json!({"update_id": 7022, "message": {
+            "message_id": 1, "date": now(), "text": "hello",
+            "chat": {"id": marker, "type": "private"}}}),
+        json!({"update_id": 7023, "message": {
+            "message_id": marker, "date": now(),
+            "from": {"id": ALICE_ID, "is_bot": false, "first_name": "Alice"},
+            "chat": {"id": ALICE_ID, "type": "private", "first_name": "Alice"},
+            "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}),
+    ] {
+        let delivery = stack.post(body.to_string(), Some(SECRET)).await;
+        assert_eq!(delivery.status, 200, "acknowledged, not retried for a day");
+    }
+    // teloxide reads a message it cannot parse as an unknown update kind; a route's own
+    // reading fails only on the envelope, which the webhook checks first. So invoke a route
+    // directly, as something other than the webhook might.
+    let invoked = lambdagram::telegram::http_client()
+        .expect("HTTP client")
+        .post(format!(
+            "{}/2015-03-31/functions/start/invocations",
+            stack.emulator.endpoint()
+        ))
+        .body(json!({"route": "start", "update": {"update_id": marker}}).to_string())
+        .send()
+        .await
+        .expect("the Invoke API answers");
+    let answer: Value = invoked.json().await.expect("a JSON answer");
+    let reason = answer["rejected"].as_str().unwrap_or_default();
+    assert!(
+        reason.starts_with("unparseable update") && !reason.contains(marker),
+        "{answer}"
+    );
 
     let logs = stack.logs().await;
 
@@ -443,6 +478,9 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
         "the webhook logs each update as JSON:\n{logs}"
     );
     assert!(logs.contains("\"outcome\":\"unauthorized\""), "{logs}");
+    for warning in ["body is not a Telegram update", "update does not parse"] {
+        assert!(logs.contains(warning), "{warning:?} is logged:\n{logs}");
+    }
     for secret in [stack.fake.token(), SECRET.to_owned(), marker.to_owned()] {
         assert!(!logs.contains(&secret), "logs leak {secret:?}:\n{logs}");
     }

@@ -23,7 +23,13 @@ impl<S: GuardStore> RouteHandler<S> for GuardMessage {
         };
         // Sent on behalf of a chat (anonymous admins, the linked channel's automatic forwards,
         // channel posts), by a bot (including this one), or a service message: never touched.
-        if message.sender_chat.is_some() || !matches!(message.kind, MessageKind::Common(_)) {
+        let user_content = matches!(
+            message.kind,
+            MessageKind::Common(_) | MessageKind::Dice(_) | MessageKind::Invoice(_)
+        );
+        // A migration notice is a "common" message to teloxide, but a service message to us
+        // (the migrate route handles it).
+        if message.sender_chat.is_some() || !user_content || message.chat_migration().is_some() {
             return Ok(RouteResponse::done());
         }
         let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
@@ -65,6 +71,7 @@ impl<S: GuardStore> RouteHandler<S> for GuardMessage {
         let member = Member {
             user_id,
             name: from.first_name.clone(),
+            status: None,
         };
         let done = guard
             .enforce(&config, &member, Some(message.id.0), &missing, &state)

@@ -66,7 +66,15 @@ impl<S: GuardStore> RouteHandler<S> for Lift {
             return Ok(answer_press(query, Some(Notice::alert(refusal))));
         }
 
-        let restrictions = ctx.store.restrictions(group_id).await?;
+        // Timed mutes that are over are no longer the bot's to lift: their records just go.
+        let mut restrictions = Vec::new();
+        for r in ctx.store.restrictions(group_id).await? {
+            if r.in_force(ctx.now) {
+                restrictions.push(r);
+            } else {
+                ctx.store.remove_restriction(group_id, r.user_id).await?;
+            }
+        }
         let guard = Guard {
             bot: ctx.bot,
             store: ctx.store,

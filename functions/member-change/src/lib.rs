@@ -6,15 +6,19 @@
 //! - A user leaves a linked channel: the cached answer turns negative and they are restricted
 //!   and warned in every protected group linked to it where they are a member (a query on the
 //!   channel → group index, not a scan).
+//! - A user joins a linked channel: the cached answer turns positive, and in every protected
+//!   group linked to it where the bot restricted or warned them, they are verified at once (as
+//!   if they had pressed "I have joined", whose warning may have been swept away by then).
 //! - An administrator is promoted or demoted: the group's admin cache is refreshed.
 //!
 //! Anything else costs at most one read, and nothing at all when the change itself shows there
 //! is nothing to do.
 
 use lambdagram::guard::cache::ttl_secs;
+use lambdagram::guard::config::GroupConfig;
 use lambdagram::guard::enforce::{Guard, Member};
 use lambdagram::guard::rights::is_subscribed;
-use lambdagram::guard::store::GuardStore;
+use lambdagram::guard::store::{GuardStore, MemberState};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
@@ -68,6 +72,7 @@ fn member(user: &User) -> Member {
     Member {
         user_id: user.id.0 as i64,
         name: user.first_name.clone(),
+        status: None,
     }
 }
 
@@ -122,7 +127,11 @@ async fn group_change<S: GuardStore>(
     else {
         return Ok(());
     };
-    let joiner = member(user);
+    // Their status is the update's: enforcing needs no call to learn it.
+    let joiner = Member {
+        status: Some(new.clone()),
+        ..member(user)
+    };
     if !check || config.allow_list.contains(&joiner.user_id) {
         return Ok(());
     }
@@ -170,67 +179,184 @@ async fn channel_change<S: GuardStore>(
     if groups.is_empty() {
         return Ok(());
     }
-    let leaver = member(user);
+    let subscriber = member(user);
     // The fresh answer replaces whatever was cached: a joiner's next message costs no call,
     // and a leaver is not let through by a stale "subscribed".
     let subscribed = presence == Presence::Joined;
     let ttl = ttl_secs(subscribed, fastrand::f64());
     guard
         .store
-        .cache_subscription(channel_id, leaver.user_id, subscribed, guard.now + ttl)
+        .cache_subscription(channel_id, subscriber.user_id, subscribed, guard.now + ttl)
         .await?;
-    if subscribed {
-        return Ok(());
-    }
-    let mut restricted = 0;
+    let known = KnownSubscription {
+        channel_id,
+        subscribed,
+    };
+    let mut acted = 0;
     for group_id in groups {
-        if restrict_leaver(guard, group_id, channel_id, &leaver).await? {
-            restricted += 1;
+        let done = if subscribed {
+            verify_joiner(guard, group_id, known, &subscriber).await?
+        } else {
+            restrict_leaver(guard, group_id, known, &subscriber).await?
+        };
+        if done {
+            acted += 1;
         }
     }
-    tracing::info!(restricted, "channel leaver handled");
+    if subscribed {
+        tracing::info!(verified = acted, "channel joiner handled");
+    } else {
+        tracing::info!(restricted = acted, "channel leaver handled");
+    }
     Ok(())
 }
 
-/// Applies the group's action to someone who left `channel_id`, if the group is protected by
+/// What the update itself says about one channel. It is used instead of the cache entry just
+/// written: DynamoDB's batch reads are eventually consistent, so reading it back could still
+/// return the answer it replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownSubscription {
+    pub channel_id: i64,
+    pub subscribed: bool,
+}
+
+/// The linked channels whose cached answers are to be read: all but the known one.
+pub fn channels_to_read(config: &GroupConfig, known: KnownSubscription) -> Vec<i64> {
+    config
+        .channels
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| *id != known.channel_id)
+        .collect()
+}
+
+/// Puts the known answer into the member's state, in place of any cached one.
+pub fn with_known(mut state: MemberState, known: KnownSubscription) -> MemberState {
+    state
+        .subscriptions
+        .retain(|(id, _)| *id != known.channel_id);
+    state
+        .subscriptions
+        .push((known.channel_id, Some(known.subscribed)));
+    state
+}
+
+/// The group's configuration, if it is protected and still links the channel.
+async fn linked_config<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    group_id: i64,
+    channel_id: i64,
+) -> Result<Option<(GroupConfig, Option<Vec<i64>>)>, HandlerError> {
+    let state = guard.store.group_state(group_id, guard.now).await?;
+    Ok(state
+        .config
+        .filter(|c| c.is_active() && c.channels.iter().any(|ch| ch.id == channel_id))
+        .map(|c| (c, state.admins)))
+}
+
+/// The member's state in the group, with the known answer for the channel of the update.
+async fn member_state_knowing<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    config: &GroupConfig,
+    user_id: i64,
+    known: KnownSubscription,
+) -> Result<MemberState, HandlerError> {
+    let channels = channels_to_read(config, known);
+    let state = guard
+        .store
+        .member_state(config.group_id, user_id, &channels, guard.now)
+        .await?;
+    Ok(with_known(state, known))
+}
+
+/// Someone joined a linked channel: if the bot restricted or warned them in the group and
+/// nothing else is missing, lift exactly as "I have joined" does (the group's own permissions,
+/// only for a restriction the bot recorded; the warning deleted). Someone the bot never
+/// restricted or warned costs one read and no call. Returns whether they were verified.
+async fn verify_joiner<S: GuardStore>(
+    guard: &Guard<'_, S>,
+    group_id: i64,
+    known: KnownSubscription,
+    joiner: &Member,
+) -> Result<bool, HandlerError> {
+    let Some((config, _)) = linked_config(guard, group_id, known.channel_id).await? else {
+        return Ok(false);
+    };
+    let state = member_state_knowing(guard, &config, joiner.user_id, known).await?;
+    if !state.restricted_by_bot && state.warning.is_none() {
+        return Ok(false);
+    }
+    let missing = guard
+        .missing_channels(&config, joiner.user_id, &state, false)
+        .await?;
+    if !missing.is_empty() {
+        tracing::info!(
+            group_id,
+            missing = missing.len(),
+            "joiner still missing channels"
+        );
+        return Ok(false);
+    }
+    let permissions = if state.restricted_by_bot {
+        Some(guard.group_permissions(group_id).await?)
+    } else {
+        None
+    };
+    let lifted = guard
+        .lift_recorded(group_id, joiner.user_id, permissions.as_ref())
+        .await?;
+    tracing::info!(group_id, lifted, "channel joiner verified");
+    Ok(true)
+}
+
+/// Applies the group's action to someone who left the channel, if the group is protected by
 /// it and they are an ordinary member there. Returns whether anything was enforced.
 async fn restrict_leaver<S: GuardStore>(
     guard: &Guard<'_, S>,
     group_id: i64,
-    channel_id: i64,
+    known: KnownSubscription,
     leaver: &Member,
 ) -> Result<bool, HandlerError> {
-    let state = guard.store.group_state(group_id, guard.now).await?;
-    let Some(config) = state
-        .config
-        .filter(|c| c.is_active() && c.channels.iter().any(|ch| ch.id == channel_id))
-    else {
+    let Some((config, admins)) = linked_config(guard, group_id, known.channel_id).await? else {
         return Ok(false);
     };
     if config.allow_list.contains(&leaver.user_id)
-        || state
-            .admins
-            .as_ref()
-            .is_some_and(|a| a.contains(&leaver.user_id))
+        || admins.as_ref().is_some_and(|a| a.contains(&leaver.user_id))
     {
         return Ok(false);
     }
     // Live: only someone in the group is restricted there, and an administrator (whatever
     // the cache says) never is.
     let request = GetChatMember::new(ChatId(group_id), UserId(leaver.user_id as u64));
-    match with_retry(guard.retry, || guard.bot.call(&request)).await {
-        Ok(m) if is_subscribed(&m.kind) && !m.kind.is_privileged() => {}
+    let status = match with_retry(guard.retry, || guard.bot.call(&request)).await {
+        Ok(m) if is_subscribed(&m.kind) && !m.kind.is_privileged() => m.kind,
         Ok(_) => return Ok(false),
         Err(e) if user_gone(&e) => return Ok(false),
         Err(e) => return Err(e.into()),
+    };
+    let leaver = Member {
+        status: Some(status),
+        ..leaver.clone()
+    };
+    // The check of `Guard::check_member`, with the channel just left known missing (other
+    // channels from the cache or asked).
+    let state = member_state_knowing(guard, &config, leaver.user_id, known).await?;
+    let missing = guard
+        .missing_channels(&config, leaver.user_id, &state, false)
+        .await?;
+    if missing.is_empty() {
+        return Ok(false);
     }
-    let done = guard.check_member(&config, leaver).await?;
+    let done = guard
+        .enforce(&config, &leaver, None, &missing, &state)
+        .await?;
     Ok(done.restricted || done.kicked || done.warned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lambdagram::guard::config::LinkedChannel;
     use lambdagram::teloxide_core::types::ChatMember;
     use serde_json::json;
 
@@ -281,6 +407,43 @@ mod tests {
         assert_eq!(presence(&member, &restricted(true)), Presence::Unchanged);
         assert_eq!(presence(&left, &kicked), Presence::Unchanged);
         assert_eq!(presence(&member, &admin()), Presence::Unchanged);
+    }
+
+    fn linked(ids: &[i64]) -> GroupConfig {
+        let mut config = GroupConfig::new(-100);
+        config.link(ids.iter().map(|id| LinkedChannel {
+            id: *id,
+            title: format!("c{id}"),
+            username: None,
+            invite_link: None,
+        }));
+        config
+    }
+
+    #[test]
+    fn the_known_answer_is_not_read_back_and_replaces_any_cached_one() {
+        let config = linked(&[-1, -2, -3]);
+        let left = KnownSubscription {
+            channel_id: -2,
+            subscribed: false,
+        };
+        assert_eq!(channels_to_read(&config, left), [-1, -3]);
+        let cached = MemberState {
+            subscriptions: vec![(-1, Some(true)), (-2, Some(true)), (-3, None)],
+            ..MemberState::default()
+        };
+        assert_eq!(
+            with_known(cached, left).subscriptions,
+            [(-1, Some(true)), (-3, None), (-2, Some(false))]
+        );
+        let joined = KnownSubscription {
+            channel_id: -3,
+            subscribed: true,
+        };
+        assert_eq!(
+            with_known(MemberState::default(), joined).subscriptions,
+            [(-3, Some(true))]
+        );
     }
 
     #[test]

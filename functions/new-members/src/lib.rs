@@ -21,6 +21,7 @@ pub fn people(new_members: &[User]) -> Vec<Member> {
             out.push(Member {
                 user_id,
                 name: user.first_name.clone(),
+                status: None,
             });
         }
     }

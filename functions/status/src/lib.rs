@@ -43,7 +43,13 @@ impl<S: GuardStore> RouteHandler<S> for Status {
         };
         let ids: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
         let rights = checks.bot_rights(command.group_id, &ids).await?;
-        let muted = ctx.store.restrictions(command.group_id).await?.len();
+        let muted = ctx
+            .store
+            .restrictions(command.group_id)
+            .await?
+            .iter()
+            .filter(|r| r.in_force(ctx.now))
+            .count();
         Ok(reply(
             &command.answer(report(&config, &rights, muted, lang)),
         ))

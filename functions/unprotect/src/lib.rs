@@ -37,7 +37,13 @@ impl<S: GuardStore> RouteHandler<S> for Unprotect {
             ctx.store.save_group(&config, &[]).await?;
             tracing::info!(group_id = command.group_id, "group unprotected");
         }
-        let muted = ctx.store.restrictions(command.group_id).await?.len();
+        let muted = ctx
+            .store
+            .restrictions(command.group_id)
+            .await?
+            .iter()
+            .filter(|r| r.in_force(ctx.now))
+            .count();
         let mut answer = command.answer(confirmation(&config, muted, lang));
         if muted > 0 {
             answer = answer.reply_markup(lift_button(muted, lang));

@@ -281,7 +281,8 @@ impl GuardStore for DynamoStore {
             } else if sk.starts_with("WARN#") {
                 state.warning = warning_from(&item).filter(|w| w.delete_at > now);
             } else if sk.starts_with("MUTE#") {
-                state.restricted_by_bot = true;
+                // A timed mute that has ended is over: the next check restricts again.
+                state.restricted_by_bot = get_n(&item, "until").is_none_or(|until| until > now);
             }
         }
         Ok(state)
@@ -390,6 +391,8 @@ impl GuardStore for DynamoStore {
         );
         if let Some(until) = restriction.until {
             item.insert("until".into(), n(until));
+            // Over by itself at `until`: DynamoDB may drop the record a day later.
+            item.insert("expires_at".into(), n(until + 86_400));
         }
         self.put("record_restriction", item).await
     }

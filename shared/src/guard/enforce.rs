@@ -12,15 +12,15 @@ use teloxide_core::payloads::{
     UnbanChatMember, UnbanChatMemberSetters,
 };
 use teloxide_core::types::{
-    ChatId, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
-    UserId,
+    ChatId, ChatMemberKind, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId,
+    ParseMode, UserId,
 };
 use teloxide_core::ApiError;
 
 use super::cache::ttl_secs;
 use super::callback::GuardCallback;
 use super::config::{Action, GroupConfig, LinkedChannel};
-use super::health::add_group_rights;
+use super::health::{add_group_rights, set_channel_admin};
 use super::rights::{is_subscribed, Right};
 use super::store::{GuardStore, MemberState, Restriction};
 use super::texts;
@@ -47,7 +47,14 @@ pub struct Member {
     pub user_id: i64,
     /// First name, for the warning.
     pub name: String,
+    /// Their status in the group when the caller knows it (a join's new status, a status just
+    /// asked); `None`: asked before restricting.
+    pub status: Option<ChatMemberKind>,
 }
+
+/// How long a claimed warning blocks another one before its message is posted: if the post
+/// never happens (a crash, a timeout), a redelivery may warn again after this.
+pub const WARNING_CLAIM_SECS: i64 = 60;
 
 /// What enforcement did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -128,6 +135,9 @@ impl<S: GuardStore> Guard<'_, S> {
         bypass_cache: bool,
     ) -> Result<Vec<&'c LinkedChannel>, HandlerError> {
         let mut missing = Vec::new();
+        // Channels whose members the bot may not see (no longer their administrator): it cannot
+        // tell, so it does not punish; the protection degrades and the group is told.
+        let mut unreadable = Vec::new();
         for channel in &config.channels {
             let hit = cached
                 .subscriptions
@@ -144,7 +154,20 @@ impl<S: GuardStore> Guard<'_, S> {
                         metrics::count(names::MEMBERSHIP_CACHE_MISSES, &[], 1);
                     }
                     let request = GetChatMember::new(ChatId(channel.id), UserId(user_id as u64));
-                    let member = with_retry(self.retry, || self.bot.call(&request)).await?;
+                    let member = match with_retry(self.retry, || self.bot.call(&request)).await {
+                        Ok(member) => member,
+                        // Telegram knows no such user here: not subscribed.
+                        Err(e) if refusal(&e) == Some(ApiError::UserNotFound) => {
+                            missing.push(channel);
+                            continue;
+                        }
+                        Err(e) if refusal(&e).is_some() => {
+                            tracing::warn!(channel_id = channel.id, error = %e, "channel unreadable");
+                            unreadable.push(channel.id);
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                     let s = is_subscribed(&member.kind);
                     let ttl = ttl_secs(s, fastrand::f64());
                     self.store
@@ -155,6 +178,16 @@ impl<S: GuardStore> Guard<'_, S> {
             };
             if !subscribed {
                 missing.push(channel);
+            }
+        }
+        if !unreadable.is_empty() {
+            let mut degraded = config.clone();
+            let mut changed = false;
+            for channel_id in unreadable {
+                changed |= set_channel_admin(&mut degraded, channel_id, false);
+            }
+            if changed {
+                self.health_changed(&degraded).await?;
             }
         }
         Ok(missing)
@@ -190,7 +223,17 @@ impl<S: GuardStore> Guard<'_, S> {
             }
         }
         match config.settings.action {
-            Action::Mute if !state.restricted_by_bot => {
+            // A member already restricted, with no record of the bot's, was restricted by an
+            // admin: the bot neither restricts over it (it would later "lift" the admin's
+            // restriction along with its own) nor records it.
+            Action::Mute if !state.restricted_by_bot => 'mute: {
+                if self.restricted_by_admin(group, member).await? {
+                    tracing::info!(
+                        group_id = config.group_id,
+                        "restricted by an admin: left as is"
+                    );
+                    break 'mute;
+                }
                 let until = config
                     .settings
                     .mute_hours
@@ -256,6 +299,26 @@ impl<S: GuardStore> Guard<'_, S> {
         Ok(done)
     }
 
+    /// Whether the member is restricted in the group already (by someone else, when the bot has
+    /// no record): from what the caller knows, or asked.
+    async fn restricted_by_admin(
+        &self,
+        group: ChatId,
+        member: &Member,
+    ) -> Result<bool, HandlerError> {
+        if let Some(kind) = &member.status {
+            return Ok(matches!(kind, ChatMemberKind::Restricted(_)));
+        }
+        let request = GetChatMember::new(group, UserId(member.user_id as u64));
+        match with_retry(self.retry, || self.bot.call(&request)).await {
+            Ok(m) => Ok(matches!(m.kind, ChatMemberKind::Restricted(_))),
+            Err(e) => {
+                ignore_already_so::<()>(Err(e))?;
+                Ok(false)
+            }
+        }
+    }
+
     /// Posts the warning if no live one exists (a conditional write decides).
     async fn warn(
         &self,
@@ -264,9 +327,16 @@ impl<S: GuardStore> Guard<'_, S> {
         missing: &[&LinkedChannel],
     ) -> Result<bool, HandlerError> {
         let delete_at = self.now + i64::from(config.settings.warning_ttl_secs);
+        // The claim is a short lease; posting the message makes it the warning, until
+        // `delete_at`.
         if !self
             .store
-            .claim_warning(config.group_id, member.user_id, self.now, delete_at)
+            .claim_warning(
+                config.group_id,
+                member.user_id,
+                self.now,
+                self.now + WARNING_CLAIM_SECS,
+            )
             .await?
         {
             return Ok(false);
@@ -305,7 +375,21 @@ impl<S: GuardStore> Guard<'_, S> {
         let request = SendMessage::new(ChatId(config.group_id), text)
             .parse_mode(ParseMode::Html)
             .reply_markup(InlineKeyboardMarkup::new(rows));
-        let sent = with_retry(self.retry, || self.bot.call(&request)).await?;
+        let sent = match with_retry(self.retry, || self.bot.call(&request)).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                // Not posted: release the claim, so the redelivery (or the next message) warns.
+                self.store
+                    .remove_warning(config.group_id, member.user_id, self.now)
+                    .await?;
+                if refusal(&e).is_some() {
+                    // The bot may not post here (muted, removed): nothing a retry changes.
+                    tracing::warn!(group_id = config.group_id, error = %e, "warning refused");
+                    return Ok(false);
+                }
+                return Err(e.into());
+            }
+        };
         self.store
             .set_warning_message(config.group_id, member.user_id, sent.id.0, delete_at)
             .await?;

@@ -32,7 +32,7 @@ pub struct MemberState {
     /// Per linked channel, in the order asked: the cached answer, `None` on a miss.
     pub subscriptions: Vec<(i64, Option<bool>)>,
     pub warning: Option<Warning>,
-    /// Whether the bot has a restriction of its own on record for this member.
+    /// Whether the bot has a restriction of its own on record for this member, still in force.
     pub restricted_by_bot: bool,
 }
 
@@ -44,6 +44,14 @@ pub struct Restriction {
     pub since: Epoch,
     /// `None`: until verified.
     pub until: Option<Epoch>,
+}
+
+impl Restriction {
+    /// Whether Telegram still enforces it: a timed mute ends by itself at `until`, and what
+    /// holds after that (say, an admin's restriction) is no longer the bot's to lift.
+    pub fn in_force(&self, now: Epoch) -> bool {
+        self.until.is_none_or(|until| until > now)
+    }
 }
 
 pub trait GuardStore: Send + Sync {
@@ -105,6 +113,8 @@ pub trait GuardStore: Send + Sync {
         restriction: &Restriction,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The bot's restriction records in the group, in force or not (see
+    /// [`Restriction::in_force`]).
     fn restrictions(
         &self,
         group_id: i64,

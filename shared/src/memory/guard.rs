@@ -71,7 +71,10 @@ impl GuardStore for MemoryStore {
                 })
                 .collect(),
             warning: live_warning(g.warnings.get(&(group_id, user_id)), now),
-            restricted_by_bot: g.restrictions.contains_key(&(group_id, user_id)),
+            restricted_by_bot: g
+                .restrictions
+                .get(&(group_id, user_id))
+                .is_some_and(|r| r.in_force(now)),
         })
     }
 

@@ -58,7 +58,8 @@ pub enum BotApiError {
         method: &'static str,
         detail: String,
     },
-    /// An answer we could not read.
+    /// An answer we could not read. `detail` says how, never what the answer held (it may
+    /// quote message text); the full serde message is a debug event where it happened.
     #[error("{method}: unexpected answer ({status}): {detail}")]
     Decode {
         method: &'static str,
@@ -188,10 +189,13 @@ fn decode<R: DeserializeOwned>(
     status: u16,
     body: &[u8],
 ) -> Result<R, BotApiError> {
-    let answer: Answer<R> = serde_json::from_slice(body).map_err(|e| BotApiError::Decode {
-        method,
-        status,
-        detail: e.to_string(),
+    let answer: Answer<R> = serde_json::from_slice(body).map_err(|e| {
+        tracing::debug!(method, status, error = %e, "Bot API answer does not decode (detail)");
+        BotApiError::Decode {
+            method,
+            status,
+            detail: crate::log_safe::json_error(&e).to_string(),
+        }
     })?;
     if answer.ok {
         return answer.result.ok_or_else(|| BotApiError::Decode {
@@ -269,6 +273,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(err("<html>"), BotApiError::Decode { .. }));
+    }
+
+    #[test]
+    fn an_answer_that_does_not_decode_is_not_quoted() {
+        let marker = "my-private-words-4711";
+        let body = format!(r#"{{"ok":true,"result":{{"message_id":"{marker}"}}}}"#);
+        let e = decode::<teloxide_core::types::Message>("sendMessage", 200, body.as_bytes())
+            .expect_err("not a message");
+        assert!(matches!(e, BotApiError::Decode { .. }), "{e:?}");
+        assert!(!e.to_string().contains(marker), "{e}");
+        assert!(!format!("{e:?}").contains(marker), "{e:?}");
     }
 
     #[test]
