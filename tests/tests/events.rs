@@ -103,6 +103,12 @@ const SAMPLES: &[Sample] = &[
         U("message"),
         Route("new-members"),
     ),
+    sample("guard-1-protect.json", U("message"), Route("protect")),
+    sample(
+        "guard-2-non-subscriber.json",
+        U("message"),
+        Route("guard-message"),
+    ),
     sample("wrong-secret-start.json", U("message"), WrongSecret),
     sample("malformed-body.json", NotJson, Malformed),
     sample("not-an-update.json", NotAnUpdate, Malformed),

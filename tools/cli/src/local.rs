@@ -66,6 +66,10 @@ pub async fn replay(
     let mut handled = 0;
     for ev in events {
         let before = fake.calls().len();
+        // Telegram holds the message it delivers: the bot may delete it or reply to it.
+        if let Ok(update) = serde_json::from_str::<serde_json::Value>(&ev.body) {
+            fake.world().record_message(&update["message"]);
+        }
         let secret = ev.secret.clone().unwrap_or_else(|| LOCAL_SECRET.to_owned());
         let answer = ingress
             .handle(

@@ -136,6 +136,25 @@ impl World {
         inner.store_message(chat_id, Some(&from), fields)
     }
 
+    /// Puts a message as Telegram delivered it (an update's `message`, with its own id) into its
+    /// chat, so the bot can delete, edit or reply to it like any other; later messages get
+    /// higher ids. `false` if it names no known chat or has no id.
+    pub fn record_message(&self, message: &Value) -> bool {
+        let (Some(chat_id), Some(message_id)) = (
+            message["chat"]["id"].as_i64(),
+            message["message_id"].as_i64(),
+        ) else {
+            return false;
+        };
+        let mut inner = self.shared.lock();
+        let Some(chat) = inner.chat_mut(chat_id) else {
+            return false;
+        };
+        chat.messages.insert(message_id, message.clone());
+        chat.next_message_id = chat.next_message_id.max(message_id + 1);
+        true
+    }
+
     /// The messages currently in a chat (deleted ones are gone), oldest first.
     pub fn messages(&self, chat_id: i64) -> Vec<Value> {
         let inner = self.shared.lock();
