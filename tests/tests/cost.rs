@@ -104,6 +104,52 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             None,
         ),
+        // /protect from the owner: ledger, one read, the sender's and the bot's rights checked
+        // live, the channel resolved, config and index saved (one transaction), webhook reply.
+        (
+            "guard-1-protect",
+            200,
+            &[
+                "PutItem",
+                "BatchGetItem",
+                "TransactWriteItems",
+                "UpdateItem",
+            ],
+            &["getChatMember", "getChat", "getChatMember", "getChatMember"],
+            Some("sendMessage"),
+        ),
+        // A non-subscriber in the protected Lounge: no ledger; two batched reads, the admin list
+        // and the channel asked and cached, delete, status check, restrict, record, warn.
+        (
+            "guard-2-non-subscriber",
+            200,
+            &[
+                "BatchGetItem",
+                "PutItem",
+                "BatchGetItem",
+                "PutItem",
+                "PutItem",
+                "PutItem",
+                "TransactWriteItems",
+            ],
+            &[
+                "getChatAdministrators",
+                "getChatMember",
+                "deleteMessage",
+                "getChatMember",
+                "restrictChatMember",
+                "sendMessage",
+            ],
+            None,
+        ),
+        // Boris again, warned already: the cache answers; his message is deleted silently.
+        (
+            "supergroup-plain-message",
+            200,
+            &["BatchGetItem", "BatchGetItem"],
+            &["deleteMessage"],
+            None,
+        ),
         // Nothing to do: no I/O at all.
         ("malformed-body", 200, &[], &[], None),
         ("wrong-secret-start", 401, &[], &[], None),
