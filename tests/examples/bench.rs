@@ -13,7 +13,11 @@
 
 use std::time::{Duration, Instant};
 
+use fake_bot_api::MemberStatus;
 use fake_bot_api::ALICE_ID;
+use lambdagram::aws::DynamoStore;
+use lambdagram::guard::config::{GroupConfig, LinkedChannel};
+use lambdagram::guard::store::GuardStore;
 use lambdagram::routes::ROUTES;
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
@@ -49,11 +53,14 @@ async fn main() {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
-    let profile = std::env::current_exe()
+    // The functions' profile: LAMBDAGRAM_E2E_PROFILE when set (release functions under a debug
+    // harness), else the harness's own.
+    let profile = std::env::var("LAMBDAGRAM_E2E_PROFILE")
         .ok()
-        .and_then(|e| {
+        .or_else(|| {
+            let exe = std::env::current_exe().ok()?;
             Some(
-                e.parent()?
+                exe.parent()?
                     .parent()?
                     .file_name()?
                     .to_string_lossy()
@@ -124,7 +131,7 @@ async fn main() {
             "/help",
         ),
         (
-            "group message, no route (ignored)",
+            "group message, unprotected group",
             (fake_bot_api::LOUNGE_ID, "supergroup"),
             "hello",
         ),
@@ -141,54 +148,92 @@ async fn main() {
     println!("|---|---:|---:|---:|---|---:|");
     let mut next_id = 1_000_000;
     for (label, chat, text) in kinds {
-        for _ in 0..20 {
-            next_id += 1;
-            stack
-                .post(
-                    update(next_id, chat, text).to_string(),
-                    Some(lambdagram_e2e::stack::SECRET),
-                )
-                .await;
-        }
-        stack.emulator.take_dynamodb_ops();
-        stack.fake.clear_calls();
-        let mut samples = Vec::with_capacity(per_kind);
-        for _ in 0..per_kind {
-            next_id += 1;
-            let body = update(next_id, chat, text).to_string();
-            let started = Instant::now();
-            let d = stack.post(body, Some(lambdagram_e2e::stack::SECRET)).await;
-            samples.push(started.elapsed());
-            assert_eq!(d.status, 200, "{label}: {d:?}");
-        }
-        samples.sort();
-        let ops = stack.emulator.take_dynamodb_ops();
-        let mut by_op: Vec<(String, usize)> = Vec::new();
-        for op in ops {
-            match by_op.iter_mut().find(|(o, _)| *o == op) {
-                Some((_, n)) => *n += 1,
-                None => by_op.push((op, 1)),
-            }
-        }
-        let ops_text = if by_op.is_empty() {
-            "none".to_owned()
-        } else {
-            by_op
-                .iter()
-                .map(|(o, n)| format!("{o} ×{:.0}", *n as f64 / per_kind as f64))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let calls = stack.fake.calls().len() as f64 / per_kind as f64;
-        println!(
-            "| {label} | {:.2} | {:.2} | {:.2} | {ops_text} | {calls:.0} |",
-            percentile(&samples, 0.5),
-            percentile(&samples, 0.9),
-            percentile(&samples, 0.99)
-        );
+        measure(&stack, label, chat, text, per_kind, &mut next_id).await;
     }
+    // The guard's hot path: the Lounge protected by @lambdagram_news, Alice a plain member of
+    // the Lounge and subscribed to the channel; after the warm-up her answers are cached.
+    let mut config = GroupConfig::new(fake_bot_api::LOUNGE_ID);
+    config.enabled = true;
+    config.link([LinkedChannel {
+        id: fake_bot_api::NEWS_ID,
+        title: "Lambdagram News".into(),
+        username: Some(fake_bot_api::NEWS_USERNAME.into()),
+        invite_link: None,
+    }]);
+    DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
+        .save_group(&config, &[])
+        .await
+        .expect("protect the Lounge");
+    let world = stack.fake.world();
+    world.set_member(fake_bot_api::LOUNGE_ID, ALICE_ID, MemberStatus::member());
+    world.set_member(fake_bot_api::NEWS_ID, ALICE_ID, MemberStatus::member());
+    measure(
+        &stack,
+        "group message, protected, known subscriber (cache hit)",
+        (fake_bot_api::LOUNGE_ID, "supergroup"),
+        "hello",
+        per_kind,
+        &mut next_id,
+    )
+    .await;
     println!(
         "\nRoutes: {}",
         ROUTES.iter().map(|r| r.name).collect::<Vec<_>>().join(", ")
+    );
+}
+
+/// Sends `per_kind` updates of one kind (after 20 to warm up) and prints their latency and cost.
+async fn measure(
+    stack: &Stack,
+    label: &str,
+    chat: (i64, &str),
+    text: &str,
+    per_kind: usize,
+    next_id: &mut i64,
+) {
+    for _ in 0..20 {
+        *next_id += 1;
+        stack
+            .post(
+                update(*next_id, chat, text).to_string(),
+                Some(lambdagram_e2e::stack::SECRET),
+            )
+            .await;
+    }
+    stack.emulator.take_dynamodb_ops();
+    stack.fake.clear_calls();
+    let mut samples = Vec::with_capacity(per_kind);
+    for _ in 0..per_kind {
+        *next_id += 1;
+        let body = update(*next_id, chat, text).to_string();
+        let started = Instant::now();
+        let d = stack.post(body, Some(lambdagram_e2e::stack::SECRET)).await;
+        samples.push(started.elapsed());
+        assert_eq!(d.status, 200, "{label}: {d:?}");
+    }
+    samples.sort();
+    let ops = stack.emulator.take_dynamodb_ops();
+    let mut by_op: Vec<(String, usize)> = Vec::new();
+    for op in ops {
+        match by_op.iter_mut().find(|(o, _)| *o == op) {
+            Some((_, n)) => *n += 1,
+            None => by_op.push((op, 1)),
+        }
+    }
+    let ops_text = if by_op.is_empty() {
+        "none".to_owned()
+    } else {
+        by_op
+            .iter()
+            .map(|(o, n)| format!("{o} ×{:.0}", *n as f64 / per_kind as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let calls = stack.fake.calls().len() as f64 / per_kind as f64;
+    println!(
+        "| {label} | {:.2} | {:.2} | {:.2} | {ops_text} | {calls:.0} |",
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.9),
+        percentile(&samples, 0.99)
     );
 }
