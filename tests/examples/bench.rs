@@ -4,8 +4,10 @@
 //! local stack, and the DynamoDB / Bot API calls each kind costs.
 //!
 //! ```sh
-//! cargo build --release -p webhook -p start -p help -p unknown-command
-//! LAMBDAGRAM_E2E_PROFILE=release cargo run -p lambdagram-e2e --example bench -- 200
+//! cargo build --release $(ls functions | sed 's/^/-p /')
+//! scripts/dynamodb-local   # prints DYNAMODB_ENDPOINT=…; export it
+//! LAMBDAGRAM_E2E_PREBUILT=1 LAMBDAGRAM_E2E_PROFILE=release \
+//!     cargo run -p lambdagram-e2e --example bench -- 200
 //! ```
 //!
 //! Latency here is loopback with DynamoDB Local and the fake Bot API, on this machine: it
