@@ -24,8 +24,7 @@ pub(crate) fn take_cold_start() -> bool {
 /// JSON logs on stdout (CloudWatch parses them), level from `RUST_LOG` (default `info`), and EMF
 /// metrics on. Message text is only ever logged at debug.
 pub fn init_observability() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let level = log_level(std::env::var("RUST_LOG").ok().as_deref());
     let _ = tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
@@ -33,7 +32,29 @@ pub fn init_observability() {
         .with_span_list(false)
         .with_target(false)
         .with_ansi(false)
-        .with_env_filter(filter)
+        .with_max_level(level)
         .try_init();
     crate::metrics::enable_emf_stdout();
+}
+
+/// The log level `RUST_LOG` names (`error` … `trace`, as the template's `LogLevel` allows);
+/// anything else is `info`. One level for the whole function: per-module filters would link a
+/// regex engine into every binary for nothing.
+fn log_level(rust_log: Option<&str>) -> tracing::Level {
+    rust_log
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(tracing::Level::INFO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_comes_from_rust_log() {
+        assert_eq!(log_level(Some("debug")), tracing::Level::DEBUG);
+        assert_eq!(log_level(Some(" WARN ")), tracing::Level::WARN);
+        assert_eq!(log_level(Some("lambdagram=debug")), tracing::Level::INFO);
+        assert_eq!(log_level(None), tracing::Level::INFO);
+    }
 }
