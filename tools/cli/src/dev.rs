@@ -404,6 +404,26 @@ impl StopSignal {
 }
 
 // ---------------------------------------------------------------------------------------------
+/// One run of the warning sweeper over the session's store; a failure is reported, not fatal
+/// (the next run catches up, as in AWS).
+async fn sweep<S: GuardStore>(bot: &lambdagram::telegram::BotApi, store: &S) {
+    use lambdagram::jobs::{JobContext, JobHandler};
+    let ctx = JobContext {
+        bot,
+        store,
+        now: lambdagram::time::now(),
+        deadline_ms: lambdagram::time::now_ms() + 20_000,
+    };
+    match sweeper::Sweeper.run(ctx).await {
+        Ok(report) if report.due > 0 => eprintln!(
+            "sweeper: {} warning(s) due, {} deleted",
+            report.due, report.deleted
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("sweeper failed: {e}"),
+    }
+}
+
 // The poll loop.
 
 struct Session<'a> {
@@ -440,8 +460,11 @@ impl Session<'_> {
         // In-process: the secret only has to agree with itself.
         let secret = WebhookSecret::generate();
         let config = IngressConfig::new(secret.clone(), self.username.clone());
-        let ingress = Ingress::new(config, store, registry::in_process(deps));
+        let ingress = Ingress::new(config, store.clone(), registry::in_process(deps.clone()));
         let allowed = lambdagram::routes::allowed_updates();
+        // The scheduled jobs run here too (the warning sweeper, every minute in AWS): at most
+        // once a minute, between polls.
+        let mut last_sweep: Option<std::time::Instant> = None;
         eprintln!("allowed_updates: {}", allowed.join(", "));
 
         let mut served = Served::default();
@@ -451,6 +474,10 @@ impl Session<'_> {
         'poll: loop {
             if self.stop.requested() {
                 break;
+            }
+            if last_sweep.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                last_sweep = Some(std::time::Instant::now());
+                sweep(&deps.bot, &store).await;
             }
             eprintln!("waiting for updates… (Ctrl-C to stop)");
             let params = json!({

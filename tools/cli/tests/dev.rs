@@ -287,3 +287,67 @@ async fn with_a_table_start_registers_the_user_in_dynamodb() {
     // No webhook was set: none is set afterwards either.
     assert!(fake.calls_to("setWebhook").is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warning_sweeper_runs_in_the_loop_too() {
+    use lambdagram::guard::store::GuardStore;
+    let fake = FakeBotApi::start().await.expect("fake");
+    let client = lambdagram_e2e::dynamodb::client().await;
+    let table = lambdagram_e2e::dynamodb::fresh_table(&client).await;
+    let endpoint = lambdagram_e2e::dynamodb::endpoint().await;
+    // A warning the bot posted in the Lounge a while ago, due for deletion 30 s ago.
+    let world = fake.world();
+    world.add_user(fake.bot_user());
+    let warning = world
+        .add_message(
+            fake_bot_api::LOUNGE_ID,
+            fake_bot_api::BOT_ID,
+            "Boris, join first",
+        )
+        .expect("posted")["message_id"]
+        .as_i64()
+        .expect("id");
+    let store = lambdagram::aws::DynamoStore::new(client.clone(), table.clone());
+    let now = lambdagram::time::now();
+    assert!(store
+        .claim_warning(
+            fake_bot_api::LOUNGE_ID,
+            fake_bot_api::BORIS_ID,
+            now - 400,
+            now - 340
+        )
+        .await
+        .expect("claim"));
+    store
+        .set_warning_message(
+            fake_bot_api::LOUNGE_ID,
+            fake_bot_api::BORIS_ID,
+            i32::try_from(warning).expect("small id"),
+            now - 30,
+        )
+        .await
+        .expect("record");
+
+    let out = run(cli(
+        &fake,
+        &["--table", &table, "--exit-when-idle", "--poll-timeout", "0"],
+        &[
+            ("AWS_ENDPOINT_URL_DYNAMODB", &endpoint),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+        ],
+    ))
+    .await;
+
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sweeper: 1 warning(s) due, 1 deleted"),
+        "{}",
+        text(&out)
+    );
+    let deletes = fake.calls_to("deleteMessage");
+    assert_eq!(deletes.len(), 1);
+    assert_eq!(deletes[0].param("message_id"), Some(&json!(warning)));
+    assert!(world.message(fake_bot_api::LOUNGE_ID, warning).is_none());
+}
