@@ -55,7 +55,14 @@ async fn each_update_kind_costs_exactly_this() {
         ("private-start-en", 200, &["PutItem"], &[], None),
         // Pure webhook-reply routes skip the ledger.
         ("private-help-ru", 200, &[], &[], Some("sendMessage")),
-        ("supergroup-help-at-bot", 200, &[], &[], Some("sendMessage")),
+        // In a group, /help passes the guard's gate first: one read of the (unprotected) group.
+        (
+            "supergroup-help-at-bot",
+            200,
+            &["BatchGetItem"],
+            &[],
+            Some("sendMessage"),
+        ),
         (
             "private-unknown-command",
             200,

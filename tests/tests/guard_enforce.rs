@@ -239,3 +239,70 @@ async fn an_unprotected_group_costs_one_read() {
     assert_eq!(stack.emulator.take_dynamodb_ops(), ["BatchGetItem"]);
     assert!(stack.fake.calls().is_empty());
 }
+
+/// `user_id` sends the command `text` in the Lounge (with its `bot_command` entity).
+async fn commands(stack: &Stack, user_id: i64, text: &str) -> lambdagram_e2e::stack::Delivery {
+    let mut message = stack
+        .fake
+        .world()
+        .add_message(LOUNGE_ID, user_id, text)
+        .expect("a known user in the Lounge");
+    let word = text.split_whitespace().next().unwrap_or("");
+    message["entities"] =
+        json!([{"type": "bot_command", "offset": 0, "length": word.encode_utf16().count()}]);
+    let update = stack.fake.push_update(json!({ "message": message }));
+    stack.deliver(&update).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_non_subscriber_cannot_make_the_bot_answer_in_a_protected_group() {
+    let stack = protected_lounge().await;
+
+    let d = commands(&stack, BORIS_ID, "/help@LambdagramBot spam spam").await;
+
+    assert_eq!(d.status, 200);
+    assert!(d.reply.is_none(), "no help for a non-subscriber: {d:?}");
+    assert_eq!(
+        methods(&stack),
+        [
+            "getChatAdministrators",
+            "getChatMember",
+            "deleteMessage",
+            "getChatMember",
+            "restrictChatMember",
+            "sendMessage"
+        ]
+    );
+    let warning = &stack.fake.calls_to("sendMessage")[0];
+    assert!(
+        warning
+            .param("text")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.contains("join @lambdagram_news")),
+        "the guard's warning, not the help"
+    );
+
+    // /start in the group: no welcome either (the warning is live, so the message just goes).
+    stack.fake.clear_calls();
+    let d = commands(&stack, BORIS_ID, "/start@LambdagramBot").await;
+    assert_eq!(d.status, 200);
+    assert_eq!(methods(&stack), ["deleteMessage"]);
+    assert!(
+        !stack
+            .items()
+            .await
+            .iter()
+            .any(|i| i["pk"] == format!("USER#{BORIS_ID}")),
+        "not registered either"
+    );
+
+    // A subscriber gets the help.
+    stack.fake.clear_calls();
+    let d = commands(&stack, CAROL_ID, "/help@LambdagramBot").await;
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        d.reply.as_ref().map(|r| r["method"].clone()),
+        Some(json!("sendMessage"))
+    );
+    assert_eq!(methods(&stack), ["getChatMember", "sendMessage"]);
+}

@@ -1,6 +1,9 @@
 //! `/help`: the command list from the route table, in the sender's language, sent as the
-//! webhook reply (no Bot API round trip, no state).
+//! webhook reply (no Bot API round trip). In a group it passes the guard's gate first: a
+//! non-subscriber of a protected group gets the guard's treatment, not an answer.
 
+use lambdagram::guard::gate::{gate, is_group, Gate};
+use lambdagram::guard::store::GuardStore;
 use lambdagram::i18n::{msg, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -18,15 +21,18 @@ pub fn help_text(lang: Lang) -> String {
     text
 }
 
-impl<S: Sync> RouteHandler<S> for Help {
+impl<S: GuardStore> RouteHandler<S> for Help {
     async fn handle(
         &self,
-        _ctx: RouteContext<'_, S>,
+        ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
         let UpdateKind::Message(message) = update.kind else {
             return Ok(RouteResponse::rejected("/help without a message"));
         };
+        if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {
+            return Ok(RouteResponse::done());
+        }
         let lang = Lang::from_code(
             message
                 .from

@@ -1,6 +1,8 @@
 //! `/start`: creates or refreshes the user's record (one DynamoDB write) and sends a welcome —
 //! "hello" the first time, "welcome back" after.
 
+use lambdagram::guard::gate::{gate, is_group, Gate};
+use lambdagram::guard::store::GuardStore;
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
@@ -11,7 +13,7 @@ use lambdagram::teloxide_core::types::{ParseMode, Update, UpdateKind};
 
 pub struct Start;
 
-impl<S: UserStore> RouteHandler<S> for Start {
+impl<S: UserStore + GuardStore> RouteHandler<S> for Start {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
@@ -23,6 +25,10 @@ impl<S: UserStore> RouteHandler<S> for Start {
         let Some(from) = message.from.as_ref() else {
             return Ok(RouteResponse::rejected("/start without a sender"));
         };
+        // In a group, a non-subscriber of a protected group meets the guard, not a welcome.
+        if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {
+            return Ok(RouteResponse::done());
+        }
         let profile = UserProfile {
             user_id: from.id.0 as i64,
             first_name: from.first_name.clone(),

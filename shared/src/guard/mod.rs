@@ -12,6 +12,7 @@ pub mod callback;
 pub mod channels;
 pub mod config;
 pub mod enforce;
+pub mod gate;
 pub mod health;
 pub mod menu;
 pub mod menu_texts;

@@ -1,0 +1,89 @@
+//! The guard's gate: what happens to a member's message in a group before anything answers it.
+//! A message from someone not subscribed to every channel the group links is deleted, the
+//! group's action applied, and one warning posted; everyone else passes at the budget (a known
+//! subscriber: two batched reads, no write, no Bot API call). `guard-message` is this gate
+//! alone; routes that answer in groups (`/help`, `/start`) pass through it first, so a
+//! non-subscriber cannot make the bot speak for them.
+
+use teloxide_core::types::{Message, MessageKind};
+
+use super::enforce::{Enforcement, Guard, Member};
+use super::store::GuardStore;
+use crate::route::{HandlerError, RouteContext};
+
+/// What the gate did with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// Not the guard's business (no protection, an admin, a subscriber, a service message…).
+    Pass,
+    /// A non-subscriber's message: handled; nothing else may answer it.
+    Enforced(Enforcement),
+}
+
+/// Whether the message was sent in a group or supergroup (where the guard may apply).
+pub fn is_group(message: &Message) -> bool {
+    message.chat.is_group() || message.chat.is_supergroup()
+}
+
+/// Runs the guard over `message` (a message in a group or supergroup).
+pub async fn gate<S: GuardStore>(
+    ctx: &RouteContext<'_, S>,
+    message: &Message,
+) -> Result<Gate, HandlerError> {
+    // Sent on behalf of a chat (anonymous admins, the linked channel's automatic forwards,
+    // channel posts), by a bot (including this one), or a service message: never touched.
+    let user_content = matches!(
+        message.kind,
+        MessageKind::Common(_) | MessageKind::Dice(_) | MessageKind::Invoice(_)
+    );
+    // A migration notice is a "common" message to teloxide, but a service message to us
+    // (the migrate route handles it).
+    if message.sender_chat.is_some() || !user_content || message.chat_migration().is_some() {
+        return Ok(Gate::Pass);
+    }
+    let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
+        return Ok(Gate::Pass);
+    };
+    let (group_id, user_id) = (message.chat.id.0, from.id.0 as i64);
+
+    let group = ctx.store.group_state(group_id, ctx.now).await?;
+    let Some(config) = group.config.filter(|c| c.is_active()) else {
+        return Ok(Gate::Pass);
+    };
+    if config.allow_list.contains(&user_id) {
+        return Ok(Gate::Pass);
+    }
+    let guard = Guard {
+        bot: ctx.bot,
+        store: ctx.store,
+        now: ctx.now,
+        retry: ctx.retry(),
+    };
+    if guard
+        .admins(group_id, group.admins)
+        .await?
+        .contains(&user_id)
+    {
+        return Ok(Gate::Pass);
+    }
+    let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
+    let state = ctx
+        .store
+        .member_state(group_id, user_id, &channels, ctx.now)
+        .await?;
+    let missing = guard
+        .missing_channels(&config, user_id, &state, false)
+        .await?;
+    if missing.is_empty() {
+        return Ok(Gate::Pass);
+    }
+    let member = Member {
+        user_id,
+        name: from.first_name.clone(),
+        status: None,
+    };
+    let done = guard
+        .enforce(&config, &member, Some(message.id.0), &missing, &state)
+        .await?;
+    Ok(Gate::Enforced(done))
+}
