@@ -29,7 +29,11 @@ pub fn classify(update: &UpdateView, bot_username: &str) -> Result<&'static Rout
     if let Some(msg) = &update.message {
         return classify_message(msg, bot_username);
     }
-    if update.edited_message.is_some() {
+    if let Some(edited) = &update.edited_message {
+        // An edit in a group is a group message again: the guard sees what it now says.
+        if edited.chat.is_group() {
+            return first(|t| matches!(t, Trigger::GroupMessage));
+        }
         return first(|t| matches!(t, Trigger::EditedMessage));
     }
     if let Some(cb) = &update.callback_query {
@@ -208,6 +212,22 @@ mod tests {
         assert_eq!(routed(&service("new_chat_members")), Ok("new-members"));
         assert_eq!(routed(&service("migrate_to_chat_id")), Ok("migrate"));
         assert_eq!(routed(&service("migrate_from_chat_id")), Ok("migrate"));
+    }
+
+    #[test]
+    fn edits_in_groups_are_group_messages_and_elsewhere_unhandled() {
+        let edit = |chat_type: &str| -> UpdateView {
+            let chat_id = if chat_type == "private" { 111 } else { -100111 };
+            serde_json::from_value(json!({"update_id": 6, "edited_message": {
+                "message_id": 5, "date": 0, "edit_date": 1,
+                "chat": {"id": chat_id, "type": chat_type},
+                "from": {"id": 111, "is_bot": false, "first_name": "A"},
+                "text": "now with a link"
+            }}))
+            .expect("valid test update")
+        };
+        assert_eq!(routed(&edit("supergroup")), Ok("guard-message"));
+        assert_eq!(routed(&edit("private")), Err(Ignored::Unhandled));
     }
 
     #[test]

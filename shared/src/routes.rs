@@ -21,7 +21,8 @@ pub enum Trigger {
     Command { name: &'static str, scope: Scope },
     /// A command no route claims, sent in a private chat.
     UnknownPrivateCommand,
-    /// A non-command, non-service message in a group or supergroup.
+    /// A non-command, non-service message in a group or supergroup, or an edit of one (an
+    /// edit can say anything the message did not).
     GroupMessage,
     /// An edited message.
     EditedMessage,
@@ -39,18 +40,18 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// The `allowed_updates` entry this trigger needs.
-    pub fn update_kind(self) -> &'static str {
+    /// The `allowed_updates` entries this trigger needs.
+    pub fn update_kinds(self) -> &'static [&'static str] {
         match self {
+            Trigger::GroupMessage => &["message", "edited_message"],
             Trigger::Command { .. }
             | Trigger::UnknownPrivateCommand
-            | Trigger::GroupMessage
             | Trigger::NewChatMembers
-            | Trigger::ChatMigration => "message",
-            Trigger::EditedMessage => "edited_message",
-            Trigger::Callback { .. } => "callback_query",
-            Trigger::ChatMember => "chat_member",
-            Trigger::MyChatMember => "my_chat_member",
+            | Trigger::ChatMigration => &["message"],
+            Trigger::EditedMessage => &["edited_message"],
+            Trigger::Callback { .. } => &["callback_query"],
+            Trigger::ChatMember => &["chat_member"],
+            Trigger::MyChatMember => &["my_chat_member"],
         }
     }
 }
@@ -230,9 +231,8 @@ pub fn route(name: &str) -> Option<&'static Route> {
 /// in a stable order, without duplicates.
 pub fn allowed_updates() -> Vec<&'static str> {
     let mut kinds: Vec<&'static str> = Vec::new();
-    for r in ROUTES {
-        let kind = r.trigger.update_kind();
-        if !kinds.contains(&kind) {
+    for kind in ROUTES.iter().flat_map(|r| r.trigger.update_kinds()) {
+        if !kinds.contains(kind) {
             kinds.push(kind);
         }
     }
@@ -279,7 +279,13 @@ mod tests {
     fn allowed_updates_follow_the_table() {
         assert_eq!(
             allowed_updates(),
-            vec!["message", "callback_query", "chat_member", "my_chat_member"]
+            vec![
+                "message",
+                "edited_message",
+                "callback_query",
+                "chat_member",
+                "my_chat_member"
+            ]
         );
     }
 

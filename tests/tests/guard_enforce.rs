@@ -306,3 +306,43 @@ async fn a_non_subscriber_cannot_make_the_bot_answer_in_a_protected_group() {
     );
     assert_eq!(methods(&stack), ["getChatMember", "sendMessage"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_is_checked_like_a_new_message() {
+    let stack = protected_lounge().await;
+    let edit = |user_id: i64, text: &str| {
+        let mut message = stack
+            .fake
+            .world()
+            .add_message(LOUNGE_ID, user_id, "innocent")
+            .expect("a known user");
+        message["text"] = json!(text);
+        message["edit_date"] = message["date"].clone();
+        stack.fake.push_update(json!({ "edited_message": message }))
+    };
+
+    // A subscriber's edit: the caches fill, nothing is touched.
+    let d = stack.deliver(&edit(CAROL_ID, "edited")).await;
+    assert_eq!(d.status, 200);
+    assert_eq!(methods(&stack), ["getChatAdministrators", "getChatMember"]);
+
+    // A non-subscriber's edit: deleted, muted, warned.
+    stack.fake.clear_calls();
+    let update = edit(BORIS_ID, "now with a spam link");
+    let message_id = update["edited_message"]["message_id"].clone();
+    assert_eq!(stack.deliver(&update).await.status, 200);
+    assert_eq!(
+        methods(&stack),
+        [
+            "getChatMember",
+            "deleteMessage",
+            "getChatMember",
+            "restrictChatMember",
+            "sendMessage"
+        ]
+    );
+    assert_eq!(
+        stack.fake.calls_to("deleteMessage")[0].param("message_id"),
+        Some(&message_id)
+    );
+}

@@ -1,4 +1,4 @@
-//! A message in a group: the guard's gate alone (`lambdagram::guard::gate`). A message in a
+//! A message in a group, or an edit of one: the guard's gate alone (`lambdagram::guard::gate`). A message in a
 //! protected group from someone not subscribed to every linked channel is deleted, the group's
 //! action applied, and one warning posted. Everyone else passes at the budget: a known
 //! subscriber costs two batched reads, no write and no Bot API call.
@@ -17,7 +17,8 @@ impl<S: GuardStore> RouteHandler<S> for GuardMessage {
         ctx: RouteContext<'_, S>,
         update: Update,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::Message(message) = update.kind else {
+        let (UpdateKind::Message(message) | UpdateKind::EditedMessage(message)) = update.kind
+        else {
             return Ok(RouteResponse::rejected(
                 "group message route without a message",
             ));

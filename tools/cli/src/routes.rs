@@ -74,7 +74,9 @@ mod tests {
             table.contains("sweeper          schedule rate(1 minute)\n"),
             "{table}"
         );
-        assert!(table
-            .ends_with("allowed_updates: message, callback_query, chat_member, my_chat_member\n"));
+        assert!(table.ends_with(
+            "allowed_updates: message, edited_message, callback_query, chat_member, \
+             my_chat_member\n"
+        ));
     }
 }
