@@ -202,7 +202,7 @@ async fn problems_are_named_with_their_fixes() {
     let fix = fix_of("last delivery error 2 min ago: Wrong response from the webhook: 500");
     assert!(fix.contains("sam logs"), "{fix}");
     let fix =
-        fix_of("allowed_updates: message, callback_query, my_chat_member leaves out chat_member");
+        fix_of("allowed_updates: message, callback_query, my_chat_member leaves out edited_message, chat_member");
     assert!(fix.contains("lambdagram webhook set"), "{fix}");
     let fix = fix_of(&format!(
         "group {LOUNGE_ID}: the bot cannot restrict members"
