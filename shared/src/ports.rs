@@ -10,8 +10,14 @@ use crate::time::Epoch;
 
 /// A storage failure. The message is for logs; it never contains user content.
 #[derive(Debug, thiserror::Error)]
-#[error("store: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    #[error("store: {0}")]
+    Failed(String),
+    /// A conditional write lost a race: what it was based on changed meanwhile. The handler
+    /// fails, so Telegram redelivers the update and it is handled again on fresh state.
+    #[error("store: {0} changed meanwhile")]
+    Conflict(String),
+}
 
 /// The outcome of claiming an update in the ledger.
 #[derive(Clone, Debug, PartialEq, Eq)]

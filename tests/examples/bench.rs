@@ -163,7 +163,7 @@ async fn main() {
         invite_link: None,
     }]);
     DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     let world = stack.fake.world();

@@ -32,7 +32,7 @@ async fn protected_lounge(settings: Settings) -> Stack {
         invite_link: None,
     }]);
     DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     stack

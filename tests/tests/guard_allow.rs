@@ -24,7 +24,7 @@ async fn protected_lounge() -> Stack {
         invite_link: None,
     }]);
     store(&stack)
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     store(&stack)

@@ -30,7 +30,7 @@ async fn protected_lounge() -> Stack {
         invite_link: None,
     }]);
     DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     stack

@@ -35,7 +35,7 @@ async fn protect(stack: &Stack, group_id: i64) {
     config.enabled = true;
     config.link([news()]);
     store(stack)
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the group");
 }

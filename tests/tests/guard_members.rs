@@ -48,7 +48,7 @@ fn protection(group_id: i64) -> GroupConfig {
 
 async fn protect(stack: &Stack, config: &GroupConfig) {
     store(stack)
-        .save_group(config, &[])
+        .save_group(&mut config.clone(), &[])
         .await
         .expect("protect the group");
 }

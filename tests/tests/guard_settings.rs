@@ -52,6 +52,8 @@ fn protected() -> GroupConfig {
         username: Some("lambdagram_news".into()),
         invite_link: None,
     }]);
+    // As stored by `protected_lounge`: its first revision.
+    config.version = 1;
     config
 }
 
@@ -72,7 +74,13 @@ async fn lounge() -> Stack {
 async fn protected_lounge() -> Stack {
     let stack = lounge().await;
     store(&stack)
-        .save_group(&protected(), &[])
+        .save_group(
+            &mut GroupConfig {
+                version: 0,
+                ..protected()
+            },
+            &[],
+        )
         .await
         .expect("protect the Lounge");
     stack.fake.clear_calls();
@@ -340,6 +348,7 @@ async fn an_admin_pressing_kick_saves_it_and_redraws_the_menu() {
     assert_eq!(d.status, 200);
     let mut kick = protected();
     kick.settings.action = Action::Kick;
+    kick.version = 2;
     assert_eq!(
         calls(&stack),
         [
@@ -452,6 +461,7 @@ async fn only_the_owner_makes_settings_owner_only() {
     press(&stack, menu_id, ALICE_ID, "set:c:o").await;
     let mut owner_only = protected();
     owner_only.settings.configurers = Configurers::OwnerOnly;
+    owner_only.version = 2;
     assert_eq!(
         calls(&stack),
         [
@@ -484,6 +494,7 @@ async fn switching_to_russian_redraws_the_menu_in_russian() {
 
     let mut russian = protected();
     russian.settings.lang = Lang::Ru;
+    russian.version = 2;
     assert_eq!(
         calls(&stack),
         [
@@ -565,6 +576,7 @@ async fn a_deleted_menu_still_saves_the_change() {
     assert_eq!(d.status, 200);
     let mut off = protected();
     off.settings.check_on_join = false;
+    off.version = 2;
     assert_eq!(
         calls(&stack),
         [

@@ -1,6 +1,7 @@
 //! The guard's store port on DynamoDB Local and in memory: the same cases, the same answers,
 //! and for DynamoDB the exact items and the request counts the hot path is budgeted on.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use lambdagram::aws::DynamoStore;
 use lambdagram::guard::config::{GroupConfig, LinkedChannel};
 use lambdagram::guard::store::{GuardStore, Restriction, Warning};
@@ -24,14 +25,14 @@ async fn exercise(store: &impl GuardStore) -> Vec<String> {
     a.link([channel(-10), channel(-20)]);
     let mut b = GroupConfig::new(-1002);
     b.link([channel(-10)]);
-    store.save_group(&a, &[]).await.expect("save a");
-    store.save_group(&b, &[]).await.expect("save b");
+    store.save_group(&mut a, &[]).await.expect("save a");
+    store.save_group(&mut b, &[]).await.expect("save b");
     let mut linked = store.groups_linked_to(-10).await.expect("index");
     linked.sort_unstable();
     log.push(format!("linked to -10: {linked:?}"));
 
     a.channels.retain(|c| c.id != -10);
-    store.save_group(&a, &[-10]).await.expect("unlink");
+    store.save_group(&mut a, &[-10]).await.expect("unlink");
     log.push(format!(
         "after unlink: {:?}",
         store.groups_linked_to(-10).await.expect("index")
@@ -213,7 +214,7 @@ async fn the_hot_path_reads_are_one_request_each_and_write_nothing() {
     let mut g = GroupConfig::new(-1001);
     g.enabled = true;
     g.link([channel(-10), channel(-20), channel(-30)]);
-    store.save_group(&g, &[]).await.expect("save");
+    store.save_group(&mut g, &[]).await.expect("save");
     store.cache_admins(-1001, &[1], 5000).await.expect("admins");
     for c in [-10, -20, -30] {
         store
@@ -241,7 +242,7 @@ async fn items_are_stored_under_the_documented_keys() {
     let store = DynamoStore::new(client.clone(), table.clone());
     let mut g = GroupConfig::new(-1001);
     g.link([channel(-10)]);
-    store.save_group(&g, &[]).await.expect("save");
+    store.save_group(&mut g, &[]).await.expect("save");
     store
         .cache_subscription(-10, 7, false, 1060)
         .await
@@ -286,4 +287,112 @@ async fn items_are_stored_under_the_documented_keys() {
     ];
     expected.sort();
     assert_eq!(keys, expected);
+}
+
+/// Two edits made from the same read: the first saves, the second is refused and writes
+/// nothing (neither the configuration nor the channel index).
+async fn race(store: &impl GuardStore) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut g = GroupConfig::new(-1001);
+    g.enabled = true;
+    g.link([channel(-10), channel(-20)]);
+    store.save_group(&mut g, &[]).await.expect("first save");
+    log.push(format!("saved at revision {}", g.version));
+
+    let read = store.group_state(-1001, 0).await.expect("read").config;
+    let mut settings_edit = read.clone().expect("config");
+    let mut unlinking = read.expect("config");
+    log.push(format!("read at revision {}", settings_edit.version));
+    settings_edit.allow_list.push(5);
+    store
+        .save_group(&mut settings_edit, &[])
+        .await
+        .expect("the first edit saves");
+    log.push(format!("first edit at revision {}", settings_edit.version));
+
+    unlinking.channels.retain(|c| c.id != -20);
+    let refused = store.save_group(&mut unlinking, &[-20]).await;
+    log.push(format!("second edit: {refused:?}"));
+    log.push(format!("second edit keeps revision {}", unlinking.version));
+
+    let stored = store
+        .group_state(-1001, 0)
+        .await
+        .expect("read")
+        .config
+        .expect("config");
+    log.push(format!(
+        "stored: revision {} allow {:?} channels {:?}",
+        stored.version,
+        stored.allow_list,
+        stored.channels.iter().map(|c| c.id).collect::<Vec<_>>()
+    ));
+    log.push(format!(
+        "still indexed under -20: {:?}",
+        store.groups_linked_to(-20).await.expect("index")
+    ));
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_from_a_stale_read_is_refused_on_dynamodb_as_in_memory() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let dynamo = DynamoStore::new(client.clone(), table.clone());
+
+    let from_dynamo = race(&dynamo).await;
+
+    assert_eq!(
+        from_dynamo,
+        [
+            "saved at revision 1",
+            "read at revision 1",
+            "first edit at revision 2",
+            "second edit: Err(Conflict(\"group -1001's configuration\"))",
+            "second edit keeps revision 1",
+            "stored: revision 2 allow [5] channels [-10, -20]",
+            "still indexed under -20: [-1001]",
+        ]
+    );
+    assert_eq!(race(&MemoryStore::new()).await, from_dynamo);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_saved_before_revisions_reads_as_revision_0_and_saves() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    let mut legacy = GroupConfig::new(-1001);
+    legacy.link([channel(-10)]);
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", AttributeValue::S("GROUP#-1001".into()))
+        .item("sk", AttributeValue::S("CONFIG".into()))
+        .item(
+            "config",
+            AttributeValue::S(serde_json::to_string(&legacy).expect("json")),
+        )
+        .item("enabled", AttributeValue::Bool(false))
+        .send()
+        .await
+        .expect("an item without a revision");
+
+    let mut read = store
+        .group_state(-1001, 0)
+        .await
+        .expect("read")
+        .config
+        .expect("config");
+    assert_eq!(read, legacy, "revision 0");
+    read.enabled = true;
+    store.save_group(&mut read, &[]).await.expect("save");
+
+    let items = dynamodb::scan_table(&client, &table).await;
+    let config = items
+        .iter()
+        .find(|i| i["sk"] == "CONFIG")
+        .expect("the config item");
+    assert_eq!(config["version"], 1);
+    assert_eq!(config["enabled"], true);
 }

@@ -66,7 +66,7 @@ async fn protected_lounge(with_dev: bool, action: Action) -> Stack {
         config.link([channel(DEV_ID, "Lambdagram Dev", DEV_USERNAME)]);
     }
     store(&stack)
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     stack

@@ -270,7 +270,7 @@ async fn route_logs_name_the_update_and_never_carry_the_text() {
         invite_link: None,
     }]);
     lambdagram::aws::DynamoStore::new(stack.dynamo.clone(), stack.table.clone())
-        .save_group(&config, &[])
+        .save_group(&mut config, &[])
         .await
         .expect("protect the Lounge");
     let marker = "my-private-words-0815";

@@ -97,7 +97,7 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
             }
             Request::Add(user_id) => {
                 config.allow_list.push(user_id);
-                ctx.store.save_group(&config, &[]).await?;
+                ctx.store.save_group(&mut config, &[]).await?;
                 let guard = Guard {
                     bot: ctx.bot,
                     store: ctx.store,
@@ -118,7 +118,7 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
             }
             Request::Remove(user_id) => {
                 config.allow_list.retain(|u| *u != user_id);
-                ctx.store.save_group(&config, &[]).await?;
+                ctx.store.save_group(&mut config, &[]).await?;
                 fill(REMOVED.get(lang), &[("user", &user_link(user_id))])
             }
         };

@@ -64,16 +64,16 @@ async fn channel_changed<S: GuardStore>(
     is_admin: bool,
 ) -> Result<(), HandlerError> {
     for group_id in guard.store.groups_linked_to(channel_id).await? {
-        let Some(mut config) = guard.store.group_state(group_id, guard.now).await?.config else {
+        let Some(config) = guard.store.group_state(group_id, guard.now).await?.config else {
             continue;
         };
-        // The index may lag a configuration that no longer links the channel.
-        if !config.channels.iter().any(|c| c.id == channel_id) {
-            continue;
-        }
-        if set_channel_admin(&mut config, channel_id, is_admin) {
-            guard.health_changed(&config).await?;
-        }
+        guard
+            .change_health(&config, true, |c| {
+                // The index may lag a configuration that no longer links the channel.
+                c.channels.iter().any(|linked| linked.id == channel_id)
+                    && set_channel_admin(c, channel_id, is_admin)
+            })
+            .await?;
     }
     Ok(())
 }
@@ -86,20 +86,13 @@ async fn group_changed<S: GuardStore>(
     let (old, new) = (&change.old_chat_member.kind, &change.new_chat_member.kind);
     let missing = missing_in_group(new);
     match guard.store.group_state(group_id, guard.now).await?.config {
-        Some(mut config) => {
-            if set_group_rights(&mut config, &missing) {
-                if may_post(new) {
-                    guard.health_changed(&config).await?;
-                } else {
-                    // Removed from the group: record it; there is nobody to tell.
-                    guard.store.save_group(&config, &[]).await?;
-                    lambdagram::metrics::count(
-                        lambdagram::metrics::names::PROTECTIONS_DEGRADED,
-                        &[],
-                        1,
-                    );
-                    tracing::warn!(group_id, "the bot was removed from a protected group");
-                }
+        Some(config) => {
+            // Removed from the group: record it; there is nobody to tell.
+            let changed = guard
+                .change_health(&config, may_post(new), |c| set_group_rights(c, &missing))
+                .await?;
+            if changed && !may_post(new) {
+                tracing::warn!(group_id, "the bot was removed from a protected group");
             }
             Ok(RouteResponse::done())
         }

@@ -58,7 +58,8 @@ pub async fn carry_over<S: GuardStore>(
     if store.group_state(to, now).await?.config.is_none() {
         let mut moved = old.clone();
         moved.group_id = to;
-        store.save_group(&moved, &[]).await?;
+        moved.version = 0;
+        store.save_group(&mut moved, &[]).await?;
     }
     for restriction in store.restrictions(from).await? {
         store.record_restriction(to, &restriction).await?;
@@ -67,6 +68,7 @@ pub async fn carry_over<S: GuardStore>(
     let unlinked: Vec<i64> = old.channels.iter().map(|c| c.id).collect();
     let mut emptied = GroupConfig::new(from);
     emptied.settings = old.settings;
-    store.save_group(&emptied, &unlinked).await?;
+    emptied.version = old.version;
+    store.save_group(&mut emptied, &unlinked).await?;
     Ok(true)
 }

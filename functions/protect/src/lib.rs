@@ -66,6 +66,7 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
                 Err(problem) => unresolved.push(problem),
             }
         }
+        let before = existing.clone();
         let mut config = existing.unwrap_or_else(|| {
             let mut config = GroupConfig::new(command.group_id);
             config.settings.lang = command.sender_lang;
@@ -85,7 +86,10 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
         config.enabled = true;
         // Every right was checked just now, in the group and in every channel.
         config.degraded.clear();
-        ctx.store.save_group(&config, &[]).await?;
+        // Protecting again with nothing new is answered alike, without a write.
+        if before.as_ref() != Some(&config) {
+            ctx.store.save_group(&mut config, &[]).await?;
+        }
         tracing::info!(
             group_id = command.group_id,
             channels = config.channels.len(),

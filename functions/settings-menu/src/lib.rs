@@ -120,7 +120,7 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
                 redraw(ctx.bot, ctx.retry(), &edit).await?;
                 Ok(RouteResponse::webhook_reply(&answer))
             }
-            Decision::Change(config) => {
+            Decision::Change(mut config) => {
                 // Redrawn before saving: if the save fails, Telegram redelivers the press, which
                 // still differs from the stored value, so it is redrawn (a no-op) and saved then.
                 // Saved first, a failed redraw would leave a stale menu that a retry (now
@@ -133,7 +133,7 @@ impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
                 .parse_mode(ParseMode::Html)
                 .reply_markup(menu::keyboard(&config.settings));
                 redraw(ctx.bot, ctx.retry(), &edit).await?;
-                ctx.store.save_group(&config, &[]).await?;
+                ctx.store.save_group(&mut config, &[]).await?;
                 let saved = menu_texts::SAVED.get(config.settings.lang);
                 Ok(RouteResponse::webhook_reply(&answer.text(saved)))
             }

@@ -34,7 +34,7 @@ impl<S: GuardStore> RouteHandler<S> for Unprotect {
         };
         if config.enabled {
             config.enabled = false;
-            ctx.store.save_group(&config, &[]).await?;
+            ctx.store.save_group(&mut config, &[]).await?;
             tracing::info!(group_id = command.group_id, "group unprotected");
         }
         let muted = ctx

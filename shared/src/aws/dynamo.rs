@@ -84,7 +84,7 @@ pub(super) fn get_n(item: &Item, k: &str) -> Option<i64> {
 }
 
 pub(super) fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
-    StoreError(format!("{op}: {}", DisplayErrorContext(e)))
+    StoreError::Failed(format!("{op}: {}", DisplayErrorContext(e)))
 }
 
 fn ledger_key(update_id: i64) -> [(String, AttributeValue); 2] {
@@ -251,7 +251,8 @@ impl UserStore for DynamoStore {
             .await
             .map_err(|e| err("record_visit", e))?;
         let item = out.attributes.unwrap_or_default();
-        user_from_item(&item).ok_or_else(|| StoreError("record_visit: incomplete item".into()))
+        user_from_item(&item)
+            .ok_or_else(|| StoreError::Failed("record_visit: incomplete item".into()))
     }
 
     async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
 };
@@ -37,6 +39,19 @@ fn live(item: &Item, now: Epoch) -> bool {
 fn with(mut item: Item, attrs: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> Item {
     item.extend(attrs.into_iter().map(|(k, v)| (k.to_owned(), v)));
     item
+}
+
+/// Whether a `save_group` transaction was cancelled by its first item's (the configuration's)
+/// revision check.
+fn lost_on_config(e: &TransactWriteItemsError) -> bool {
+    match e {
+        TransactWriteItemsError::TransactionCanceledException(t) => t
+            .cancellation_reasons()
+            .first()
+            .and_then(|r| r.code())
+            .is_some_and(|code| code == "ConditionalCheckFailed"),
+        _ => false,
+    }
 }
 
 fn warning_from(item: &Item) -> Option<Warning> {
@@ -75,7 +90,9 @@ impl DynamoStore {
                 _ => return Ok(items),
             }
         }
-        Err(StoreError("batch_get: keys left unprocessed".into()))
+        Err(StoreError::Failed(
+            "batch_get: keys left unprocessed".into(),
+        ))
     }
 
     async fn put(&self, op: &str, item: Item) -> Result<(), StoreError> {
@@ -125,7 +142,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+            Err(SdkError::ServiceError(e))
                 if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
             {
                 Ok(())
@@ -193,7 +210,7 @@ impl DynamoStore {
                 }
                 let json = get_s(&item, "config").unwrap_or_default();
                 let config: GroupConfig = serde_json::from_str(&json)
-                    .map_err(|e| StoreError(format!("{pk}: unreadable config: {e}")))?;
+                    .map_err(|e| StoreError::Failed(format!("{pk}: unreadable config: {e}")))?;
                 groups.push(config);
             }
             match out.last_evaluated_key {
@@ -228,9 +245,13 @@ impl GuardStore for DynamoStore {
             match get_s(&item, "sk").as_deref() {
                 Some("CONFIG") => {
                     let json = get_s(&item, "config").unwrap_or_default();
-                    state.config = Some(serde_json::from_str(&json).map_err(|e| {
-                        StoreError(format!("group {group_id}: unreadable config: {e}"))
-                    })?);
+                    let mut config: GroupConfig = serde_json::from_str(&json).map_err(|e| {
+                        StoreError::Failed(format!("group {group_id}: unreadable config: {e}"))
+                    })?;
+                    config.version = get_n(&item, "version")
+                        .and_then(|v| u64::try_from(v).ok())
+                        .unwrap_or(0);
+                    state.config = Some(config);
                 }
                 Some("ADMINS") if live(&item, now) => {
                     state.admins = item.get("admins").and_then(|v| v.as_l().ok()).map(|l| {
@@ -288,18 +309,40 @@ impl GuardStore for DynamoStore {
         Ok(state)
     }
 
-    async fn save_group(&self, config: &GroupConfig, unlinked: &[i64]) -> Result<(), StoreError> {
-        let json = serde_json::to_string(config).map_err(|e| StoreError(e.to_string()))?;
-        let mut writes = vec![Self::transact_put(
-            with(
-                key(group_pk(config.group_id), "CONFIG"),
-                [
-                    ("config", s(json)),
-                    ("enabled", AttributeValue::Bool(config.enabled)),
-                ],
-            ),
-            &self.table,
-        )?];
+    async fn save_group(
+        &self,
+        config: &mut GroupConfig,
+        unlinked: &[i64],
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(config).map_err(|e| StoreError::Failed(e.to_string()))?;
+        let next = config.version + 1;
+        let item = with(
+            key(group_pk(config.group_id), "CONFIG"),
+            [
+                ("config", s(json)),
+                ("enabled", AttributeValue::Bool(config.enabled)),
+                ("version", n(i64::try_from(next).unwrap_or(i64::MAX))),
+            ],
+        );
+        // Revision 0 was read from no item, or from one written before revisions existed.
+        let put = Put::builder()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .condition_expression(if config.version == 0 {
+                "attribute_not_exists(version)"
+            } else {
+                "version = :read"
+            });
+        let put = if config.version == 0 {
+            put
+        } else {
+            put.expression_attribute_values(
+                ":read",
+                n(i64::try_from(config.version).unwrap_or(i64::MAX)),
+            )
+        };
+        let put = put.build().map_err(|e| err("save_group", e))?;
+        let mut writes = vec![TransactWriteItem::builder().put(put).build()];
         for c in &config.channels {
             writes.push(Self::transact_put(
                 with(
@@ -318,13 +361,22 @@ impl GuardStore for DynamoStore {
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
         self.write();
-        self.client
+        let result = self
+            .client
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
-            .await
-            .map_err(|e| err("save_group", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => {
+                config.version = next;
+                Ok(())
+            }
+            Err(SdkError::ServiceError(e)) if lost_on_config(e.err()) => Err(StoreError::Conflict(
+                format!("group {}'s configuration", config.group_id),
+            )),
+            Err(e) => Err(err("save_group", e)),
+        }
     }
 
     async fn groups_linked_to(&self, channel_id: i64) -> Result<Vec<i64>, StoreError> {
@@ -447,7 +499,7 @@ impl GuardStore for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(e))
+            Err(SdkError::ServiceError(e))
                 if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
             {
                 Ok(false)

@@ -98,6 +98,12 @@ pub struct GroupConfig {
     /// Users never touched (besides admins and the bot).
     #[serde(default)]
     pub allow_list: Vec<i64>,
+    /// The stored revision this configuration was read at (0: never saved). Saving checks it,
+    /// so two updates editing the group at once (say, `/settings` in the group while the
+    /// channel's `my_chat_member` marks it degraded) never silently undo each other. Kept by
+    /// the store beside the JSON, not in it.
+    #[serde(skip)]
+    pub version: u64,
 }
 
 impl GroupConfig {
@@ -109,6 +115,7 @@ impl GroupConfig {
             settings: Settings::default(),
             degraded: Vec::new(),
             allow_list: Vec::new(),
+            version: 0,
         }
     }
 

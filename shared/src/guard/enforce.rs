@@ -181,14 +181,14 @@ impl<S: GuardStore> Guard<'_, S> {
             }
         }
         if !unreadable.is_empty() {
-            let mut degraded = config.clone();
-            let mut changed = false;
-            for channel_id in unreadable {
-                changed |= set_channel_admin(&mut degraded, channel_id, false);
-            }
-            if changed {
-                self.health_changed(&degraded).await?;
-            }
+            self.change_health(config, true, |c| {
+                let mut changed = false;
+                for channel_id in &unreadable {
+                    changed |= set_channel_admin(c, *channel_id, false);
+                }
+                changed
+            })
+            .await?;
         }
         Ok(missing)
     }
@@ -287,10 +287,8 @@ impl<S: GuardStore> Guard<'_, S> {
             Action::Mute | Action::DeleteOnly => {}
         }
         if !lacking.is_empty() {
-            let mut config = config.clone();
-            if add_group_rights(&mut config, &lacking) {
-                self.health_changed(&config).await?;
-            }
+            self.change_health(config, true, |c| add_group_rights(c, &lacking))
+                .await?;
             done.degraded = true;
         }
         if state.warning.is_none() && !done.kicked {

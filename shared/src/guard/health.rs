@@ -15,6 +15,7 @@ use super::rights::Right;
 use super::store::GuardStore;
 use super::texts;
 use crate::i18n::fill;
+use crate::ports::StoreError;
 use crate::route::HandlerError;
 use crate::telegram::{with_retry, BotApiError};
 
@@ -113,13 +114,49 @@ pub fn notice(config: &GroupConfig) -> String {
     text
 }
 
+/// How often a health change is re-applied on a fresh read when another edit of the group's
+/// configuration won the race; after that the update fails and Telegram redelivers it.
+const HEALTH_TRIES: usize = 3;
+
 impl<S: GuardStore> Guard<'_, S> {
-    /// Saves `config` (whose health just changed) and tells the group. The notice is best
-    /// effort: a bot that may no longer post there is the very problem being reported.
-    pub async fn health_changed(&self, config: &GroupConfig) -> Result<(), HandlerError> {
-        self.store.save_group(config, &[]).await?;
+    /// Applies `change` (which says whether it changed anything) to the group's configuration,
+    /// as read in `config`, saves it and, with `notify`, tells the group. When a concurrent edit
+    /// saved first, the change is re-applied to a fresh read, so neither edit is lost. Returns
+    /// whether the record changed. The notice is best effort: a bot that may no longer post
+    /// there is the very problem being reported.
+    pub async fn change_health(
+        &self,
+        config: &GroupConfig,
+        notify: bool,
+        change: impl Fn(&mut GroupConfig) -> bool,
+    ) -> Result<bool, HandlerError> {
+        let mut current = config.clone();
+        let mut tries = 0;
+        let saved = loop {
+            let mut next = current.clone();
+            if !change(&mut next) {
+                return Ok(false);
+            }
+            tries += 1;
+            match self.store.save_group(&mut next, &[]).await {
+                Ok(()) => break next,
+                Err(StoreError::Conflict(what)) if tries < HEALTH_TRIES => {
+                    tracing::info!(group_id = config.group_id, %what, "re-reading after a conflict");
+                    match self
+                        .store
+                        .group_state(config.group_id, self.now)
+                        .await?
+                        .config
+                    {
+                        Some(fresh) => current = fresh,
+                        None => return Ok(false),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         crate::metrics::count(
-            if config.degraded.is_empty() {
+            if saved.degraded.is_empty() {
                 crate::metrics::names::PROTECTIONS_RECOVERED
             } else {
                 crate::metrics::names::PROTECTIONS_DEGRADED
@@ -128,14 +165,18 @@ impl<S: GuardStore> Guard<'_, S> {
             1,
         );
         tracing::warn!(
-            group_id = config.group_id,
-            degraded = config.degraded.len(),
+            group_id = saved.group_id,
+            degraded = saved.degraded.len(),
+            notify,
             "protection health changed"
         );
+        if !notify {
+            return Ok(true);
+        }
         let request =
-            SendMessage::new(ChatId(config.group_id), notice(config)).parse_mode(ParseMode::Html);
+            SendMessage::new(ChatId(saved.group_id), notice(&saved)).parse_mode(ParseMode::Html);
         match with_retry(self.retry, || self.bot.call(&request)).await {
-            Ok(_) | Err(BotApiError::Api { .. }) => Ok(()),
+            Ok(_) | Err(BotApiError::Api { .. }) => Ok(true),
             Err(e) => Err(e.into()),
         }
     }
@@ -157,6 +198,65 @@ mod tests {
             invite_link: None,
         }]);
         c
+    }
+
+    #[tokio::test]
+    async fn a_health_change_that_loses_a_race_is_applied_to_the_winner() {
+        use crate::memory::MemoryStore;
+        use crate::telegram::{BotApi, RetryPolicy};
+        let store = MemoryStore::new();
+        store.save_group(&mut config(), &[]).await.expect("protect");
+        let read = store
+            .group_state(-100, 0)
+            .await
+            .expect("r")
+            .config
+            .expect("c");
+        // `/settings` saves in between this update's read and its save.
+        let mut settings = read.clone();
+        settings.settings.lang = Lang::Ru;
+        store
+            .save_group(&mut settings, &[])
+            .await
+            .expect("settings");
+        let bot = BotApi::new("1:x", "http://127.0.0.1:9").expect("bot");
+        let guard = Guard {
+            bot: &bot,
+            store: &store,
+            now: 0,
+            retry: RetryPolicy::until(0),
+        };
+
+        let changed = guard
+            .change_health(&read, false, |c| set_channel_admin(c, -1001, false))
+            .await
+            .expect("saved on the second try");
+
+        assert!(changed);
+        let stored = store
+            .group_state(-100, 0)
+            .await
+            .expect("r")
+            .config
+            .expect("c");
+        assert_eq!(stored.settings.lang, Lang::Ru, "the settings edit is kept");
+        assert_eq!(
+            stored.degraded,
+            vec![Degradation::ChannelRights { channel_id: -1001 }]
+        );
+        assert_eq!(stored.version, 3);
+        // Applied again, the change is no change: nothing is saved.
+        assert!(!guard
+            .change_health(&stored, false, |c| set_channel_admin(c, -1001, false))
+            .await
+            .expect("no-op"));
+        let after = store
+            .group_state(-100, 0)
+            .await
+            .expect("r")
+            .config
+            .expect("c");
+        assert_eq!(after.version, 3);
     }
 
     #[test]

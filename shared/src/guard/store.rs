@@ -73,10 +73,12 @@ pub trait GuardStore: Send + Sync {
     ) -> impl Future<Output = Result<MemberState, StoreError>> + Send;
 
     /// Saves the configuration and keeps the channel → group index in step (`unlinked` are
-    /// channels the group no longer links).
+    /// channels the group no longer links), if the stored revision is still `config.version`
+    /// (else [`StoreError::Conflict`] and nothing is written). On success `config.version` is
+    /// the new revision.
     fn save_group(
         &self,
-        config: &GroupConfig,
+        config: &mut GroupConfig,
         unlinked: &[i64],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 

@@ -78,9 +78,21 @@ impl GuardStore for MemoryStore {
         })
     }
 
-    async fn save_group(&self, config: &GroupConfig, unlinked: &[i64]) -> Result<(), StoreError> {
+    async fn save_group(
+        &self,
+        config: &mut GroupConfig,
+        unlinked: &[i64],
+    ) -> Result<(), StoreError> {
         let mut state = self.lock();
         let g = &mut state.guard;
+        let stored = g.groups.get(&config.group_id).map_or(0, |c| c.version);
+        if stored != config.version {
+            return Err(StoreError::Conflict(format!(
+                "group {}'s configuration",
+                config.group_id
+            )));
+        }
+        config.version += 1;
         for c in unlinked {
             if let Some(groups) = g.index.get_mut(c) {
                 groups.retain(|id| *id != config.group_id);
@@ -281,8 +293,8 @@ mod tests {
         a.link([channel(-10), channel(-20)]);
         let mut b = GroupConfig::new(-2);
         b.link([channel(-10)]);
-        store.save_group(&a, &[]).await.expect("save");
-        store.save_group(&b, &[]).await.expect("save");
+        store.save_group(&mut a, &[]).await.expect("save");
+        store.save_group(&mut b, &[]).await.expect("save");
         assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2, -1]);
         let all: Vec<i64> = store
             .all_groups()
@@ -292,9 +304,41 @@ mod tests {
             .collect();
         assert_eq!(all, vec![-2, -1]);
         a.channels.retain(|c| c.id != -10);
-        store.save_group(&a, &[-10]).await.expect("save");
+        store.save_group(&mut a, &[-10]).await.expect("save");
         assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2]);
         assert_eq!(store.groups_linked_to(-20).await.expect("q"), vec![-1]);
+    }
+
+    #[tokio::test]
+    async fn a_save_based_on_a_stale_read_is_refused() {
+        let store = MemoryStore::new();
+        let mut g = GroupConfig::new(-1);
+        store.save_group(&mut g, &[]).await.expect("first save");
+        assert_eq!(g.version, 1);
+        let mut first = store
+            .group_state(-1, 0)
+            .await
+            .expect("r")
+            .config
+            .expect("c");
+        let mut second = first.clone();
+        first.enabled = true;
+        store.save_group(&mut first, &[]).await.expect("save");
+        second.allow_list.push(7);
+        let refused = store.save_group(&mut second, &[]).await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        assert_eq!(second.version, 1, "a refused save leaves the version");
+        let stored = store
+            .group_state(-1, 0)
+            .await
+            .expect("r")
+            .config
+            .expect("c");
+        assert!(stored.enabled && stored.allow_list.is_empty());
+        assert_eq!(stored.version, 2);
     }
 
     #[tokio::test]

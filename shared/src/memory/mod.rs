@@ -90,7 +90,9 @@ impl UpdateLedger for MemoryStore {
                 );
                 Ok(())
             }
-            _ => Err(StoreError(format!("claim on update {update_id} was lost"))),
+            _ => Err(StoreError::Failed(format!(
+                "claim on update {update_id} was lost"
+            ))),
         }
     }
 

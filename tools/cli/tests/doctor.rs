@@ -35,7 +35,7 @@ async fn deployment() -> Deployment {
         invite_link: None,
     }]);
     store
-        .save_group(&lounge, &[])
+        .save_group(&mut lounge, &[])
         .await
         .expect("save the lounge");
     let mut off = GroupConfig::new(-100_555);
@@ -46,7 +46,7 @@ async fn deployment() -> Deployment {
         invite_link: None,
     }]);
     store
-        .save_group(&off, &[])
+        .save_group(&mut off, &[])
         .await
         .expect("save a group that is off");
     Deployment {
