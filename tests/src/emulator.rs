@@ -96,6 +96,8 @@ struct Shared {
     ids: AtomicU64,
     /// DynamoDB operations seen by the counting proxy, in order (`PutItem`, `GetItem`, ...).
     dynamodb_ops: Mutex<Vec<String>>,
+    /// `DescribeTable` requests seen by the proxy: the functions' cold-start warm-ups.
+    dynamodb_warm_ups: AtomicU64,
 }
 
 impl Shared {
@@ -303,6 +305,12 @@ impl Emulator {
     /// The DynamoDB operations made since the last call, in order, and forgets them.
     pub fn take_dynamodb_ops(&self) -> Vec<String> {
         std::mem::take(&mut *self.shared.dynamodb_ops.lock().expect("dynamodb_ops"))
+    }
+
+    /// How many `DescribeTable` warm-ups the functions made at cold start (kept out of
+    /// [`Emulator::take_dynamodb_ops`]).
+    pub fn dynamodb_warm_ups(&self) -> u64 {
+        self.shared.dynamodb_warm_ups.load(Ordering::Relaxed)
     }
 
     /// How many invocations `function` has received (including injected failures).
@@ -627,7 +635,13 @@ async fn dynamodb_proxy(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let op = target.rsplit('.').next().unwrap_or(target).to_owned();
-    shared.dynamodb_ops.lock().expect("dynamodb_ops").push(op);
+    if op == "DescribeTable" {
+        // A function's cold start opening its connection (DynamoStore::warm_up): a cost of
+        // the sandbox, counted apart from the operations updates cost.
+        shared.dynamodb_warm_ups.fetch_add(1, Ordering::Relaxed);
+    } else {
+        shared.dynamodb_ops.lock().expect("dynamodb_ops").push(op);
+    }
     let mut request = client.post(&*upstream).body(body);
     for (name, value) in &headers {
         if name != "host" && name != "content-length" {

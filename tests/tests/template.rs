@@ -390,6 +390,36 @@ fn secrets_reach_functions_only_as_ssm_parameter_names() {
 }
 
 #[test]
+fn functions_with_table_access_and_only_they_may_describe_the_table_at_cold_start() {
+    let policy = &resources()["TableConnectionPolicy"];
+    assert_eq!(policy["Type"], "AWS::IAM::ManagedPolicy");
+    assert_eq!(
+        policy["Properties"]["PolicyDocument"]["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Action": "dynamodb:DescribeTable",
+            "Resource": {"Fn::GetAtt": ["StateTable", "Arn"]}
+        }]),
+        "DescribeTable on the state table, nothing else"
+    );
+    for (id, function) in functions() {
+        let uses_table = statements(function).iter().any(|s| {
+            allows(s, "dynamodb:BatchGetItem")
+                || allows(s, "dynamodb:PutItem")
+                || allows(s, "dynamodb:UpdateItem")
+                || allows(s, "dynamodb:Query")
+        });
+        let attached = one_or_many(&function["Properties"]["Policies"])
+            .contains(&&json!({"Ref": "TableConnectionPolicy"}));
+        assert_eq!(
+            attached, uses_table,
+            "{id}: `- !Ref TableConnectionPolicy` belongs in Policies exactly when the function \
+             uses the table (its cold start opens the connection with DescribeTable)"
+        );
+    }
+}
+
+#[test]
 fn every_function_is_an_arm64_al2023_cargo_lambda_build() {
     for (id, function) in functions() {
         assert_eq!(

@@ -489,3 +489,32 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
         assert!(!logs.contains(&part), "logs leak the token's secret part");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sandbox_opens_its_table_connection_once_at_cold_start() {
+    // Every function but these reaches the table; the webhook runs two sandboxes here.
+    const WITHOUT_TABLE: &[&str] = &["unknown-command"];
+    let expected = (2 + ROUTES.len() + lambdagram::jobs::JOBS.len() - WITHOUT_TABLE.len()) as u64;
+    let stack = Stack::start().await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while stack.emulator.dynamodb_warm_ups() < expected && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stack.emulator.dynamodb_warm_ups(), expected);
+    assert!(
+        stack.fake.calls().is_empty(),
+        "opening the Bot API connection is no Bot API call: {:?}",
+        stack.fake.calls()
+    );
+
+    stack.emulator.take_dynamodb_ops();
+    let start = private_command(7001, ALICE, "/start");
+    assert_eq!(stack.deliver(&start).await.status, 200);
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        ["PutItem", "UpdateItem", "UpdateItem"],
+        "an update costs what it did: the warm-up is the sandbox's, once"
+    );
+    assert_eq!(stack.emulator.dynamodb_warm_ups(), expected);
+}

@@ -4,10 +4,9 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::aws::{resolve_secret, sdk_config};
+use crate::aws::sdk_config;
 use crate::config;
 use crate::jobs::{JobContext, JobHandler};
-use crate::telegram::BotApi;
 
 use super::route::StoreFromEnv;
 use super::{init_observability, take_cold_start, Error};
@@ -22,10 +21,7 @@ where
 {
     init_observability();
     let sdk = sdk_config().await;
-    let token = resolve_secret("BOT_TOKEN", &sdk).await?;
-    let bot = BotApi::new(&token, &config::telegram_api_url())?;
-    drop(token);
-    let store = S::from_env(&sdk)?;
+    let (bot, store) = super::route::cold_start::<S>(&sdk).await?;
     let job = config::optional("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     let (bot, store, handler, job) = (&bot, &store, &handler, job.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

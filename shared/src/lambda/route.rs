@@ -15,6 +15,11 @@ use super::{init_observability, take_cold_start, Error};
 /// A store a route function can build from its environment at cold start.
 pub trait StoreFromEnv: Sized + Send + Sync + 'static {
     fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError>;
+
+    /// Opens the store's connection ahead of the first update (see [`DynamoStore::warm_up`]).
+    fn warm_up(&self) -> impl std::future::Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 impl StoreFromEnv for DynamoStore {
@@ -24,12 +29,34 @@ impl StoreFromEnv for DynamoStore {
             config::required("TABLE_NAME")?,
         ))
     }
+
+    fn warm_up(&self) -> impl std::future::Future<Output = ()> + Send {
+        DynamoStore::warm_up(self)
+    }
 }
 
 impl StoreFromEnv for NoStore {
     fn from_env(_: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         Ok(NoStore)
     }
+}
+
+/// What a route or job function builds once per cold start: the bot and the store, their
+/// connections opened while the token is read (three round trips at once, not one after the
+/// other on the first update).
+pub(super) async fn cold_start<S: StoreFromEnv>(
+    sdk: &aws_config::SdkConfig,
+) -> Result<(BotApi, S), Error> {
+    let store = S::from_env(sdk)?;
+    let api_url = config::telegram_api_url();
+    let client = crate::telegram::http_client()?;
+    let (token, (), ()) = tokio::join!(
+        resolve_secret("BOT_TOKEN", sdk),
+        crate::telegram::warm_up(&client, &api_url),
+        store.warm_up(),
+    );
+    let bot = BotApi::with_client(client, &token?, &api_url)?;
+    Ok((bot, store))
 }
 
 /// Builds the route's dependencies once (SDK config, store, bot) and runs `handler` per event.
@@ -40,13 +67,12 @@ where
 {
     init_observability();
     let sdk = sdk_config().await;
-    let token = resolve_secret("BOT_TOKEN", &sdk).await?;
+    let (bot, store) = cold_start::<S>(&sdk).await?;
     let deps = RouteDeps {
-        bot: BotApi::new(&token, &config::telegram_api_url())?,
-        store: S::from_env(&sdk)?,
+        bot,
+        store,
         bot_username: config::bot_username()?,
     };
-    drop(token);
     let (deps, handler) = (&deps, &handler);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<RouteRequest>| async move {

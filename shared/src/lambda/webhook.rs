@@ -16,12 +16,14 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 pub async fn run_webhook() -> Result<(), Error> {
     init_observability();
     let sdk = sdk_config().await;
-    let secret = WebhookSecret::new(&resolve_secret("WEBHOOK_SECRET", &sdk).await?)?;
-    let config = IngressConfig::new(secret, config::bot_username()?);
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,
     );
+    // The ledger's connection opens while the secret is read.
+    let (secret, ()) = tokio::join!(resolve_secret("WEBHOOK_SECRET", &sdk), store.warm_up());
+    let secret = WebhookSecret::new(&secret?)?;
+    let config = IngressConfig::new(secret, config::bot_username()?);
     let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk))?;
     let ingress = Ingress::new(config, store, dispatcher);
     let ingress = &ingress;

@@ -108,10 +108,19 @@ struct Parameters {
 impl BotApi {
     /// A client for the bot with `token` at `api_url` (`https://api.telegram.org` or a fake).
     pub fn new(token: &str, api_url: &str) -> Result<Self, ClientError> {
+        Self::with_client(http_client()?, token, api_url)
+    }
+
+    /// As [`BotApi::new`], on `client` (and its pool of open connections, see [`warm_up`]).
+    pub fn with_client(
+        client: reqwest::Client,
+        token: &str,
+        api_url: &str,
+    ) -> Result<Self, ClientError> {
         let url = reqwest::Url::parse(api_url).map_err(|e| ClientError::BadUrl(e.to_string()))?;
         let root = url.as_str().trim_end_matches('/');
         Ok(Self {
-            client: http_client()?,
+            client,
             base: format!("{root}/bot{token}/").into(),
             bot_id: token
                 .split_once(':')

@@ -57,6 +57,30 @@ pub fn http_client() -> Result<reqwest::Client, ClientError> {
         .timeout(Duration::from_secs(17))
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(60))
+        // The Bot API never redirects; a redirect would leave the host that holds the token.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| ClientError::Http(e.to_string()))
+}
+
+/// Opens (and pools) `client`'s connection to the Bot API at `api_url` without the token: a
+/// `HEAD /`, whose answer (a redirect or a 404) is ignored. Run at cold start beside the other
+/// set-up, so the first update does not wait for a TCP and TLS handshake with Telegram. Never
+/// fails: a Bot API that cannot be reached now is reported by the first real call.
+pub async fn warm_up(client: &reqwest::Client, api_url: &str) {
+    let started = std::time::Instant::now();
+    let result = client
+        .head(api_url)
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(answer) => tracing::debug!(
+            status = answer.status().as_u16(),
+            ms,
+            "Bot API connection open"
+        ),
+        Err(e) => tracing::info!(ms, error = %e.without_url(), "Bot API warm-up failed"),
+    }
 }
