@@ -96,7 +96,7 @@ struct Shared {
     ids: AtomicU64,
     /// DynamoDB operations seen by the counting proxy, in order (`PutItem`, `GetItem`, ...).
     dynamodb_ops: Mutex<Vec<String>>,
-    /// `DescribeTable` requests seen by the proxy: the functions' cold-start warm-ups.
+    /// `DescribeTimeToLive` requests seen by the proxy: the functions' cold-start warm-ups.
     dynamodb_warm_ups: AtomicU64,
 }
 
@@ -307,7 +307,7 @@ impl Emulator {
         std::mem::take(&mut *self.shared.dynamodb_ops.lock().expect("dynamodb_ops"))
     }
 
-    /// How many `DescribeTable` warm-ups the functions made at cold start (kept out of
+    /// How many `DescribeTimeToLive` warm-ups the functions made at cold start (kept out of
     /// [`Emulator::take_dynamodb_ops`]).
     pub fn dynamodb_warm_ups(&self) -> u64 {
         self.shared.dynamodb_warm_ups.load(Ordering::Relaxed)
@@ -635,7 +635,7 @@ async fn dynamodb_proxy(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let op = target.rsplit('.').next().unwrap_or(target).to_owned();
-    if op == "DescribeTable" {
+    if op == "DescribeTimeToLive" {
         // A function's cold start opening its connection (DynamoStore::warm_up): a cost of
         // the sandbox, counted apart from the operations updates cost.
         shared.dynamodb_warm_ups.fetch_add(1, Ordering::Relaxed);

@@ -397,10 +397,10 @@ fn functions_with_table_access_and_only_they_may_describe_the_table_at_cold_star
         policy["Properties"]["PolicyDocument"]["Statement"],
         json!([{
             "Effect": "Allow",
-            "Action": "dynamodb:DescribeTable",
+            "Action": "dynamodb:DescribeTimeToLive",
             "Resource": {"Fn::GetAtt": ["StateTable", "Arn"]}
         }]),
-        "DescribeTable on the state table, nothing else"
+        "DescribeTimeToLive on the state table, nothing else"
     );
     for (id, function) in functions() {
         let uses_table = statements(function).iter().any(|s| {
@@ -414,7 +414,7 @@ fn functions_with_table_access_and_only_they_may_describe_the_table_at_cold_star
         assert_eq!(
             attached, uses_table,
             "{id}: `- !Ref TableConnectionPolicy` belongs in Policies exactly when the function \
-             uses the table (its cold start opens the connection with DescribeTable)"
+             uses the table (its cold start opens the connection with DescribeTimeToLive)"
         );
     }
 }
