@@ -98,6 +98,8 @@ struct Shared {
     dynamodb_ops: Mutex<Vec<String>>,
     /// `DescribeTimeToLive` requests seen by the proxy: the functions' cold-start warm-ups.
     dynamodb_warm_ups: AtomicU64,
+    /// `DryRun` Invokes (the webhook's cold-start warm-up): checked, never run.
+    dry_runs: AtomicU64,
 }
 
 impl Shared {
@@ -313,6 +315,11 @@ impl Emulator {
         self.shared.dynamodb_warm_ups.load(Ordering::Relaxed)
     }
 
+    /// How many `DryRun` Invokes reached the emulator (none of them ran a function).
+    pub fn dry_runs(&self) -> u64 {
+        self.shared.dry_runs.load(Ordering::Relaxed)
+    }
+
     /// How many invocations `function` has received (including injected failures).
     pub fn invocations(&self, function: &str) -> u64 {
         self.shared
@@ -384,6 +391,7 @@ async fn invoke(shared: &Shared, slot: &Slot, payload: Bytes) -> Result<Outcome,
 async fn invoke_api(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let Some(slot) = shared.slot(&name) else {
@@ -394,6 +402,14 @@ async fn invoke_api(
         )
             .into_response();
     };
+    // As Lambda: a dry run checks the call and runs nothing; 204, no body.
+    if headers
+        .get("x-amz-invocation-type")
+        .is_some_and(|v| v.as_bytes() == b"DryRun")
+    {
+        shared.dry_runs.fetch_add(1, Ordering::Relaxed);
+        return StatusCode::NO_CONTENT.into_response();
+    }
     match invoke(&shared, &slot, body).await {
         Ok(Outcome::Ok(out)) => {
             (StatusCode::OK, [("x-amz-executed-version", "$LATEST")], out).into_response()

@@ -491,7 +491,7 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_sandbox_opens_its_table_connection_once_at_cold_start() {
+async fn each_sandbox_opens_its_connections_once_at_cold_start() {
     // Every function but these reaches the table; the webhook runs two sandboxes here.
     const WITHOUT_TABLE: &[&str] = &["unknown-command"];
     let expected = (2 + ROUTES.len() + lambdagram::jobs::JOBS.len() - WITHOUT_TABLE.len()) as u64;
@@ -502,6 +502,12 @@ async fn each_sandbox_opens_its_table_connection_once_at_cold_start() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(stack.emulator.dynamodb_warm_ups(), expected);
+    assert_eq!(
+        stack.emulator.dry_runs(),
+        2,
+        "each webhook sandbox opens its Lambda connection with one dry run"
+    );
+    assert_eq!(route_invocations(&stack), 0, "a dry run runs nothing");
     assert!(
         stack.fake.calls().is_empty(),
         "opening the Bot API connection is no Bot API call: {:?}",

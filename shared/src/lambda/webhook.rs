@@ -20,11 +20,15 @@ pub async fn run_webhook() -> Result<(), Error> {
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,
     );
-    // The ledger's connection opens while the secret is read.
-    let (secret, ()) = tokio::join!(resolve_secret("WEBHOOK_SECRET", &sdk), store.warm_up());
+    let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk))?;
+    // The ledger's and the dispatcher's connections open while the secret is read.
+    let (secret, (), ()) = tokio::join!(
+        resolve_secret("WEBHOOK_SECRET", &sdk),
+        store.warm_up(),
+        dispatcher.warm_up(),
+    );
     let secret = WebhookSecret::new(&secret?)?;
     let config = IngressConfig::new(secret, config::bot_username()?);
-    let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk))?;
     let ingress = Ingress::new(config, store, dispatcher);
     let ingress = &ingress;
     lambda_http::run(service_fn(move |req: Request| async move {
