@@ -324,22 +324,13 @@ impl GuardStore for DynamoStore {
                 ("version", n(i64::try_from(next).unwrap_or(i64::MAX))),
             ],
         );
-        // Revision 0 was read from no item, or from one written before revisions existed.
-        let put = Put::builder()
-            .table_name(&*self.table)
-            .set_item(Some(item))
-            .condition_expression(if config.version == 0 {
-                "attribute_not_exists(version)"
-            } else {
-                "version = :read"
-            });
-        let put = if config.version == 0 {
-            put
-        } else {
-            put.expression_attribute_values(
-                ":read",
-                n(i64::try_from(config.version).unwrap_or(i64::MAX)),
-            )
+        let put = Put::builder().table_name(&*self.table).set_item(Some(item));
+        let put = match config.version {
+            // Read from no item, or from one written before revisions existed.
+            0 => put.condition_expression("attribute_not_exists(version)"),
+            read => put
+                .condition_expression("version = :read")
+                .expression_attribute_values(":read", n(i64::try_from(read).unwrap_or(i64::MAX))),
         };
         let put = put.build().map_err(|e| err("save_group", e))?;
         let mut writes = vec![TransactWriteItem::builder().put(put).build()];
