@@ -1,6 +1,6 @@
 //! Chooses the route for an update, from the route table alone.
 
-use crate::routes::{Route, Scope, Trigger, ROUTES};
+use crate::routes::{Route, RouteTable, Scope, Trigger};
 use crate::update::{MessageView, UpdateView};
 
 /// Why an update is acknowledged without being handled.
@@ -24,38 +24,50 @@ impl Ignored {
     }
 }
 
-/// Picks the route for `update`; `bot_username` is the bot's own username (without `@`).
-pub fn classify(update: &UpdateView, bot_username: &str) -> Result<&'static Route, Ignored> {
+/// Picks the route of `table` for `update`; `bot_username` is the bot's own username (without
+/// `@`).
+pub fn classify(
+    table: RouteTable,
+    update: &UpdateView,
+    bot_username: &str,
+) -> Result<&'static Route, Ignored> {
     if let Some(msg) = &update.message {
-        return classify_message(msg, bot_username);
+        return classify_message(table, msg, bot_username);
     }
     if let Some(edited) = &update.edited_message {
-        // An edit in a group is a group message again: the guard sees what it now says.
+        // An edit in a group is a group message again: what it now says is seen as such.
         if edited.chat.is_group() {
-            return first(|t| matches!(t, Trigger::GroupMessage));
+            return first(table, |t| matches!(t, Trigger::GroupMessage));
         }
-        return first(|t| matches!(t, Trigger::EditedMessage));
+        return first(table, |t| matches!(t, Trigger::EditedMessage));
     }
     if let Some(cb) = &update.callback_query {
         let data = cb.data.as_deref().unwrap_or("");
         let prefix = data.split(':').next().unwrap_or("");
-        return first(|t| matches!(t, Trigger::Callback { prefix: p } if p == prefix));
+        return first(
+            table,
+            |t| matches!(t, Trigger::Callback { prefix: p } if p == prefix),
+        );
     }
     if update.chat_member.is_some() {
-        return first(|t| matches!(t, Trigger::ChatMember));
+        return first(table, |t| matches!(t, Trigger::ChatMember));
     }
     if update.my_chat_member.is_some() {
-        return first(|t| matches!(t, Trigger::MyChatMember));
+        return first(table, |t| matches!(t, Trigger::MyChatMember));
     }
     Err(Ignored::Unhandled)
 }
 
-fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Route, Ignored> {
+fn classify_message(
+    table: RouteTable,
+    msg: &MessageView,
+    bot_username: &str,
+) -> Result<&'static Route, Ignored> {
     if msg.new_chat_members.is_some() {
-        return first(|t| matches!(t, Trigger::NewChatMembers));
+        return first(table, |t| matches!(t, Trigger::NewChatMembers));
     }
     if msg.migrate_to_chat_id.is_some() || msg.migrate_from_chat_id.is_some() {
-        return first(|t| matches!(t, Trigger::ChatMigration));
+        return first(table, |t| matches!(t, Trigger::ChatMigration));
     }
     let in_group = msg.chat.is_group();
     if let Some(cmd) = msg.command() {
@@ -65,12 +77,12 @@ fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Ro
         if !for_us {
             // Someone else's command is an ordinary message as far as this bot is concerned.
             return if in_group {
-                first(|t| matches!(t, Trigger::GroupMessage)).map_err(|_| Ignored::OtherBot)
+                first(table, |t| matches!(t, Trigger::GroupMessage)).map_err(|_| Ignored::OtherBot)
             } else {
                 Err(Ignored::OtherBot)
             };
         }
-        let known = ROUTES
+        let known = table
             .iter()
             .find(|r| matches!(r.trigger, Trigger::Command { name, .. } if name == cmd.name));
         return match known {
@@ -89,19 +101,21 @@ fn classify_message(msg: &MessageView, bot_username: &str) -> Result<&'static Ro
                     Err(Ignored::WrongScope)
                 }
             }
-            None if msg.chat.is_private() => first(|t| matches!(t, Trigger::UnknownPrivateCommand)),
-            None if in_group => first(|t| matches!(t, Trigger::GroupMessage)),
+            None if msg.chat.is_private() => {
+                first(table, |t| matches!(t, Trigger::UnknownPrivateCommand))
+            }
+            None if in_group => first(table, |t| matches!(t, Trigger::GroupMessage)),
             None => Err(Ignored::Unhandled),
         };
     }
     if in_group {
-        return first(|t| matches!(t, Trigger::GroupMessage));
+        return first(table, |t| matches!(t, Trigger::GroupMessage));
     }
     Err(Ignored::Unhandled)
 }
 
-fn first(pred: impl Fn(Trigger) -> bool) -> Result<&'static Route, Ignored> {
-    ROUTES
+fn first(table: RouteTable, pred: impl Fn(Trigger) -> bool) -> Result<&'static Route, Ignored> {
+    table
         .iter()
         .find(|r| pred(r.trigger))
         .ok_or(Ignored::Unhandled)
@@ -110,7 +124,49 @@ fn first(pred: impl Fn(Trigger) -> bool) -> Result<&'static Route, Ignored> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Text;
+    use crate::routes::Audience;
     use serde_json::json;
+
+    const fn command(name: &'static str, scope: Scope) -> Route {
+        Route {
+            name,
+            trigger: Trigger::Command { name, scope },
+            help: Some(Text { en: "e", ru: "r" }),
+            audience: Audience::Everyone,
+            side_effects: false,
+            about: "a test route",
+            grants: &[],
+        }
+    }
+
+    const fn on(name: &'static str, trigger: Trigger) -> Route {
+        Route {
+            name,
+            trigger,
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: true,
+            about: "a test route",
+            grants: &[],
+        }
+    }
+
+    /// A bot's table with one route of each trigger kind.
+    const TABLE: RouteTable = RouteTable::new(&[
+        command("start", Scope::Everywhere),
+        command("help", Scope::Everywhere),
+        on("unknown-command", Trigger::UnknownPrivateCommand),
+        on("group-message", Trigger::GroupMessage),
+        command("protect", Scope::Groups),
+        on("settings-menu", Trigger::Callback { prefix: "set" }),
+        on("verify", Trigger::Callback { prefix: "joined" }),
+        on("lift", Trigger::Callback { prefix: "lift" }),
+        on("member-change", Trigger::ChatMember),
+        on("new-members", Trigger::NewChatMembers),
+        on("bot-status", Trigger::MyChatMember),
+        on("migrate", Trigger::ChatMigration),
+    ]);
 
     fn message(chat_type: &str, text: &str) -> UpdateView {
         let chat_id = if chat_type == "private" { 111 } else { -100111 };
@@ -128,7 +184,7 @@ mod tests {
     }
 
     fn routed(u: &UpdateView) -> Result<&'static str, Ignored> {
-        classify(u, "LambdagramBot").map(|r| r.name)
+        classify(TABLE, u, "LambdagramBot").map(|r| r.name)
     }
 
     #[test]
@@ -147,10 +203,10 @@ mod tests {
 
     #[test]
     fn commands_for_other_bots_are_ignored() {
-        // In a group, someone else's command is an ordinary message: the guard still sees it.
+        // In a group, someone else's command is an ordinary message of the group.
         assert_eq!(
             routed(&message("supergroup", "/help@OtherBot")),
-            Ok("guard-message")
+            Ok("group-message")
         );
         assert_eq!(
             routed(&message("private", "/help@OtherBot")),
@@ -167,7 +223,7 @@ mod tests {
         // In a group an unknown command gets no answer; it is a message like any other.
         assert_eq!(
             routed(&message("supergroup", "/frobnicate")),
-            Ok("guard-message")
+            Ok("group-message")
         );
     }
 
@@ -178,11 +234,11 @@ mod tests {
             m.entities.clear();
         }
         assert_eq!(routed(&u), Err(Ignored::Unhandled));
-        assert_eq!(routed(&message("supergroup", "hello")), Ok("guard-message"));
+        assert_eq!(routed(&message("supergroup", "hello")), Ok("group-message"));
     }
 
     #[test]
-    fn guard_events_route_by_kind_and_callback_prefix() {
+    fn events_route_by_kind_and_callback_prefix() {
         let update = |v: serde_json::Value| -> UpdateView {
             serde_json::from_value(v).expect("valid test update")
         };
@@ -226,7 +282,7 @@ mod tests {
             }}))
             .expect("valid test update")
         };
-        assert_eq!(routed(&edit("supergroup")), Ok("guard-message"));
+        assert_eq!(routed(&edit("supergroup")), Ok("group-message"));
         assert_eq!(routed(&edit("private")), Err(Ignored::Unhandled));
     }
 

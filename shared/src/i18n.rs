@@ -131,26 +131,6 @@ pub mod msg {
         en: "list the commands",
         ru: "список команд",
     };
-    pub const CMD_PROTECT: Text = Text {
-        en: "members must join @channel to write here (admins)",
-        ru: "писать здесь могут только подписчики @канала (для админов)",
-    };
-    pub const CMD_UNPROTECT: Text = Text {
-        en: "turn the channel check off (admins)",
-        ru: "выключить проверку подписки (для админов)",
-    };
-    pub const CMD_STATUS: Text = Text {
-        en: "the protection and the bot's rights (admins)",
-        ru: "защита и права бота (для админов)",
-    };
-    pub const CMD_ALLOW: Text = Text {
-        en: "let someone write without subscribing (admins)",
-        ru: "разрешить писать без подписки (для админов)",
-    };
-    pub const CMD_SETTINGS: Text = Text {
-        en: "what happens to non-subscribers (admins)",
-        ru: "что делать с неподписавшимися (для админов)",
-    };
 }
 
 #[cfg(test)]

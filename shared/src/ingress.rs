@@ -12,7 +12,7 @@ use crate::dispatch::Dispatcher;
 use crate::metrics::{names, Metrics};
 use crate::ports::{Claim, UpdateLedger};
 use crate::route_api::RouteRequest;
-use crate::routes::Route;
+use crate::routes::{Route, RouteTable};
 use crate::secret::WebhookSecret;
 use crate::time::Epoch;
 use crate::update::UpdateView;
@@ -20,6 +20,8 @@ use crate::update::UpdateView;
 /// Ingress settings.
 #[derive(Clone, Debug)]
 pub struct IngressConfig {
+    /// The bot's route table.
+    pub routes: RouteTable,
     pub secret: WebhookSecret,
     /// The bot's username without `@`, to tell our commands from other bots'.
     pub bot_username: String,
@@ -32,8 +34,9 @@ pub struct IngressConfig {
 }
 
 impl IngressConfig {
-    pub fn new(secret: WebhookSecret, bot_username: impl Into<String>) -> Self {
+    pub fn new(routes: RouteTable, secret: WebhookSecret, bot_username: impl Into<String>) -> Self {
         Self {
+            routes,
             secret,
             bot_username: bot_username.into(),
             max_body_bytes: 256 * 1024,
@@ -215,7 +218,7 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         *chat_id_out = update.chat_id();
 
         // 3. Route.
-        let route = match classify(&update, &self.config.bot_username) {
+        let route = match classify(self.config.routes, &update, &self.config.bot_username) {
             Ok(r) => r,
             Err(reason) => {
                 tracing::debug!(reason = reason.as_str(), "update ignored");

@@ -1,7 +1,7 @@
-//! The scheduled jobs: work no Telegram update asks for, run by an EventBridge schedule. Like
-//! [`crate::routes::ROUTES`] for updates, [`JOBS`] is the single source of truth: each job is one
-//! function (its name is the binary's and the crate's), and `template.yaml` gives it exactly one
-//! `Schedule` event with the table's expression (a test checks it).
+//! Scheduled jobs: work no Telegram update asks for, run by an EventBridge schedule. Beside its
+//! route table, a bot declares its jobs as a `&[Job]`: each job is one function (its name is the
+//! binary's and the crate's), and `template.yaml` gives it exactly one `Schedule` event with the
+//! table's expression (a test checks it).
 
 use std::future::Future;
 
@@ -20,14 +20,9 @@ pub struct Job {
     pub schedule: &'static str,
     /// What it does, for the template's description and the logs.
     pub about: &'static str,
+    /// What its function may do on the state table (see [`crate::grants`]).
+    pub grants: &'static [crate::grants::Grant],
 }
-
-/// Every scheduled job the bot has.
-pub const JOBS: &[Job] = &[Job {
-    name: "sweeper",
-    schedule: "rate(1 minute)",
-    about: "deletes the guard's warnings whose auto-delete time has passed",
-}];
 
 /// What one run of a job sees.
 pub struct JobContext<'a, S> {
@@ -57,32 +52,4 @@ pub trait JobHandler<S>: Send + Sync {
         &'a self,
         ctx: JobContext<'a, S>,
     ) -> impl Future<Output = Result<Self::Report, HandlerError>> + Send + 'a;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::routes::ROUTES;
-
-    #[test]
-    fn job_names_are_unique_and_never_a_route_or_the_webhook() {
-        for (i, job) in JOBS.iter().enumerate() {
-            assert!(
-                !JOBS[..i].iter().any(|j| j.name == job.name),
-                "{}",
-                job.name
-            );
-            assert!(
-                job.name != "webhook" && !ROUTES.iter().any(|r| r.name == job.name),
-                "{}",
-                job.name
-            );
-            assert!(
-                job.schedule.starts_with("rate(") || job.schedule.starts_with("cron("),
-                "{}: {}",
-                job.name,
-                job.schedule
-            );
-        }
-    }
 }

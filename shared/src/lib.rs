@@ -1,4 +1,6 @@
-//! lambdagram's core: Telegram bots as small serverless functions.
+//! lambdagram, the framework: Telegram bots as small serverless functions. It knows Telegram
+//! updates, route tables, ingress, ports and adapters, and no bot: bots (like the channel guard
+//! in `bots/guard`) are crates on top of it, each with its own route table, texts and stores.
 //!
 //! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`jobs`] (the scheduled
 //!   jobs), [`classify`], [`update`],
@@ -11,7 +13,7 @@
 pub mod classify;
 pub mod config;
 pub mod dispatch;
-pub mod guard;
+pub mod grants;
 pub mod i18n;
 pub mod ingress;
 pub mod inprocess;

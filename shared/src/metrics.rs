@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The CloudWatch namespace of every custom metric.
 pub const NAMESPACE: &str = "Lambdagram";
 
-/// Every custom metric name the code emits (the dashboard is checked against this list).
+/// Every custom metric name the framework emits (the dashboard is checked against this list,
+/// with each bot's own `metrics::names`).
 pub mod names {
     pub const UPDATES: &str = "Updates";
     pub const UNAUTHORIZED: &str = "UnauthorizedRequests";
@@ -26,13 +27,6 @@ pub mod names {
     pub const BOT_API_RATE_LIMITED: &str = "BotApiRateLimited";
     /// Time spent waiting before retrying Bot API calls (429 `retry_after` and backoff).
     pub const BOT_API_RETRY_WAIT: &str = "BotApiRetryWait";
-    pub const MEMBERSHIP_CACHE_HITS: &str = "MembershipCacheHits";
-    pub const MEMBERSHIP_CACHE_MISSES: &str = "MembershipCacheMisses";
-    pub const RESTRICTIONS_IMPOSED: &str = "RestrictionsImposed";
-    pub const RESTRICTIONS_LIFTED: &str = "RestrictionsLifted";
-    pub const WARNINGS_POSTED: &str = "WarningsPosted";
-    pub const PROTECTIONS_DEGRADED: &str = "ProtectionsDegraded";
-    pub const PROTECTIONS_RECOVERED: &str = "ProtectionsRecovered";
     pub const ALL: &[&str] = &[
         UPDATES,
         UNAUTHORIZED,
@@ -48,13 +42,6 @@ pub mod names {
         BOT_API_CALLS,
         BOT_API_RATE_LIMITED,
         BOT_API_RETRY_WAIT,
-        MEMBERSHIP_CACHE_HITS,
-        MEMBERSHIP_CACHE_MISSES,
-        RESTRICTIONS_IMPOSED,
-        RESTRICTIONS_LIFTED,
-        WARNINGS_POSTED,
-        PROTECTIONS_DEGRADED,
-        PROTECTIONS_RECOVERED,
     ];
 }
 
@@ -69,7 +56,7 @@ fn emf_on() -> bool {
     EMF_ON_STDOUT.load(Ordering::Relaxed)
 }
 
-/// One value recorded deep in a function (the Bot API client, the guard), with its dimensions.
+/// One value recorded deep in a function (the Bot API client, a bot's rules), with its dimensions.
 type Pending = (&'static str, Vec<(&'static str, String)>, f64, Unit);
 
 /// What this invocation recorded so far. A Lambda process runs one invocation at a time, and

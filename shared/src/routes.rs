@@ -1,10 +1,11 @@
-//! The route table: the single source of truth for what the bot handles.
+//! Route tables: the single source of truth for what a bot handles.
 //!
-//! The webhook's router, the `allowed_updates` sent with `setWebhook`, the `/help` text, the
-//! command menu sent with `setMyCommands` and the functions in `template.yaml` are all derived
-//! from [`ROUTES`]; a test checks the template against it.
+//! A bot declares one [`RouteTable`]; the webhook's router, the `allowed_updates` sent with
+//! `setWebhook`, the `/help` text, the command menu sent with `setMyCommands` and the functions
+//! in `template.yaml` are all derived from it (a test checks the template against it).
 
-use crate::i18n::{msg, Text};
+use crate::grants::Grant;
+use crate::i18n::Text;
 
 /// Where a command is accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +57,58 @@ impl Trigger {
     }
 }
 
+/// Who a command is for: it decides which of Telegram's command menus shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone in the chats its scope allows.
+    Everyone,
+    /// Group administrators: shown in their menu only (`all_chat_administrators`), never in a
+    /// member's or a private chat's. The handler still checks who sent it.
+    GroupAdmins,
+}
+
+/// Telegram's command-menu scopes (`BotCommandScope`) a table fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuScope {
+    /// The fallback for chats no other menu covers.
+    Default,
+    AllPrivateChats,
+    AllGroupChats,
+    AllChatAdministrators,
+}
+
+impl MenuScope {
+    pub const ALL: [MenuScope; 4] = [
+        MenuScope::Default,
+        MenuScope::AllPrivateChats,
+        MenuScope::AllGroupChats,
+        MenuScope::AllChatAdministrators,
+    ];
+
+    /// The scope's `type` in the Bot API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MenuScope::Default => "default",
+            MenuScope::AllPrivateChats => "all_private_chats",
+            MenuScope::AllGroupChats => "all_group_chats",
+            MenuScope::AllChatAdministrators => "all_chat_administrators",
+        }
+    }
+
+    /// Whether a command with `scope` and `audience` belongs in this menu.
+    fn shows(self, scope: Scope, audience: Audience) -> bool {
+        let in_private = matches!(scope, Scope::Private | Scope::Everywhere);
+        let in_groups = matches!(scope, Scope::Groups | Scope::Everywhere);
+        match self {
+            MenuScope::Default | MenuScope::AllPrivateChats => {
+                in_private && audience == Audience::Everyone
+            }
+            MenuScope::AllGroupChats => in_groups && audience == Audience::Everyone,
+            MenuScope::AllChatAdministrators => in_groups,
+        }
+    }
+}
+
 /// One route: an update trigger handled by one Lambda function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -64,11 +117,18 @@ pub struct Route {
     pub trigger: Trigger,
     /// The command's description for `/help` and the command menu; `None` hides it.
     pub help: Option<Text>,
+    /// Who the command is for (which menus show it).
+    pub audience: Audience,
     /// Whether handling the update has effects beyond the webhook's own answer (Bot API calls,
     /// writes). Such routes are de-duplicated by `update_id` (two ledger writes). A route whose
     /// only effect is a webhook reply needs no ledger: Telegram redelivers an update only when it
     /// did not get the answer, and then it did not execute the reply either.
     pub side_effects: bool,
+    /// What its function does: the function's description in the template.
+    pub about: &'static str,
+    /// What its function may do on the state table (the store operations its handler makes);
+    /// the template's policies are generated from them. Empty: no table access at all.
+    pub grants: &'static [Grant],
 }
 
 impl Route {
@@ -89,210 +149,231 @@ impl Route {
     }
 }
 
-/// Every route the bot has.
-pub const ROUTES: &[Route] = &[
-    Route {
-        name: "start",
-        trigger: Trigger::Command {
-            name: "start",
-            scope: Scope::Everywhere,
-        },
-        help: Some(msg::CMD_START),
-        side_effects: true,
-    },
-    Route {
-        name: "help",
-        trigger: Trigger::Command {
-            name: "help",
-            scope: Scope::Everywhere,
-        },
-        help: Some(msg::CMD_HELP),
-        side_effects: false,
-    },
-    Route {
-        name: "unknown-command",
-        trigger: Trigger::UnknownPrivateCommand,
-        help: None,
-        side_effects: false,
-    },
-    Route {
-        name: "guard-message",
-        trigger: Trigger::GroupMessage,
-        help: None,
-        // Idempotent by design (deleting twice is "not found", restricting twice is the same
-        // restriction, the warning is a conditional write): the hot path pays no ledger writes.
-        side_effects: false,
-    },
-    Route {
-        name: "protect",
-        trigger: Trigger::Command {
-            name: "protect",
-            scope: Scope::Groups,
-        },
-        help: Some(msg::CMD_PROTECT),
-        side_effects: true,
-    },
-    Route {
-        name: "unprotect",
-        trigger: Trigger::Command {
-            name: "unprotect",
-            scope: Scope::Groups,
-        },
-        help: Some(msg::CMD_UNPROTECT),
-        side_effects: true,
-    },
-    Route {
-        name: "status",
-        trigger: Trigger::Command {
-            name: "status",
-            scope: Scope::Groups,
-        },
-        help: Some(msg::CMD_STATUS),
-        // Reads and a webhook reply only.
-        side_effects: false,
-    },
-    Route {
-        name: "settings",
-        trigger: Trigger::Command {
-            name: "settings",
-            scope: Scope::Groups,
-        },
-        help: Some(msg::CMD_SETTINGS),
-        // The menu is a webhook reply; nothing is written.
-        side_effects: false,
-    },
-    Route {
-        name: "allow",
-        trigger: Trigger::Command {
-            name: "allow",
-            scope: Scope::Groups,
-        },
-        help: Some(msg::CMD_ALLOW),
-        side_effects: true,
-    },
-    Route {
-        name: "settings-menu",
-        trigger: Trigger::Callback {
-            prefix: crate::guard::callback::SETTINGS_PREFIX,
-        },
-        help: None,
-        side_effects: true,
-    },
-    Route {
-        name: "verify",
-        trigger: Trigger::Callback {
-            prefix: crate::guard::callback::JOINED_PREFIX,
-        },
-        help: None,
-        side_effects: true,
-    },
-    Route {
-        name: "lift",
-        trigger: Trigger::Callback {
-            prefix: crate::guard::callback::LIFT_PREFIX,
-        },
-        help: None,
-        side_effects: true,
-    },
-    Route {
-        name: "member-change",
-        trigger: Trigger::ChatMember,
-        help: None,
-        side_effects: true,
-    },
-    Route {
-        name: "new-members",
-        trigger: Trigger::NewChatMembers,
-        help: None,
-        // The same idempotent check as a join (restricting twice is one restriction, the
-        // warning is a conditional write), so a redelivery needs no ledger.
-        side_effects: false,
-    },
-    Route {
-        name: "bot-status",
-        trigger: Trigger::MyChatMember,
-        help: None,
-        side_effects: true,
-    },
-    Route {
-        name: "migrate",
-        trigger: Trigger::ChatMigration,
-        help: None,
-        side_effects: true,
-    },
-];
-
-/// Looks a route up by name.
-pub fn route(name: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.name == name)
+/// A bot's route table: every route it has, in priority order (the first route whose trigger
+/// matches an update takes it). Declared once, as a `const`, by the bot.
+#[derive(Clone, Copy, Debug)]
+pub struct RouteTable {
+    routes: &'static [Route],
 }
 
-/// The `allowed_updates` list for `setWebhook`/`getUpdates`: exactly the kinds some route needs,
-/// in a stable order, without duplicates.
-pub fn allowed_updates() -> Vec<&'static str> {
-    let mut kinds: Vec<&'static str> = Vec::new();
-    for kind in ROUTES.iter().flat_map(|r| r.trigger.update_kinds()) {
-        if !kinds.contains(kind) {
-            kinds.push(kind);
+impl RouteTable {
+    pub const fn new(routes: &'static [Route]) -> Self {
+        Self { routes }
+    }
+
+    /// Every route, in table order.
+    pub fn routes(&self) -> &'static [Route] {
+        self.routes
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'static, Route> {
+        self.routes.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+
+    /// Looks a route up by name.
+    pub fn get(&self, name: &str) -> Option<&'static Route> {
+        self.routes.iter().find(|r| r.name == name)
+    }
+
+    /// The `allowed_updates` list for `setWebhook`/`getUpdates`: exactly the kinds some route
+    /// needs, in a stable order, without duplicates.
+    pub fn allowed_updates(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = Vec::new();
+        for kind in self.routes.iter().flat_map(|r| r.trigger.update_kinds()) {
+            if !kinds.contains(kind) {
+                kinds.push(kind);
+            }
+        }
+        kinds
+    }
+
+    /// The commands shown by `/help`, in table order.
+    pub fn visible_commands(&self) -> impl Iterator<Item = (&'static str, Text)> {
+        self.routes
+            .iter()
+            .filter_map(|r| Some((r.command()?, r.help?)))
+    }
+
+    /// The commands of Telegram's menu `scope`, in table order.
+    pub fn menu(&self, scope: MenuScope) -> impl Iterator<Item = (&'static str, Text)> {
+        self.routes.iter().filter_map(move |r| match r.trigger {
+            Trigger::Command { name, scope: s } if scope.shows(s, r.audience) => {
+                Some((name, r.help?))
+            }
+            _ => None,
+        })
+    }
+}
+
+impl IntoIterator for RouteTable {
+    type Item = &'static Route;
+    type IntoIter = std::slice::Iter<'static, Route>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.routes.iter()
+    }
+}
+
+/// The checks every route table must pass (unique, valid names and commands); a bot calls it
+/// from a unit test of its table.
+pub fn check_table(table: RouteTable) -> Result<(), String> {
+    let routes = table.routes();
+    for (i, r) in routes.iter().enumerate() {
+        if r.name.is_empty()
+            || !r
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!(
+                "route name `{}` is not a valid binary name",
+                r.name
+            ));
+        }
+        if r.name == "webhook" {
+            return Err("`webhook` is the ingress function's name, not a route's".into());
+        }
+        if routes[i + 1..].iter().any(|o| o.name == r.name) {
+            return Err(format!("route `{}` is declared twice", r.name));
+        }
+        if let Some(c) = r.command() {
+            let valid = !c.is_empty()
+                && c.len() <= 32
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            if !valid {
+                return Err(format!("command /{c} is not a valid Telegram command"));
+            }
+            if routes[i + 1..].iter().any(|o| o.command() == Some(c)) {
+                return Err(format!("command /{c} is declared twice"));
+            }
+        }
+        if let Trigger::Callback { prefix } = r.trigger {
+            if prefix.is_empty() || prefix.contains(':') {
+                return Err(format!(
+                    "callback prefix `{prefix}` must be non-empty, without `:`"
+                ));
+            }
+        }
+        // The first route whose trigger matches takes an update: a second one with the same
+        // non-command trigger would never be reached.
+        if !matches!(r.trigger, Trigger::Command { .. }) {
+            if let Some(first) = routes[..i].iter().find(|o| o.trigger == r.trigger) {
+                return Err(format!(
+                    "route `{}` would never be reached: `{}` takes {:?} first",
+                    r.name, first.name, r.trigger
+                ));
+            }
         }
     }
-    kinds
-}
-
-/// The commands shown by `/help` and the command menu, in table order.
-pub fn visible_commands() -> impl Iterator<Item = (&'static str, Text)> {
-    ROUTES.iter().filter_map(|r| Some((r.command()?, r.help?)))
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn names_are_unique_and_valid_binary_names() {
-        for (i, r) in ROUTES.iter().enumerate() {
-            assert!(
-                r.name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{}",
-                r.name
-            );
-            assert!(ROUTES[i + 1..].iter().all(|o| o.name != r.name));
+    const fn command(name: &'static str, scope: Scope, side_effects: bool) -> Route {
+        Route {
+            name,
+            trigger: Trigger::Command { name, scope },
+            help: Some(Text { en: "e", ru: "r" }),
+            audience: Audience::Everyone,
+            side_effects,
+            about: "a test route",
+            grants: &[],
         }
     }
 
+    const TABLE: RouteTable = RouteTable::new(&[
+        command("start", Scope::Everywhere, true),
+        Route {
+            name: "group-message",
+            trigger: Trigger::GroupMessage,
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: false,
+            about: "a test route",
+            grants: &[],
+        },
+        Route {
+            name: "unknown-command",
+            trigger: Trigger::UnknownPrivateCommand,
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: false,
+            about: "a test route",
+            grants: &[],
+        },
+        Route {
+            name: "press",
+            trigger: Trigger::Callback { prefix: "p" },
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: true,
+            about: "a test route",
+            grants: &[],
+        },
+        Route {
+            name: "member",
+            trigger: Trigger::ChatMember,
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: true,
+            about: "a test route",
+            grants: &[],
+        },
+    ]);
+
     #[test]
-    fn commands_are_unique_and_telegram_valid() {
-        let cmds: Vec<_> = ROUTES.iter().filter_map(Route::command).collect();
-        for (i, c) in cmds.iter().enumerate() {
-            assert!(!cmds[i + 1..].contains(c), "duplicate command {c}");
-            assert!(
-                c.len() <= 32
-                    && c.chars()
-                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
-            );
-        }
+    fn a_valid_table_passes_its_checks() {
+        assert_eq!(check_table(TABLE), Ok(()));
+    }
+
+    #[test]
+    fn invalid_tables_are_refused_with_the_reason() {
+        const TWICE: RouteTable = RouteTable::new(&[
+            command("a", Scope::Private, false),
+            command("a", Scope::Groups, false),
+        ]);
+        assert_eq!(
+            check_table(TWICE),
+            Err("route `a` is declared twice".to_owned())
+        );
+        const BAD: RouteTable = RouteTable::new(&[command("Bad", Scope::Private, false)]);
+        assert_eq!(
+            check_table(BAD),
+            Err("route name `Bad` is not a valid binary name".to_owned())
+        );
+        const WEBHOOK: RouteTable = RouteTable::new(&[command("webhook", Scope::Private, false)]);
+        assert!(check_table(WEBHOOK).is_err());
     }
 
     #[test]
     fn allowed_updates_follow_the_table() {
         assert_eq!(
-            allowed_updates(),
-            vec![
-                "message",
-                "edited_message",
-                "callback_query",
-                "chat_member",
-                "my_chat_member"
-            ]
+            TABLE.allowed_updates(),
+            vec!["message", "edited_message", "callback_query", "chat_member"]
+        );
+        assert_eq!(
+            TABLE.visible_commands().map(|(c, _)| c).collect::<Vec<_>>(),
+            vec!["start"]
         );
     }
 
     #[test]
     fn env_var_names() {
         assert_eq!(
-            route("unknown-command")
+            TABLE
+                .get("unknown-command")
                 .map(Route::function_env_var)
                 .as_deref(),
             Some("ROUTE_FUNCTION_UNKNOWN_COMMAND")

@@ -4,10 +4,11 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use lambdagram::dispatch::{DispatchError, Dispatcher};
+use lambdagram::i18n::Text;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, Outcome};
 use lambdagram::memory::MemoryStore;
 use lambdagram::route_api::RouteResponse;
-use lambdagram::routes::Route;
+use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
 use lambdagram::secret::WebhookSecret;
 use serde_json::json;
 
@@ -51,8 +52,25 @@ impl Dispatcher for &Scripted {
 
 const SECRET: &str = "test-secret_123";
 
+/// A bot with one command that has effects (so it pays the ledger).
+const ROUTES: RouteTable = RouteTable::new(&[Route {
+    name: "start",
+    trigger: Trigger::Command {
+        name: "start",
+        scope: Scope::Everywhere,
+    },
+    help: Some(Text {
+        en: "say hello",
+        ru: "поздороваться",
+    }),
+    audience: Audience::Everyone,
+    side_effects: true,
+    about: "a test route",
+    grants: &[],
+}]);
+
 fn ingress<'a>(store: &MemoryStore, d: &'a Scripted) -> Ingress<MemoryStore, &'a Scripted> {
-    let config = IngressConfig::new(WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
+    let config = IngressConfig::new(ROUTES, WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
     Ingress::new(config, store.clone(), d)
 }
 

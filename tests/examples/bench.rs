@@ -15,12 +15,12 @@
 
 use std::time::{Duration, Instant};
 
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::GuardStore;
+use channel_guard::ROUTES;
 use fake_bot_api::MemberStatus;
 use fake_bot_api::ALICE_ID;
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::GuardStore;
-use lambdagram::routes::ROUTES;
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use lambdagram::routes::ROUTES;
+use channel_guard::ROUTES;
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use channel_guard::JOBS;
+use channel_guard::ROUTES;
 use fake_bot_api::FakeBotApi;
-use lambdagram::jobs::JOBS;
-use lambdagram::routes::ROUTES;
 use serde_json::Value;
 
 use crate::emulator::{Emulator, FunctionSpec};

@@ -126,7 +126,8 @@ async fn each_update_kind_costs_exactly_this() {
             Some("sendMessage"),
         ),
         // A non-subscriber in the protected Lounge: no ledger; two batched reads, the admin list
-        // and the channel asked and cached, delete, status check, restrict, record, warn.
+        // and the channel asked and cached, delete, status check, the restriction's intent,
+        // restrict, its result, warn.
         (
             "guard-2-non-subscriber",
             200,
@@ -134,6 +135,7 @@ async fn each_update_kind_costs_exactly_this() {
                 "BatchGetItem",
                 "PutItem",
                 "BatchGetItem",
+                "PutItem",
                 "PutItem",
                 "PutItem",
                 "PutItem",

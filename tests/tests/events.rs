@@ -132,7 +132,7 @@ fn fate(secret_header: Option<&[u8]>, body: &[u8]) -> Fate {
     let Ok(update) = serde_json::from_slice::<UpdateView>(body) else {
         return Malformed;
     };
-    match classify(&update, fake_bot_api::BOT_USERNAME) {
+    match classify(channel_guard::ROUTES, &update, fake_bot_api::BOT_USERNAME) {
         Ok(route) => Route(route.name),
         Err(reason) => Fate::Ignored(reason),
     }

@@ -4,10 +4,10 @@
 //! DynamoDB Local and the fake Bot API; each test asserts the exact Bot API calls and the
 //! stored items.
 
+use channel_guard::config::{Action, GroupConfig, LinkedChannel, Settings};
+use channel_guard::store::GuardStore;
 use fake_bot_api::{Fault, MemberStatus, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{Action, GroupConfig, LinkedChannel, Settings};
-use lambdagram::guard::store::GuardStore;
 use lambdagram::teloxide_core::types::{MessageKind, Update, UpdateKind};
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};

@@ -7,13 +7,13 @@
 //! an administrator who can restrict members and delete messages; the bot is an administrator
 //! of @lambdagram_news.
 
+use channel_guard::config::{GroupConfig, LinkedChannel, Settings};
+use channel_guard::store::{GuardStore, Restriction};
 use fake_bot_api::{
     AdminRights, Chat, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID,
     NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel, Settings};
-use lambdagram::guard::store::{GuardStore, Restriction};
 use lambdagram::i18n::Lang;
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
@@ -190,6 +190,7 @@ async fn record_mutes(stack: &Stack, users: &[i64]) {
                     user_id: *user_id,
                     since: 1_790_000_000,
                     until: None,
+                    pending: false,
                 },
             )
             .await

@@ -1,10 +1,10 @@
 //! `/allow` end to end: the allow-list a group's admins keep, whose members the guard never
 //! touches. Exact Bot API calls and stored configuration.
 
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::{GuardStore, Restriction};
 use fake_bot_api::{ChatPermissions, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::{GuardStore, Restriction};
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
 
@@ -34,6 +34,7 @@ async fn protected_lounge() -> Stack {
                 user_id: BORIS_ID,
                 since: 1_790_000_000,
                 until: None,
+                pending: false,
             },
         )
         .await

@@ -2,13 +2,13 @@
 //! `guard-message` function, with DynamoDB Local and the fake Bot API. Each test asserts the
 //! exact Bot API calls, the stored items and the DynamoDB requests.
 
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::GuardStore;
 use fake_bot_api::{
     ChatPermissions, Fault, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID,
     NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::GuardStore;
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
 
@@ -345,4 +345,84 @@ async fn an_edit_is_checked_like_a_new_message() {
         stack.fake.calls_to("deleteMessage")[0].param("message_id"),
         Some(&message_id)
     );
+}
+
+/// The restriction applies but its answer is lost (every retry's too): the update fails and
+/// Telegram redelivers it. The bot's intent was recorded before the call, so the mute is on
+/// record as the bot's whatever failed after it; the redelivery imposes the same restriction
+/// again (no admin check: what Telegram shows may be the bot's own), confirms the record and
+/// warns once; and "I have joined" lifts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restriction_whose_answer_was_lost_is_the_bots_and_can_be_lifted() {
+    let stack = protected_lounge().await;
+    stack
+        .fake
+        .inject(Fault::answer_lost("restrictChatMember", 502).times(4));
+    let update = stack
+        .fake
+        .user_says(LOUNGE_ID, BORIS_ID, "hello")
+        .expect("a known user in a known chat");
+
+    let first = stack.deliver(&update).await;
+
+    assert_eq!(
+        first.status, 500,
+        "a transient failure: Telegram redelivers"
+    );
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::Restricted { permissions, .. }) if !permissions.can_send_messages
+    ));
+    assert!(
+        stack.fake.calls_to("sendMessage").is_empty(),
+        "no warning yet"
+    );
+    let group = format!("GROUP#{LOUNGE_ID}");
+    let items = stack.items().await;
+    let intent = item(&items, &group, &format!("MUTE#{BORIS_ID}")).expect("the intent");
+    assert_eq!(intent["pending"], true, "{intent}");
+    assert_eq!(intent["user_id"], BORIS_ID);
+
+    // Telegram redelivers the update.
+    stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
+    let again = stack.deliver(&update).await;
+
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        methods(&stack),
+        ["deleteMessage", "restrictChatMember", "sendMessage"],
+        "cached answers; the same restriction again, without taking it for an admin's; one warning"
+    );
+    let items = stack.items().await;
+    let record = item(&items, &group, &format!("MUTE#{BORIS_ID}")).expect("confirmed");
+    assert!(record.get("pending").is_none(), "{record}");
+    let warning = stack.fake.calls_to("sendMessage")[0]
+        .result()
+        .expect("sent")["message_id"]
+        .as_i64()
+        .expect("id");
+
+    // Boris joins the channel and presses "I have joined": the bot lifts its own restriction.
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    stack.fake.clear_calls();
+    let press = stack
+        .fake
+        .press_button(LOUNGE_ID, warning, BORIS_ID, &format!("joined:{BORIS_ID}"))
+        .expect("a known message and user");
+    assert_eq!(stack.deliver(&press).await.status, 200);
+    assert!(
+        methods(&stack).contains(&"restrictChatMember".to_owned()),
+        "lifted: {:?}",
+        methods(&stack)
+    );
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::Restricted { permissions, .. }) if permissions.can_send_messages
+    ));
+    let items = stack.items().await;
+    assert!(item(&items, &group, &format!("MUTE#{BORIS_ID}")).is_none());
 }

@@ -3,13 +3,13 @@
 //! to a supergroup (route `migrate`). Each test asserts the exact Bot API calls and the stored
 //! configuration.
 
+use channel_guard::config::{Degradation, GroupConfig, LinkedChannel};
+use channel_guard::rights::Right;
+use channel_guard::store::{GuardStore, Restriction};
 use fake_bot_api::{
     AdminRights, MemberStatus, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{Degradation, GroupConfig, LinkedChannel};
-use lambdagram::guard::rights::Right;
-use lambdagram::guard::store::{GuardStore, Restriction};
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
 
@@ -307,6 +307,7 @@ async fn an_upgrade_to_a_supergroup_carries_the_protection_over() {
                 user_id: BORIS_ID,
                 since: 1_790_000_000,
                 until: None,
+                pending: false,
             },
         )
         .await

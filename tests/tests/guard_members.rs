@@ -7,13 +7,13 @@
 //! an administrator who can restrict members and delete messages; the bot administers
 //! @lambdagram_news, of which Alice is a member.
 
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::GuardStore;
 use fake_bot_api::{
     AdminRights, Chat, ChatPermissions, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID,
     NEWS_ID, NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::GuardStore;
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
 
@@ -188,14 +188,16 @@ async fn a_non_subscriber_joining_is_restricted_and_warned_at_once() {
         item(&items, &format!("SUB#{NEWS_ID}#{CAROL_ID}"), "SUB").expect("cache")["subscribed"],
         false
     );
-    // Ledger claim; the group; the member; the cache fill, the restriction record, the
-    // warning's claim and its message id with its deletion queue entry; ledger done.
+    // Ledger claim; the group; the member; the cache fill, the restriction record (its intent,
+    // then its result), the warning's claim and its message id with its deletion queue entry;
+    // ledger done.
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
         strings(&[
             "PutItem",
             "BatchGetItem",
             "BatchGetItem",
+            "PutItem",
             "PutItem",
             "PutItem",
             "PutItem",

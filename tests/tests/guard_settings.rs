@@ -7,11 +7,11 @@
 //! here Carol is an administrator who can restrict members, and the Lounge is protected by
 //! @lambdagram_news.
 
+use channel_guard::config::{Action, Configurers, GroupConfig, LinkedChannel};
+use channel_guard::menu;
+use channel_guard::store::GuardStore;
 use fake_bot_api::{AdminRights, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID};
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{Action, Configurers, GroupConfig, LinkedChannel};
-use lambdagram::guard::menu;
-use lambdagram::guard::store::GuardStore;
 use lambdagram::i18n::Lang;
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};

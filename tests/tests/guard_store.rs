@@ -2,9 +2,9 @@
 //! and for DynamoDB the exact items and the request counts the hot path is budgeted on.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::{GuardStore, Restriction, Warning};
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::{GuardStore, Restriction, Warning};
 use lambdagram::memory::MemoryStore;
 use lambdagram_e2e::dynamodb;
 
@@ -131,6 +131,7 @@ async fn exercise(store: &impl GuardStore) -> Vec<String> {
                 user_id: 7,
                 since: 1000,
                 until: None,
+                pending: false,
             },
         )
         .await
@@ -142,6 +143,7 @@ async fn exercise(store: &impl GuardStore) -> Vec<String> {
                 user_id: 8,
                 since: 1001,
                 until: Some(5000),
+                pending: false,
             },
         )
         .await
@@ -262,6 +264,7 @@ async fn items_are_stored_under_the_documented_keys() {
                 user_id: 7,
                 since: 1000,
                 until: None,
+                pending: false,
             },
         )
         .await

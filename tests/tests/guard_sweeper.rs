@@ -3,9 +3,9 @@
 //! fake Bot API. Asserts the exact `deleteMessage` calls, the items left and the DynamoDB
 //! requests.
 
+use channel_guard::store::GuardStore;
 use fake_bot_api::{User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID};
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::store::GuardStore;
 use lambdagram_e2e::stack::Stack;
 use serde_json::{json, Value};
 

@@ -4,13 +4,13 @@
 //! asserts the exact Bot API calls (webhook replies included: the fake executes them as Telegram
 //! does), the stored items and, where it matters, the DynamoDB requests.
 
+use channel_guard::config::{Action, GroupConfig, LinkedChannel};
+use channel_guard::store::{GuardStore, Restriction};
 use fake_bot_api::{
     AdminRights, Chat, ChatPermissions, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID,
     NEWS_ID, NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{Action, GroupConfig, LinkedChannel};
-use lambdagram::guard::store::{GuardStore, Restriction};
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
 
@@ -388,6 +388,7 @@ async fn lift_all_is_for_admins_and_lifts_exactly_the_restrictions_the_bot_recor
                 user_id: CAROL_ID,
                 since: 1_790_000_000,
                 until: None,
+                pending: false,
             },
         )
         .await

@@ -87,23 +87,35 @@ fn custom_metrics_on_dashboard() -> BTreeSet<String> {
     found
 }
 
-/// `pub const NAME: &str = "Value";` in `metrics::names`, by constant name.
+/// The `metrics.rs` files that declare metric names: the framework's and each bot's.
+const METRICS_FILES: &[&str] = &["shared/src/metrics.rs", "bots/guard/src/metrics.rs"];
+
+/// Every metric name the code may emit: the framework's and the bots'.
+fn all_names() -> BTreeSet<&'static str> {
+    names::ALL
+        .iter()
+        .chain(channel_guard::metrics::names::ALL)
+        .copied()
+        .collect()
+}
+
+/// `pub const NAME: &str = "Value";` in each `metrics::names`, by constant name.
 fn named_constants() -> Vec<(String, String)> {
-    let source = std::fs::read_to_string(workspace().join("shared/src/metrics.rs"))
-        .expect("read metrics.rs");
-    let module = source
-        .split("pub mod names {")
-        .nth(1)
-        .and_then(|m| m.split("\n}\n").next())
-        .expect("the names module");
-    module
-        .lines()
-        .filter_map(|l| {
+    let mut constants = Vec::new();
+    for file in METRICS_FILES {
+        let source = std::fs::read_to_string(workspace().join(file)).expect("read metrics.rs");
+        let module = source
+            .split("pub mod names {")
+            .nth(1)
+            .and_then(|m| m.split("\n}\n").next())
+            .expect("the names module");
+        constants.extend(module.lines().filter_map(|l| {
             let l = l.trim().strip_prefix("pub const ")?;
             let (name, rest) = l.split_once(": &str = \"")?;
             Some((name.to_owned(), rest.split('"').next()?.to_owned()))
-        })
-        .collect()
+        }));
+    }
+    constants
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -117,10 +129,11 @@ fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// The code of the core and the functions, without `metrics.rs` itself.
+/// The code of the framework, the bots and the functions, without the `metrics.rs` files.
 fn function_code() -> Vec<(std::path::PathBuf, String)> {
     let mut files = Vec::new();
     rust_files(&workspace().join("shared/src"), &mut files);
+    rust_files(&workspace().join("bots"), &mut files);
     rust_files(&workspace().join("functions"), &mut files);
     files
         .into_iter()
@@ -134,7 +147,7 @@ fn function_code() -> Vec<(std::path::PathBuf, String)> {
 
 #[test]
 fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
-    let all: BTreeSet<String> = names::ALL.iter().map(|s| (*s).to_owned()).collect();
+    let all: BTreeSet<String> = all_names().iter().map(|s| (*s).to_owned()).collect();
     let constants = named_constants();
     let declared: BTreeSet<String> = constants
         .iter()
@@ -143,7 +156,7 @@ fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
         .collect();
     assert_eq!(
         declared, all,
-        "every constant in metrics::names is in names::ALL"
+        "every constant in a metrics::names is in its names::ALL"
     );
 
     // Emitted: each constant is used by the code that records metrics.
@@ -185,7 +198,7 @@ fn the_dashboard_shows_exactly_the_metrics_the_code_emits() {
 
 #[test]
 fn alarms_watch_metrics_that_exist_and_notify_the_topic() {
-    let all: BTreeSet<&str> = names::ALL.iter().copied().collect();
+    let all = all_names();
     let alarms = resources_of_type("AWS::CloudWatch::Alarm");
     assert!(alarms.len() >= 6, "the alarms the operators rely on");
     for (id, alarm) in alarms {
@@ -256,9 +269,9 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_logs_name_the_update_and_never_carry_the_text() {
+    use channel_guard::config::{GroupConfig, LinkedChannel};
+    use channel_guard::store::GuardStore;
     use fake_bot_api::{BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
-    use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-    use lambdagram::guard::store::GuardStore;
 
     let stack = Stack::start().await;
     let mut config = GroupConfig::new(LOUNGE_ID);

@@ -1,5 +1,5 @@
-//! `template.yaml` agrees with the route table (`lambdagram::routes::ROUTES`) and the scheduled
-//! jobs (`lambdagram::jobs::JOBS`): one function per route and per job, the webhook wired to
+//! `template.yaml` agrees with the route table (`channel_guard::ROUTES`) and the scheduled
+//! jobs (`channel_guard::JOBS`): one function per route and per job, the webhook wired to
 //! exactly the route functions, each job run by exactly its schedule, secrets only by SSM
 //! parameter name, and the build and runtime settings every function shares. Every failure says
 //! what to add.
@@ -10,8 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lambdagram::jobs::JOBS;
-use lambdagram::routes::{Route, ROUTES};
+use channel_guard::JOBS;
+use channel_guard::ROUTES;
+use lambdagram::routes::Route;
 use lambdagram_e2e::paths::workspace;
 use serde_json::{json, Map, Value};
 
@@ -118,11 +119,17 @@ fn one_or_many(value: &Value) -> Vec<&Value> {
     }
 }
 
-/// The statements of the function's inline policy documents.
+/// The statements of the function's policies: its inline documents and the managed policies of
+/// the template it attaches (`- !Ref SomePolicy`).
 fn statements(function: &Value) -> Vec<&Value> {
     one_or_many(&function["Properties"]["Policies"])
         .into_iter()
-        .flat_map(|policy| one_or_many(&policy["Statement"]))
+        .flat_map(|policy| match policy["Ref"].as_str() {
+            Some(id) => resources().get(id).map_or_else(Vec::new, |managed| {
+                one_or_many(&managed["Properties"]["PolicyDocument"]["Statement"])
+            }),
+            None => one_or_many(&policy["Statement"]),
+        })
         .collect()
 }
 
@@ -211,7 +218,7 @@ fn every_function_is_the_webhook_a_route_or_a_job() {
                 || ROUTES.iter().any(|r| r.name == name)
                 || JOBS.iter().any(|j| j.name == name),
             "{id} builds binary `{name}`, which is neither `{WEBHOOK_BINARY}`, a route in ROUTES \
-             nor a job in JOBS: add it to shared/src/routes.rs or shared/src/jobs.rs, or remove \
+             nor a job in JOBS: add it to ROUTES or JOBS in bots/guard/src/routes.rs, or remove \
              the function"
         );
     }

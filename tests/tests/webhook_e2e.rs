@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
+use channel_guard::ROUTES;
 use fake_bot_api::{Fault, ALICE_ID, BORIS_ID, LOUNGE_ID};
 use lambdagram::i18n::{msg, Lang};
-use lambdagram::routes::{visible_commands, ROUTES};
 use lambdagram_e2e::events;
 use lambdagram_e2e::stack::{Stack, SECRET};
 use serde_json::{json, Value};
@@ -379,7 +379,7 @@ async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
     assert_eq!(reply["method"], "sendMessage");
     assert_eq!(reply["chat_id"], LOUNGE_ID);
     let mut expected = String::from(msg::HELP_HEADER.get(Lang::En));
-    for (command, description) in visible_commands() {
+    for (command, description) in ROUTES.visible_commands() {
         expected.push_str(&format!("\n/{command} — {}", description.get(Lang::En)));
     }
     assert_eq!(reply["text"], expected);
@@ -494,7 +494,7 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
 async fn each_sandbox_opens_its_connections_once_at_cold_start() {
     // Every function but these reaches the table; the webhook runs two sandboxes here.
     const WITHOUT_TABLE: &[&str] = &["unknown-command"];
-    let expected = (2 + ROUTES.len() + lambdagram::jobs::JOBS.len() - WITHOUT_TABLE.len()) as u64;
+    let expected = (2 + ROUTES.len() + channel_guard::JOBS.len() - WITHOUT_TABLE.len()) as u64;
     let stack = Stack::start().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while stack.emulator.dynamodb_warm_ups() < expected && std::time::Instant::now() < deadline {

@@ -10,9 +10,9 @@
 //! Only those who may change the protection may change the list (the group's "who may change
 //! settings"); the list itself is for the same people to see.
 
-use lambdagram::guard::admin::{configuring, reply, Configuring};
-use lambdagram::guard::enforce::Guard;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin::{configuring, reply, Configuring};
+use channel_guard::enforce::Guard;
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{fill, Lang, Text};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

@@ -7,11 +7,11 @@
 //! - In a channel: every group linked to it (the reverse index, not a scan) records whether the
 //!   bot is still an administrator there.
 
-use lambdagram::guard::enforce::Guard;
-use lambdagram::guard::health::{set_channel_admin, set_group_rights};
-use lambdagram::guard::rights::missing_in_group;
-use lambdagram::guard::store::GuardStore;
-use lambdagram::guard::texts;
+use channel_guard::config::{set_channel_admin, set_group_rights};
+use channel_guard::enforce::Guard;
+use channel_guard::rights::missing_in_group;
+use channel_guard::store::GuardStore;
+use channel_guard::texts;
 use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -112,7 +112,7 @@ async fn group_changed<S: GuardStore>(
             Ok(text.map_or_else(RouteResponse::done, |t| {
                 let hint =
                     SendMessage::new(change.chat.id, t.get(lang)).parse_mode(ParseMode::Html);
-                lambdagram::guard::admin::reply(&hint)
+                channel_guard::admin::reply(&hint)
             }))
         }
     }

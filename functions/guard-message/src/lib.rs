@@ -1,10 +1,10 @@
-//! A message in a group, or an edit of one: the guard's gate alone (`lambdagram::guard::gate`). A message in a
+//! A message in a group, or an edit of one: the guard's gate alone (`channel_guard::gate`). A message in a
 //! protected group from someone not subscribed to every linked channel is deleted, the group's
 //! action applied, and one warning posted. Everyone else passes at the budget: a known
 //! subscriber costs two batched reads, no write and no Bot API call.
 
-use lambdagram::guard::gate::{gate, Gate};
-use lambdagram::guard::store::GuardStore;
+use channel_guard::gate::{gate, Gate};
+use channel_guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{Update, UpdateKind};

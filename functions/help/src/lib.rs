@@ -2,12 +2,11 @@
 //! webhook reply (no Bot API round trip). In a group it passes the guard's gate first: a
 //! non-subscriber of a protected group gets the guard's treatment, not an answer.
 
-use lambdagram::guard::gate::{gate, is_group, Gate};
-use lambdagram::guard::store::GuardStore;
+use channel_guard::gate::{gate, is_group, Gate};
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{msg, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::routes::visible_commands;
 use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
 pub struct Help;
@@ -15,7 +14,7 @@ pub struct Help;
 /// The help text for `lang`.
 pub fn help_text(lang: Lang) -> String {
     let mut text = String::from(msg::HELP_HEADER.get(lang));
-    for (command, description) in visible_commands() {
+    for (command, description) in channel_guard::ROUTES.visible_commands() {
         text.push_str(&format!("\n/{command} — {}", description.get(lang)));
     }
     text

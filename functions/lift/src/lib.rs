@@ -4,15 +4,14 @@
 //! those: a member restricted by an admin has no record and is never touched. The `/unprotect`
 //! message is then edited to say how many were lifted, and the callback answered.
 
-use lambdagram::guard::admin::{
-    answer_press, lift_button, AdminChecks, GroupCommand, Notice, Sender,
-};
-use lambdagram::guard::admin_texts;
-use lambdagram::guard::callback::GuardCallback;
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::enforce::{channel_label, Guard};
-use lambdagram::guard::store::GuardStore;
-use lambdagram::guard::texts;
+use channel_guard::admin::{answer_press, lift_button, AdminChecks, GroupCommand, Notice, Sender};
+use channel_guard::admin_texts;
+use channel_guard::callback::GuardCallback;
+use channel_guard::config::channel_label;
+use channel_guard::config::GroupConfig;
+use channel_guard::enforce::Guard;
+use channel_guard::store::GuardStore;
+use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -149,7 +148,7 @@ pub fn outcome(config: &GroupConfig, lifted: usize, left: usize, lang: Lang) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::config::LinkedChannel;
+    use channel_guard::config::LinkedChannel;
 
     fn unprotected() -> GroupConfig {
         let mut config = GroupConfig::new(-100);

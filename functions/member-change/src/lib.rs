@@ -14,11 +14,11 @@
 //! Anything else costs at most one read, and nothing at all when the change itself shows there
 //! is nothing to do.
 
-use lambdagram::guard::cache::ttl_secs;
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::enforce::{Guard, Member};
-use lambdagram::guard::rights::is_subscribed;
-use lambdagram::guard::store::{GuardStore, MemberState};
+use channel_guard::cache::ttl_secs;
+use channel_guard::config::GroupConfig;
+use channel_guard::enforce::{Guard, Member};
+use channel_guard::rights::is_subscribed;
+use channel_guard::store::{GuardStore, MemberState};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
@@ -356,7 +356,7 @@ async fn restrict_leaver<S: GuardStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::config::LinkedChannel;
+    use channel_guard::config::LinkedChannel;
     use lambdagram::teloxide_core::types::ChatMember;
     use serde_json::json;
 

@@ -8,8 +8,8 @@
 //! records moved (Telegram keeps the restrictions across the upgrade; the records are the bot's
 //! licence to lift them). Live warnings stay behind: their messages are in the old chat.
 
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::config::GroupConfig;
+use channel_guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{ChatMigration, Update, UpdateKind};

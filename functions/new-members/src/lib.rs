@@ -3,8 +3,8 @@
 //! second path to the same check; both converge on the same idempotent records (one
 //! restriction record, at most one live warning), so a joiner seen twice is enforced once.
 
-use lambdagram::guard::enforce::{Guard, Member};
-use lambdagram::guard::store::GuardStore;
+use channel_guard::enforce::{Guard, Member};
+use channel_guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{MessageKind, Update, UpdateKind, User};

@@ -4,13 +4,13 @@
 //! named, with where, and nothing is saved. Idempotent; naming more channels extends the
 //! protection; `/protect` alone turns a group's kept protection back on.
 
-use lambdagram::guard::admin::{configuring, reply, AdminChecks, BotRights, Configuring};
-use lambdagram::guard::admin_texts as texts;
-use lambdagram::guard::channels::{self, ArgsError, ChannelArg, MAX_CHANNELS};
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::enforce::channel_label;
-use lambdagram::guard::rights::Right;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin::{configuring, reply, AdminChecks, BotRights, Configuring};
+use channel_guard::admin_texts as texts;
+use channel_guard::channels::{self, ArgsError, ChannelArg, MAX_CHANNELS};
+use channel_guard::config::channel_label;
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::rights::Right;
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{escape_html, fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

@@ -5,13 +5,13 @@
 //! and is saved; "Done" closes the menu to a summary. Every press is answered, forged or stale
 //! data too (harmlessly: nothing read, nothing written), and the answer is the webhook reply.
 
-use lambdagram::guard::admin_texts;
-use lambdagram::guard::callback::{GuardCallback, SettingChange};
-use lambdagram::guard::config::{Configurers, GroupConfig};
-use lambdagram::guard::menu;
-use lambdagram::guard::menu_texts;
-use lambdagram::guard::rights::may_configure;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin_texts;
+use channel_guard::callback::{GuardCallback, SettingChange};
+use channel_guard::config::may_configure;
+use channel_guard::config::{Configurers, GroupConfig};
+use channel_guard::menu;
+use channel_guard::menu_texts;
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -213,7 +213,7 @@ fn outcome(decision: &Decision) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::config::Action;
+    use channel_guard::config::Action;
     use serde_json::{json, Value};
 
     fn kind(status: Value) -> ChatMemberKind {

@@ -1,12 +1,12 @@
-//! `/settings`: the group's settings menu (text and inline keyboard, `lambdagram::guard::menu`),
+//! `/settings`: the group's settings menu (text and inline keyboard, `channel_guard::menu`),
 //! sent as the webhook reply to those who may configure the group; its buttons are the
 //! `settings-menu` route. Reads only: nothing is written until a button is pressed.
 
-use lambdagram::guard::admin::{configuring, reply, Configuring, GroupCommand};
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::menu;
-use lambdagram::guard::menu_texts;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin::{configuring, reply, Configuring, GroupCommand};
+use channel_guard::config::GroupConfig;
+use channel_guard::menu;
+use channel_guard::menu_texts;
+use channel_guard::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
@@ -52,8 +52,8 @@ pub fn menu_message(command: &GroupCommand, config: &GroupConfig) -> SendMessage
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::admin::Sender;
-    use lambdagram::guard::config::Action;
+    use channel_guard::admin::Sender;
+    use channel_guard::config::Action;
     use lambdagram::i18n::Lang;
 
     #[test]

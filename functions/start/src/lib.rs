@@ -1,8 +1,8 @@
 //! `/start`: creates or refreshes the user's record (one DynamoDB write) and sends a welcome —
 //! "hello" the first time, "welcome back" after.
 
-use lambdagram::guard::gate::{gate, is_group, Gate};
-use lambdagram::guard::store::GuardStore;
+use channel_guard::gate::{gate, is_group, Gate};
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};

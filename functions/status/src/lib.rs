@@ -6,12 +6,12 @@
 //! and posts a message in the group, so members could otherwise flood the group with it. The
 //! cached admin list answers "is an administrator" without a call when it names the sender.
 
-use lambdagram::guard::admin::{reply, AdminChecks, BotRights, GroupCommand};
-use lambdagram::guard::admin_texts as texts;
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::enforce::channel_label;
-use lambdagram::guard::rights::Right;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin::{reply, AdminChecks, BotRights, GroupCommand};
+use channel_guard::admin_texts as texts;
+use channel_guard::config::channel_label;
+use channel_guard::config::GroupConfig;
+use channel_guard::rights::Right;
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -101,7 +101,7 @@ pub fn report(config: &GroupConfig, rights: &BotRights, muted: usize, lang: Lang
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::config::LinkedChannel;
+    use channel_guard::config::LinkedChannel;
 
     fn config(enabled: bool) -> GroupConfig {
         let mut config = GroupConfig::new(-100);

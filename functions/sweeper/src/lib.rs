@@ -7,7 +7,7 @@
 //! Deleting is idempotent: a message already gone (the member was verified, an admin deleted
 //! it) is "message to delete not found", an answer to carry on from.
 
-use lambdagram::guard::store::GuardStore;
+use channel_guard::store::GuardStore;
 use lambdagram::jobs::{JobContext, JobHandler};
 use lambdagram::route::HandlerError;
 use lambdagram::telegram::{with_retry, BotApiError};

@@ -2,11 +2,11 @@
 //! later `/protect`, and, when the bot has restrictions of its own on record, offers a button to
 //! lift them (handled by the `lift` route).
 
-use lambdagram::guard::admin::{configuring, lift_button, reply, Configuring};
-use lambdagram::guard::admin_texts as texts;
-use lambdagram::guard::config::GroupConfig;
-use lambdagram::guard::enforce::channel_label;
-use lambdagram::guard::store::GuardStore;
+use channel_guard::admin::{configuring, lift_button, reply, Configuring};
+use channel_guard::admin_texts as texts;
+use channel_guard::config::channel_label;
+use channel_guard::config::GroupConfig;
+use channel_guard::store::GuardStore;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -72,7 +72,7 @@ pub fn confirmation(config: &GroupConfig, muted: usize, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambdagram::guard::config::LinkedChannel;
+    use channel_guard::config::LinkedChannel;
 
     #[test]
     fn says_what_is_kept_and_who_is_still_muted() {

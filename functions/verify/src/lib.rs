@@ -4,12 +4,12 @@
 //! group's default permissions (never one an admin set: only a `MUTE#` record licenses a lift),
 //! and the warning is deleted. The callback is always answered, as the webhook reply.
 
-use lambdagram::guard::admin::{answer_press, Notice};
-use lambdagram::guard::callback::GuardCallback;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::enforce::Guard;
-use lambdagram::guard::store::GuardStore;
-use lambdagram::guard::texts;
+use channel_guard::admin::{answer_press, Notice};
+use channel_guard::callback::GuardCallback;
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::enforce::Guard;
+use channel_guard::store::GuardStore;
+use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

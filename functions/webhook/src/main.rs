@@ -1,6 +1,7 @@
-//! The webhook: receives Telegram's updates from API Gateway and dispatches them by route.
+//! The webhook: receives Telegram's updates from API Gateway and dispatches them by the channel
+//! guard's route table.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_webhook().await
+    lambdagram::lambda::run_webhook(channel_guard::ROUTES).await
 }

@@ -10,14 +10,17 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, ReturnValue, ReturnValuesOnConditionCheckFailure,
+};
 use aws_sdk_dynamodb::Client;
 
 use crate::i18n::Lang;
 use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
 use crate::time::Epoch;
 
-pub(super) type Item = HashMap<String, AttributeValue>;
+/// One DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
 
 /// Counts of DynamoDB requests made, for the per-update cost figures.
 #[derive(Debug, Default)]
@@ -38,8 +41,8 @@ impl StoreCalls {
 
 #[derive(Clone)]
 pub struct DynamoStore {
-    pub(super) client: Client,
-    pub(super) table: Arc<str>,
+    client: Client,
+    table: Arc<str>,
     calls: Arc<StoreCalls>,
 }
 
@@ -86,34 +89,138 @@ impl DynamoStore {
         &self.calls
     }
 
-    pub(super) fn read(&self) {
+    /// The SDK client, for a bot's own adapter (which counts its requests with
+    /// [`DynamoStore::count_read`] and [`DynamoStore::count_write`]).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Counts one read request in [`StoreCalls`].
+    pub fn count_read(&self) {
         self.calls.reads.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(super) fn write(&self) {
+    /// Counts one write request in [`StoreCalls`].
+    pub fn count_write(&self) {
         self.calls.writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One `BatchGetItem` (retrying unprocessed keys, which DynamoDB returns under load).
+    pub async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut pending = KeysAndAttributes::builder()
+            .set_keys(Some(keys))
+            .build()
+            .map_err(|e| err("batch_get", e))?;
+        let mut items = Vec::new();
+        for _ in 0..5 {
+            self.count_read();
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&*self.table, pending)
+                .send()
+                .await
+                .map_err(|e| err("batch_get", e))?;
+            if let Some(mut responses) = out.responses {
+                items.extend(responses.remove(&*self.table).unwrap_or_default());
+            }
+            match out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&*self.table))
+            {
+                Some(rest) if !rest.keys.is_empty() => pending = rest,
+                _ => return Ok(items),
+            }
+        }
+        Err(StoreError::Failed(
+            "batch_get: keys left unprocessed".into(),
+        ))
+    }
+
+    /// One `PutItem`, counted as a write.
+    pub async fn put(&self, op: &str, item: Item) -> Result<(), StoreError> {
+        self.count_write();
+        self.client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| err(op, e))?;
+        Ok(())
+    }
+
+    /// One `DeleteItem` returning the old item, counted as a write.
+    pub async fn delete(&self, op: &str, key: Item) -> Result<Option<Item>, StoreError> {
+        self.count_write();
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(|e| err(op, e))?;
+        Ok(out.attributes)
+    }
+
+    /// Every item of a partition (optionally with a sort-key prefix), following pages.
+    pub async fn query_all(
+        &self,
+        pk: String,
+        sk_prefix: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            self.count_read();
+            let mut q = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .set_exclusive_start_key(start);
+            q = match sk_prefix {
+                Some(prefix) => q
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => q.key_condition_expression("pk = :pk"),
+            };
+            let out = q.send().await.map_err(|e| err("query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(items),
+            }
+        }
     }
 }
 
-pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+pub fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-pub(super) fn n(v: i64) -> AttributeValue {
+pub fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-pub(super) fn get_s(item: &Item, k: &str) -> Option<String> {
+pub fn get_s(item: &Item, k: &str) -> Option<String> {
     item.get(k).and_then(|v| v.as_s().ok()).cloned()
 }
 
-pub(super) fn get_n(item: &Item, k: &str) -> Option<i64> {
+pub fn get_n(item: &Item, k: &str) -> Option<i64> {
     item.get(k)
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
 }
 
-pub(super) fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
+pub fn err<E: std::error::Error + 'static>(op: &str, e: E) -> StoreError {
     StoreError::Failed(format!("{op}: {}", DisplayErrorContext(e)))
 }
 
@@ -142,7 +249,7 @@ impl UpdateLedger for DynamoStore {
         lease_secs: i64,
     ) -> Result<Claim, StoreError> {
         let token = crate::memory::new_token();
-        self.write();
+        self.count_write();
         let result = self
             .client
             .put_item()
@@ -190,7 +297,7 @@ impl UpdateLedger for DynamoStore {
         now: Epoch,
         keep_secs: i64,
     ) -> Result<(), StoreError> {
-        self.write();
+        self.count_write();
         self.client
             .update_item()
             .table_name(&*self.table)
@@ -209,7 +316,7 @@ impl UpdateLedger for DynamoStore {
     }
 
     async fn release(&self, update_id: i64, token: &str) -> Result<(), StoreError> {
-        self.write();
+        self.count_write();
         let result = self
             .client
             .delete_item()
@@ -273,7 +380,7 @@ impl UserStore for DynamoStore {
         if !remove.is_empty() {
             expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        self.write();
+        self.count_write();
         let out = req
             .update_expression(expr)
             .return_values(ReturnValue::AllNew)
@@ -286,7 +393,7 @@ impl UserStore for DynamoStore {
     }
 
     async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
-        self.read();
+        self.count_read();
         let out = self
             .client
             .get_item()

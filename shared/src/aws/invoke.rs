@@ -9,22 +9,31 @@ use aws_sdk_lambda::types::InvocationType;
 use crate::config::{self, ConfigError};
 use crate::dispatch::{DispatchError, Dispatcher};
 use crate::route_api::RouteResponse;
-use crate::routes::{Route, ROUTES};
+use crate::routes::{Route, RouteTable};
 
 pub struct LambdaDispatcher {
     client: aws_sdk_lambda::Client,
     functions: HashMap<&'static str, String>,
+    /// The route whose function the cold-start warm-up dry-runs.
+    first: Option<&'static str>,
 }
 
 impl LambdaDispatcher {
     /// Reads every route's function name from `ROUTE_FUNCTION_<ROUTE>`; all must be set, so a
     /// template that forgot a route fails at cold start, not on the first such update.
-    pub fn from_env(client: aws_sdk_lambda::Client) -> Result<Self, ConfigError> {
+    pub fn from_env(
+        client: aws_sdk_lambda::Client,
+        routes: RouteTable,
+    ) -> Result<Self, ConfigError> {
         let mut functions = HashMap::new();
-        for route in ROUTES {
+        for route in routes {
             functions.insert(route.name, config::required(&route.function_env_var())?);
         }
-        Ok(Self { client, functions })
+        Ok(Self {
+            client,
+            functions,
+            first: routes.routes().first().map(|r| r.name),
+        })
     }
 
     /// Opens (and pools) the connection to the Lambda service at cold start, beside the other
@@ -32,7 +41,7 @@ impl LambdaDispatcher {
     /// runs nothing (no invocation, no charge), and the first update skips the TCP and TLS
     /// handshake. Never fails; a refusal is logged here, at once.
     pub async fn warm_up(&self) {
-        let Some(function) = ROUTES.first().and_then(|r| self.functions.get(r.name)) else {
+        let Some(function) = self.first.and_then(|name| self.functions.get(name)) else {
             return;
         };
         let started = std::time::Instant::now();

@@ -2,11 +2,10 @@
 //! for dispatch. Only this module (and `lambda`) sees AWS SDK types.
 
 mod dynamo;
-mod guard;
 mod invoke;
 mod secrets;
 
-pub use dynamo::{DynamoStore, StoreCalls};
+pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};
 pub use invoke::LambdaDispatcher;
 pub use secrets::{resolve_secret, SecretError};
 

@@ -6,21 +6,22 @@ use tracing::Instrument;
 use crate::aws::{resolve_secret, sdk_config, DynamoStore, LambdaDispatcher};
 use crate::config;
 use crate::ingress::{Ingress, IngressConfig, IngressRequest};
+use crate::routes::RouteTable;
 use crate::secret::WebhookSecret;
 
 use super::{init_observability, take_cold_start, Error};
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
-/// Builds the webhook's dependencies once and serves requests until the sandbox is recycled.
-pub async fn run_webhook() -> Result<(), Error> {
+/// Builds the webhook's dependencies once and serves `routes` until the sandbox is recycled.
+pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     init_observability();
     let sdk = sdk_config().await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,
     );
-    let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk))?;
+    let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk), routes)?;
     // The ledger's and the dispatcher's connections open while the secret is read.
     let (secret, (), ()) = tokio::join!(
         resolve_secret("WEBHOOK_SECRET", &sdk),
@@ -28,7 +29,7 @@ pub async fn run_webhook() -> Result<(), Error> {
         dispatcher.warm_up(),
     );
     let secret = WebhookSecret::new(&secret?)?;
-    let config = IngressConfig::new(secret, config::bot_username()?);
+    let config = IngressConfig::new(routes, secret, config::bot_username()?);
     let ingress = Ingress::new(config, store, dispatcher);
     let ingress = &ingress;
     lambda_http::run(service_fn(move |req: Request| async move {

@@ -1,7 +1,10 @@
 //! In-memory adapters of the store ports, for unit tests and the zero-setup local run.
 //! They keep the DynamoDB adapter's semantics, including expiry: an expired item reads as absent.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
@@ -13,13 +16,12 @@ enum LedgerEntry {
     Done { expires_at: Epoch },
 }
 
-mod guard;
-
 #[derive(Default)]
 struct State {
     ledger: HashMap<i64, LedgerEntry>,
     users: HashMap<i64, UserRecord>,
-    guard: guard::GuardTables,
+    /// Tables of the bots' own stores, one per type (see [`MemoryStore::with_tables`]).
+    extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
 /// A store that lives in the process.
@@ -38,9 +40,63 @@ impl MemoryStore {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// This store's tables of type `T` (created empty on first use), locked until the guard is
+    /// dropped: how a bot's in-memory adapter keeps its own state in the one store every port
+    /// of a route shares, without the framework knowing its shape.
+    pub fn lock_tables<T: Default + Send + 'static>(&self) -> TablesGuard<'_, T> {
+        let mut state = self.lock();
+        let slot = state
+            .extensions
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        if !slot.is::<T>() {
+            *slot = Box::new(T::default());
+        }
+        TablesGuard {
+            state,
+            tables: PhantomData,
+        }
+    }
+
     /// Number of ledger records, for tests.
     pub fn ledger_len(&self) -> usize {
         self.lock().ledger.len()
+    }
+}
+
+/// A bot's tables inside a [`MemoryStore`], locked (see [`MemoryStore::lock_tables`]).
+pub struct TablesGuard<'a, T> {
+    state: MutexGuard<'a, State>,
+    tables: PhantomData<T>,
+}
+
+impl<T: 'static> Deref for TablesGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self
+            .state
+            .extensions
+            .get(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_ref::<T>())
+        {
+            Some(t) => t,
+            None => unreachable!("lock_tables inserted a T under T's type id"),
+        }
+    }
+}
+
+impl<T: 'static> DerefMut for TablesGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self
+            .state
+            .extensions
+            .get_mut(&TypeId::of::<T>())
+            .and_then(|b| b.downcast_mut::<T>())
+        {
+            Some(t) => t,
+            None => unreachable!("lock_tables inserted a T under T's type id"),
+        }
     }
 }
 

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use channel_guard::store::GuardStore;
 use fake_bot_api::RecordedCall;
-use lambdagram::guard::store::GuardStore;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, IngressResponse};
 use lambdagram::memory::MemoryStore;
 use lambdagram::ports::{UpdateLedger, UserStore};
@@ -459,9 +459,10 @@ impl Session<'_> {
         });
         // In-process: the secret only has to agree with itself.
         let secret = WebhookSecret::generate();
-        let config = IngressConfig::new(secret.clone(), self.username.clone());
+        let config =
+            IngressConfig::new(channel_guard::ROUTES, secret.clone(), self.username.clone());
         let ingress = Ingress::new(config, store.clone(), registry::in_process(deps.clone()));
-        let allowed = lambdagram::routes::allowed_updates();
+        let allowed = channel_guard::ROUTES.allowed_updates();
         // The scheduled jobs run here too (the warning sweeper, every minute in AWS): at most
         // once a minute, between polls.
         let mut last_sweep: Option<std::time::Instant> = None;

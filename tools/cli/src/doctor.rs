@@ -9,10 +9,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use lambdagram::guard::admin::AdminChecks;
-use lambdagram::guard::admin_texts as texts;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::rights::Right;
+use channel_guard::admin::AdminChecks;
+use channel_guard::admin_texts as texts;
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::rights::Right;
+use channel_guard::store::GroupDirectory;
 use lambdagram::i18n::Lang;
 use lambdagram::telegram::{BotApi, RetryPolicy};
 use serde_json::{json, Value};
@@ -219,7 +220,7 @@ fn webhook(info: &Value, args: &Args, report: &mut Report) {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let need = lambdagram::routes::allowed_updates();
+    let need = channel_guard::ROUTES.allowed_updates();
     let missing: Vec<&str> = need
         .iter()
         .copied()

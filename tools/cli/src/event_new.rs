@@ -152,6 +152,21 @@ pub fn run(action: Action) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes the sample event `argv` describes (as `lambdagram events new` takes them, without
+/// `--out`) to `path`: for the scaffold of a new route.
+pub fn write_sample(argv: &[String], path: &std::path::Path) -> anyhow::Result<()> {
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: NewArgs,
+    }
+    let argv = std::iter::once("events-new".to_owned())
+        .chain(argv.iter().cloned())
+        .chain(["--out".to_owned(), path.display().to_string()]);
+    let cli = <Cli as clap::Parser>::try_parse_from(argv).context("sample event arguments")?;
+    run(Action::New(cli.args))
+}
+
 /// The ids and dates an event gets when none are given.
 #[derive(Clone, Debug)]
 struct Fresh {
@@ -550,7 +565,7 @@ fn check(body: &str) -> anyhow::Result<String> {
         serde_json::from_str(body).context("the webhook cannot read the generated update")?;
     let username = lambdagram::config::optional("BOT_USERNAME")
         .unwrap_or_else(|| fake_bot_api::BOT_USERNAME.to_owned());
-    let route = match lambdagram::classify::classify(&view, &username) {
+    let route = match lambdagram::classify::classify(channel_guard::ROUTES, &view, &username) {
         Ok(route) => format!("route {}", route.name),
         Err(reason) => format!("ignored ({})", reason.as_str()),
     };

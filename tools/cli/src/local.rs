@@ -55,7 +55,11 @@ pub async fn replay(
         store: store.clone(),
         bot_username: username.clone(),
     });
-    let config = IngressConfig::new(WebhookSecret::new(LOCAL_SECRET)?, username.clone());
+    let config = IngressConfig::new(
+        channel_guard::ROUTES,
+        WebhookSecret::new(LOCAL_SECRET)?,
+        username.clone(),
+    );
     let ingress = Ingress::new(config, store, registry::in_process(deps));
 
     writeln!(

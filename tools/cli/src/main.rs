@@ -4,7 +4,9 @@ mod dev;
 mod doctor;
 mod event_new;
 mod events;
+mod gen_template;
 mod local;
+mod new_route;
 mod registry;
 mod replay;
 mod routes;
@@ -46,10 +48,34 @@ enum Command {
     /// Print the route table (routes, jobs, allowed_updates), or with --env the webhook's
     /// ROUTE_FUNCTION_* variables for running every function locally.
     Routes(routes::Args),
+    /// Scaffold a new route: its table entry, function crate, registration, template
+    /// resources, sample event and end-to-end test (then write the handler's body).
+    New {
+        #[command(subcommand)]
+        what: New,
+    },
+    /// Generate what follows from the route table.
+    Gen {
+        #[command(subcommand)]
+        what: Gen,
+    },
     #[command(about = dev::ABOUT, long_about = dev::LONG_ABOUT, after_help = dev::EXIT_CODES)]
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
     Doctor(doctor::Args),
+}
+
+#[derive(Subcommand)]
+enum New {
+    /// A route: `new route NAME --command /name` (or --callback PREFIX, --event KIND).
+    Route(new_route::Args),
+}
+
+#[derive(Subcommand)]
+enum Gen {
+    /// Rewrite template.yaml's functions, log groups, policies and outputs from the route table
+    /// (`--check`: exit 1 when it is stale).
+    Template(gen_template::Args),
 }
 
 #[tokio::main]
@@ -62,6 +88,17 @@ async fn main() -> std::process::ExitCode {
         Command::Replay(args) => return replay::main(args).await,
         Command::Events { action } => event_new::run(action),
         Command::Routes(args) => routes::run(args),
+        Command::New {
+            what: New::Route(args),
+        } => new_route::run(args),
+        Command::Gen {
+            what: Gen::Template(args),
+        } => {
+            return gen_template::run(args).unwrap_or_else(|err| {
+                eprintln!("error: {err:#}");
+                std::process::ExitCode::FAILURE
+            })
+        }
         Command::Dev(args) => dev::run(args).await,
         // Its own exit codes: problems found, could not check.
         Command::Doctor(args) => return doctor::main(args).await,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use lambdagram::guard::store::GuardStore;
+use channel_guard::store::GuardStore;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::ports::UserStore;
 use lambdagram::route::RouteDeps;
@@ -40,8 +40,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use channel_guard::ROUTES;
     use lambdagram::memory::MemoryStore;
-    use lambdagram::routes::ROUTES;
 
     #[test]
     fn every_route_in_the_table_has_a_handler() {

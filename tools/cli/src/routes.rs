@@ -1,7 +1,8 @@
 //! `lambdagram routes`: the route table, as the webhook, the template and Telegram see it.
 
-use lambdagram::jobs::JOBS;
-use lambdagram::routes::{allowed_updates, Trigger, ROUTES};
+use channel_guard::JOBS;
+use channel_guard::ROUTES;
+use lambdagram::routes::Trigger;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,7 +35,7 @@ pub fn render(env_only: bool) -> String {
     }
     out.push_str(&format!(
         "\nallowed_updates: {}\n",
-        allowed_updates().join(", ")
+        ROUTES.allowed_updates().join(", ")
     ));
     out
 }

@@ -1,15 +1,16 @@
 //! `lambdagram webhook set|info|delete`: the webhook, configured from the route table.
 
 use anyhow::{bail, Context};
+use channel_guard::ROUTES;
 use clap::Subcommand;
 use lambdagram::i18n::Lang;
-use lambdagram::routes::{allowed_updates, visible_commands};
+use lambdagram::routes::MenuScope;
 use lambdagram::secret::WebhookSecret;
 use lambdagram::teloxide_core::payloads::{
     DeleteWebhookSetters, SetMyCommandsSetters, SetWebhookSetters,
 };
 use lambdagram::teloxide_core::prelude::*;
-use lambdagram::teloxide_core::types::{AllowedUpdate, BotCommand};
+use lambdagram::teloxide_core::types::{AllowedUpdate, BotCommand, BotCommandScope};
 use lambdagram::teloxide_core::Bot;
 
 #[derive(Subcommand)]
@@ -82,7 +83,7 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
                 Some(s) => (WebhookSecret::new(&s)?, false),
                 None => (WebhookSecret::generate(), true),
             };
-            let kinds = allowed_updates();
+            let kinds = ROUTES.allowed_updates();
             bot.set_webhook(url.clone())
                 .secret_token(secret.expose().to_owned())
                 .allowed_updates(to_allowed(&kinds)?)
@@ -131,7 +132,8 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
                     have.join(", ")
                 }
             );
-            let missing: Vec<_> = allowed_updates()
+            let missing: Vec<_> = ROUTES
+                .allowed_updates()
                 .into_iter()
                 .filter(|k| {
                     if have.is_empty() {
@@ -168,21 +170,39 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// setMyCommands from the route table: the default menu in English, one per other language.
+/// setMyCommands from the route table: one menu per scope (administrators' commands only in
+/// `all_chat_administrators`), in English by default and one per other language.
 async fn publish_commands(bot: &Bot) -> anyhow::Result<()> {
-    for lang in Lang::ALL {
-        let commands: Vec<BotCommand> = visible_commands()
-            .map(|(c, d)| BotCommand::new(c, d.get(lang)))
-            .collect();
-        let req = bot.set_my_commands(commands);
-        let req = if lang == Lang::En {
-            req
-        } else {
-            req.language_code(lang.code())
-        };
-        req.await
-            .with_context(|| format!("setMyCommands ({}) failed", lang.code()))?;
+    for scope in MenuScope::ALL {
+        for lang in Lang::ALL {
+            let commands: Vec<BotCommand> = ROUTES
+                .menu(scope)
+                .map(|(c, d)| BotCommand::new(c, d.get(lang)))
+                .collect();
+            let req = bot.set_my_commands(commands).scope(bot_scope(scope));
+            let req = if lang == Lang::En {
+                req
+            } else {
+                req.language_code(lang.code())
+            };
+            req.await.with_context(|| {
+                format!("setMyCommands ({}, {}) failed", scope.as_str(), lang.code())
+            })?;
+        }
     }
-    println!("command menu published ({} languages)", Lang::ALL.len());
+    println!(
+        "command menus published ({} scopes, {} languages)",
+        MenuScope::ALL.len(),
+        Lang::ALL.len()
+    );
     Ok(())
+}
+
+fn bot_scope(scope: MenuScope) -> BotCommandScope {
+    match scope {
+        MenuScope::Default => BotCommandScope::Default,
+        MenuScope::AllPrivateChats => BotCommandScope::AllPrivateChats,
+        MenuScope::AllGroupChats => BotCommandScope::AllGroupChats,
+        MenuScope::AllChatAdministrators => BotCommandScope::AllChatAdministrators,
+    }
 }

@@ -155,7 +155,7 @@ async fn with_yes_it_takes_the_webhook_over_handles_updates_in_order_and_restore
     );
     assert_eq!(methods.last().map(String::as_str), Some("setWebhook"));
     let polls = fake.calls_to("getUpdates");
-    let wanted = json!(lambdagram::routes::allowed_updates());
+    let wanted = json!(channel_guard::ROUTES.allowed_updates());
     assert_eq!(polls[0].params["allowed_updates"], wanted);
     assert_eq!(polls[0].params["offset"], json!(0));
     let confirm = polls.last().expect("a confirming poll");
@@ -290,7 +290,7 @@ async fn with_a_table_start_registers_the_user_in_dynamodb() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_warning_sweeper_runs_in_the_loop_too() {
-    use lambdagram::guard::store::GuardStore;
+    use channel_guard::store::GuardStore;
     let fake = FakeBotApi::start().await.expect("fake");
     let client = lambdagram_e2e::dynamodb::client().await;
     let table = lambdagram_e2e::dynamodb::fresh_table(&client).await;

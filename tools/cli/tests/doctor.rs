@@ -3,12 +3,12 @@
 
 use std::process::Output;
 
+use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::store::GuardStore;
 use fake_bot_api::{
     AdminRights, FakeBotApi, MemberStatus, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
-use lambdagram::guard::config::{GroupConfig, LinkedChannel};
-use lambdagram::guard::store::GuardStore;
 use serde_json::{json, Value};
 
 const STACK_URL: &str = "https://abc.execute-api.eu-west-1.amazonaws.com/webhook";
@@ -78,7 +78,7 @@ async fn healthy_webhook(fake: &FakeBotApi) {
         json!({
             "url": STACK_URL,
             "secret_token": "s3cret",
-            "allowed_updates": lambdagram::routes::allowed_updates(),
+            "allowed_updates": channel_guard::ROUTES.allowed_updates(),
         }),
     )
     .await;

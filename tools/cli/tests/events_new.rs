@@ -135,7 +135,7 @@ fn read_update(body: &str, what: &str) -> Generated {
         parsed.kind
     );
     let view: UpdateView = serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let route = classify(&view, fake_bot_api::BOT_USERNAME).map(|r| r.name);
+    let route = classify(channel_guard::ROUTES, &view, fake_bot_api::BOT_USERNAME).map(|r| r.name);
     let generated = Generated {
         event: Value::Null,
         update,

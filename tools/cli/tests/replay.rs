@@ -60,6 +60,7 @@ impl Served {
         routes.register("help", deps.clone(), help::Help);
         routes.register("unknown-command", deps, unknown_command::UnknownCommand);
         let config = IngressConfig::new(
+            channel_guard::ROUTES,
             WebhookSecret::new(SECRET).expect("valid secret"),
             fake_bot_api::BOT_USERNAME,
         );

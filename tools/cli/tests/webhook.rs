@@ -56,7 +56,7 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
     assert_eq!(p["secret_token"], "s3cret_Value-1");
     assert_eq!(p["max_connections"], "10");
     assert_eq!(p["drop_pending_updates"], "true");
-    let want = json!(lambdagram::routes::allowed_updates()).to_string();
+    let want = json!(channel_guard::ROUTES.allowed_updates()).to_string();
     assert_eq!(p["allowed_updates"], json!(want));
     // A given secret is never echoed back.
     assert!(!stdout(&out).contains("s3cret_Value-1"));
@@ -65,33 +65,58 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
     assert_eq!(info.secret_token.as_deref(), Some("s3cret_Value-1"));
     assert_eq!(info.max_connections, Some(10));
 
-    // One menu per language: the default (English) and Russian, from the route table.
+    // One menu per scope and language (English by default, and Russian), from the route
+    // table: the administrators' commands only in the administrators' menu.
     let menus = fake.calls_to("setMyCommands");
-    assert_eq!(menus.len(), 2);
-    assert!(menus[0].params.get("language_code").is_none());
-    assert_eq!(menus[1].params["language_code"], "ru");
-    let en = fake.world().my_commands(&json!({"type": "default"}), "");
-    let en: Vec<_> = en
+    assert_eq!(menus.len(), 8);
+    let scopes: Vec<_> = menus
         .iter()
-        .map(|c| (c.command.as_str(), c.description.as_str()))
+        .map(|m| {
+            (
+                m.params["scope"]["type"].as_str().unwrap_or("").to_owned(),
+                m.params.get("language_code").cloned(),
+            )
+        })
+        .collect();
+    assert_eq!(scopes[0], ("default".to_owned(), None));
+    assert_eq!(scopes[1], ("default".to_owned(), Some(json!("ru"))));
+    assert_eq!(scopes[6], ("all_chat_administrators".to_owned(), None));
+    let menu = |scope: &str, lang: &str| -> Vec<(String, String)> {
+        fake.world()
+            .my_commands(&json!({ "type": scope }), lang)
+            .iter()
+            .map(|c| (c.command.clone(), c.description.clone()))
+            .collect()
+    };
+    let everyone = vec![
+        ("start".to_owned(), "register and say hello".to_owned()),
+        ("help".to_owned(), "list the commands".to_owned()),
+    ];
+    assert_eq!(menu("default", ""), everyone);
+    assert_eq!(menu("all_private_chats", ""), everyone);
+    assert_eq!(menu("all_group_chats", ""), everyone);
+    let admins: Vec<_> = menu("all_chat_administrators", "")
+        .into_iter()
+        .map(|(c, _)| c)
         .collect();
     assert_eq!(
-        en,
-        vec![
-            ("start", "register and say hello"),
-            ("help", "list the commands"),
-            (
-                "protect",
-                "members must join @channel to write here (admins)"
-            ),
-            ("unprotect", "turn the channel check off (admins)"),
-            ("status", "the protection and the bot's rights (admins)"),
-            ("settings", "what happens to non-subscribers (admins)"),
-            ("allow", "let someone write without subscribing (admins)")
+        admins,
+        [
+            "start",
+            "help",
+            "protect",
+            "unprotect",
+            "status",
+            "settings",
+            "allow"
         ]
     );
-    let ru = fake.world().my_commands(&json!({"type": "default"}), "ru");
-    assert_eq!(ru[1].description, "список команд");
+    assert_eq!(
+        menu("all_chat_administrators", "")[2].1,
+        "members must join @channel to write here (admins)"
+    );
+    let ru = menu("default", "ru");
+    assert_eq!(ru[1].1, "список команд");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -17,6 +17,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// HTTP 400 telling the group was upgraded, with `parameters.migrate_to_chat_id`.
     Migrated { to_chat_id: i64 },
+    /// The call runs and its effect applies, but the answer is lost: HTTP `status` (5xx) comes
+    /// back instead, as when Telegram's front end fails after its back end acted.
+    AnswerLost { status: u16 },
 }
 
 /// A queued fault: applies to the next `times` calls of `method` (camelCase, or `"*"` for any).
@@ -63,6 +66,11 @@ impl Fault {
     }
 
     /// The next call of `method` answers that the group migrated to `to_chat_id`.
+    /// The next call of `method` takes effect, but answers HTTP `status` (a lost answer).
+    pub fn answer_lost(method: impl Into<String>, status: u16) -> Fault {
+        Fault::once(method, FaultKind::AnswerLost { status })
+    }
+
     pub fn migrated(method: impl Into<String>, to_chat_id: i64) -> Fault {
         Fault::once(method, FaultKind::Migrated { to_chat_id })
     }
@@ -98,7 +106,7 @@ impl FaultKind {
                 ApiError::new(429, format!("Too Many Requests: retry after {retry_after}"))
                     .with_parameters(json!({ "retry_after": retry_after })),
             ),
-            FaultKind::ServerError { status } => {
+            FaultKind::ServerError { status } | FaultKind::AnswerLost { status } => {
                 let description = match status {
                     502 => "Bad Gateway",
                     503 => "Service Unavailable",

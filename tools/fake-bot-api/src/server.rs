@@ -59,12 +59,22 @@ pub(crate) async fn serve(
 /// Applies a queued fault, if any, then runs the method.
 async fn execute(shared: &Shared, method: &'static str, params: &Params) -> MethodResult {
     let fault = faults::take(&mut shared.lock().faults, method);
+    let mut lost_answer = None;
     if let Some(kind) = fault {
         if let FaultKind::Delay(delay) = kind {
             tokio::time::sleep(delay).await;
+        } else if let FaultKind::AnswerLost { .. } = kind {
+            lost_answer = kind.error();
         } else if let Some(error) = kind.error() {
             return Err(error);
         }
+    }
+    if let Some(error) = lost_answer {
+        if method != "getUpdates" {
+            let _applied = methods::call(&mut shared.lock(), method, params);
+            shared.updates_changed.notify_waiters();
+        }
+        return Err(error);
     }
     if method == "getUpdates" {
         return updates::get_updates(shared, params).await;

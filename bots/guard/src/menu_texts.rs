@@ -2,7 +2,7 @@
 //! mode; nothing here holds user content.
 
 use super::config::{Action, Configurers};
-use crate::i18n::{Lang, Plural, Text};
+use lambdagram::i18n::{Lang, Plural, Text};
 
 pub const TITLE: Text = Text {
     en: "⚙️ <b>Settings</b>",

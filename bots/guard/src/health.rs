@@ -5,74 +5,20 @@
 //! while enforcing) and recovers when the right comes back. The record changes, and the group is
 //! told, only on a change: a refusal met on every message does not repeat the notice.
 
-use teloxide_core::payloads::{SendMessage, SendMessageSetters};
-use teloxide_core::types::{ChatId, ParseMode};
+use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
+use lambdagram::teloxide_core::types::{ChatId, ParseMode};
 
 use super::admin_texts::right_name;
+use super::config::channel_label;
 use super::config::{Degradation, GroupConfig};
-use super::enforce::{channel_label, Guard};
+use super::enforce::Guard;
 use super::rights::Right;
 use super::store::GuardStore;
 use super::texts;
-use crate::i18n::fill;
-use crate::ports::StoreError;
-use crate::route::HandlerError;
-use crate::telegram::{with_retry, BotApiError};
-
-/// Records that the bot lacks `missing` in the group itself (replacing what was recorded for the
-/// group; empty = the group's rights are whole again). Returns whether anything changed.
-pub fn set_group_rights(config: &mut GroupConfig, missing: &[Right]) -> bool {
-    let before = config.degraded.clone();
-    config
-        .degraded
-        .retain(|d| !matches!(d, Degradation::GroupRights { .. }));
-    if !missing.is_empty() {
-        config.degraded.insert(
-            0,
-            Degradation::GroupRights {
-                missing: missing.to_vec(),
-            },
-        );
-    }
-    config.degraded != before
-}
-
-/// Records whether the bot is an administrator of the linked channel `channel_id`. Returns
-/// whether anything changed.
-pub fn set_channel_admin(config: &mut GroupConfig, channel_id: i64, is_admin: bool) -> bool {
-    let entry = Degradation::ChannelRights { channel_id };
-    let present = config.degraded.contains(&entry);
-    match (is_admin, present) {
-        (true, true) => {
-            config.degraded.retain(|d| *d != entry);
-            true
-        }
-        (false, false) => {
-            config.degraded.push(entry);
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Adds `lacking` to what the group's record says the bot lacks there (a refusal proves the
-/// right is missing, not that the others are held). Returns whether anything changed.
-pub fn add_group_rights(config: &mut GroupConfig, lacking: &[Right]) -> bool {
-    let mut missing: Vec<Right> = config
-        .degraded
-        .iter()
-        .find_map(|d| match d {
-            Degradation::GroupRights { missing } => Some(missing.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    for right in lacking {
-        if !missing.contains(right) {
-            missing.push(*right);
-        }
-    }
-    set_group_rights(config, &missing)
-}
+use lambdagram::i18n::fill;
+use lambdagram::ports::StoreError;
+use lambdagram::route::HandlerError;
+use lambdagram::telegram::{with_retry, BotApiError};
 
 /// The notice for the group about what its record now says: what is missing, or that the
 /// protection works again.
@@ -155,7 +101,7 @@ impl<S: GuardStore> Guard<'_, S> {
                 Err(e) => return Err(e.into()),
             }
         };
-        crate::metrics::count(
+        lambdagram::metrics::count(
             if saved.degraded.is_empty() {
                 crate::metrics::names::PROTECTIONS_RECOVERED
             } else {
@@ -185,8 +131,8 @@ impl<S: GuardStore> Guard<'_, S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guard::config::LinkedChannel;
-    use crate::i18n::Lang;
+    use crate::config::{add_group_rights, set_channel_admin, set_group_rights, LinkedChannel};
+    use lambdagram::i18n::Lang;
 
     fn config() -> GroupConfig {
         let mut c = GroupConfig::new(-100);
@@ -202,8 +148,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_health_change_that_loses_a_race_is_applied_to_the_winner() {
-        use crate::memory::MemoryStore;
-        use crate::telegram::{BotApi, RetryPolicy};
+        use lambdagram::memory::MemoryStore;
+        use lambdagram::telegram::{BotApi, RetryPolicy};
         let store = MemoryStore::new();
         store.save_group(&mut config(), &[]).await.expect("protect");
         let read = store

@@ -2,7 +2,7 @@
 //! bytes; the route table routes by the part before the first `:`.
 
 use super::config::{Action, Configurers};
-use crate::i18n::Lang;
+use lambdagram::i18n::Lang;
 
 /// Telegram's limit on `callback_data`.
 pub const MAX_LEN: usize = 64;

@@ -3,7 +3,7 @@
 
 use super::config::Configurers;
 use super::rights::Right;
-use crate::i18n::{Plural, Text};
+use lambdagram::i18n::{Plural, Text};
 
 pub const NOT_ALLOWED: Text = Text {
     en: "Only the group's owner and administrators who can ban users may do this.",

@@ -1,21 +1,22 @@
 //! What the guard's admin commands (`/protect`, `/unprotect`, `/status`) share: reading the
 //! command from its update, who may run it, the bot's own rights checked live, and the answer.
 
-use teloxide_core::payloads::{
+use lambdagram::teloxide_core::payloads::{
     AnswerCallbackQuery, AnswerCallbackQuerySetters, GetChatMember, GetMe, SendMessage,
     SendMessageSetters,
 };
-use teloxide_core::types::{
+use lambdagram::teloxide_core::types::{
     CallbackQuery, ChatId, MessageId, ParseMode, ReplyParameters, Update, UpdateKind, UserId,
 };
 
+use super::config::may_configure;
 use super::config::{Configurers, GroupConfig};
-use super::rights::{may_configure, missing_in_channel, missing_in_group, Right};
+use super::rights::{missing_in_channel, missing_in_group, Right};
 use super::store::GuardStore;
-use crate::i18n::Lang;
-use crate::route::{HandlerError, RouteContext};
-use crate::route_api::RouteResponse;
-use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
+use lambdagram::i18n::Lang;
+use lambdagram::route::{HandlerError, RouteContext};
+use lambdagram::route_api::RouteResponse;
+use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
 
 /// Who sent a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,9 +140,12 @@ pub async fn configuring<S: GuardStore>(
 
 /// The button that lifts every restriction the bot imposed in the group (`count` of them):
 /// under `/unprotect`'s answer, and again under the lift's answer while some are left.
-pub fn lift_button(count: usize, lang: Lang) -> teloxide_core::types::InlineKeyboardMarkup {
-    use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
-    let label = crate::i18n::fill(
+pub fn lift_button(
+    count: usize,
+    lang: Lang,
+) -> lambdagram::teloxide_core::types::InlineKeyboardMarkup {
+    use lambdagram::teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+    let label = lambdagram::i18n::fill(
         super::admin_texts::LIFT_BUTTON.get(lang, count as u64),
         &[("count", &count.to_string())],
     );
@@ -318,7 +322,7 @@ impl AdminChecks<'_> {
         &self,
         chat_id: i64,
         user_id: i64,
-    ) -> Result<teloxide_core::types::ChatMember, BotApiError> {
+    ) -> Result<lambdagram::teloxide_core::types::ChatMember, BotApiError> {
         let user = UserId(u64::try_from(user_id).unwrap_or_default());
         let request = GetChatMember::new(ChatId(chat_id), user);
         with_retry(self.retry, || self.bot.call(&request)).await

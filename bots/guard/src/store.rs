@@ -5,8 +5,8 @@
 use std::future::Future;
 
 use super::config::GroupConfig;
-use crate::ports::StoreError;
-use crate::time::Epoch;
+use lambdagram::ports::StoreError;
+use lambdagram::time::Epoch;
 
 /// The group's configuration and its cached administrators.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,8 +32,13 @@ pub struct MemberState {
     /// Per linked channel, in the order asked: the cached answer, `None` on a miss.
     pub subscriptions: Vec<(i64, Option<bool>)>,
     pub warning: Option<Warning>,
-    /// Whether the bot has a restriction of its own on record for this member, still in force.
+    /// Whether the bot has a restriction of its own on record for this member, still in force
+    /// (confirmed or only intended): the licence to lift it.
     pub restricted_by_bot: bool,
+    /// Whether that record is only the intent, written before the `restrictChatMember` call:
+    /// the call may have failed or its answer been lost, so the restriction is imposed again
+    /// (the same restriction) and then confirmed.
+    pub restriction_pending: bool,
 }
 
 /// A restriction the bot imposed (Telegram does not say who restricted a member, so this record
@@ -44,6 +49,8 @@ pub struct Restriction {
     pub since: Epoch,
     /// `None`: until verified.
     pub until: Option<Epoch>,
+    /// Recorded before the Bot API call (the intent), not yet confirmed by its answer.
+    pub pending: bool,
 }
 
 impl Restriction {
@@ -52,6 +59,14 @@ impl Restriction {
     pub fn in_force(&self, now: Epoch) -> bool {
         self.until.is_none_or(|until| until > now)
     }
+}
+
+/// The operator's view of every group with a configuration (protected or not), by group id
+/// (`lambdagram doctor`): not part of [`GuardStore`], since no route needs it.
+pub trait GroupDirectory {
+    fn all_groups(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<crate::config::GroupConfig>, StoreError>> + Send;
 }
 
 pub trait GuardStore: Send + Sync {

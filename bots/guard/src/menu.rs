@@ -2,12 +2,12 @@
 //! group's language, and what one button does to the settings. `/settings` draws it;
 //! `settings-menu` applies a press and redraws it in place, so both draw it here.
 
-use teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+use lambdagram::teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::callback::{GuardCallback, SettingChange, MUTE_HOURS, WARNING_TTLS};
 use super::config::{Action, Configurers, GroupConfig, Settings};
 use super::menu_texts as texts;
-use crate::i18n::{fill, Lang, Text};
+use lambdagram::i18n::{fill, Lang, Text};
 
 /// The menu's text: the current value of every setting.
 pub fn text(config: &GroupConfig) -> String {
@@ -171,8 +171,8 @@ pub fn mute_label(hours: Option<u16>, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guard::callback::MAX_LEN;
-    use teloxide_core::types::InlineKeyboardButtonKind;
+    use crate::callback::MAX_LEN;
+    use lambdagram::teloxide_core::types::InlineKeyboardButtonKind;
 
     fn config(settings: Settings) -> GroupConfig {
         GroupConfig {

@@ -6,29 +6,31 @@
 //! already deleted or a user who is gone is carried on; everything else fails the invocation,
 //! so Telegram redelivers the update.
 
-use teloxide_core::payloads::{
+use lambdagram::teloxide_core::payloads::{
     BanChatMember, DeleteMessage, GetChat, GetChatAdministrators, GetChatMember,
     RestrictChatMember, RestrictChatMemberSetters, SendMessage, SendMessageSetters,
     UnbanChatMember, UnbanChatMemberSetters,
 };
-use teloxide_core::types::{
+use lambdagram::teloxide_core::types::{
     ChatId, ChatMemberKind, ChatPermissions, InlineKeyboardButton, InlineKeyboardMarkup, MessageId,
     ParseMode, UserId,
 };
-use teloxide_core::ApiError;
+use lambdagram::teloxide_core::ApiError;
 
 use super::cache::ttl_secs;
 use super::callback::GuardCallback;
-use super::config::{Action, GroupConfig, LinkedChannel};
-use super::health::{add_group_rights, set_channel_admin};
+use super::config::{
+    add_group_rights, channel_label, set_channel_admin, Action, GroupConfig, LinkedChannel,
+};
 use super::rights::{is_subscribed, Right};
 use super::store::{GuardStore, MemberState, Restriction};
 use super::texts;
-use crate::i18n::{escape_html, fill};
-use crate::metrics::{self, names};
-use crate::route::HandlerError;
-use crate::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
-use crate::time::Epoch;
+use crate::metrics::names;
+use lambdagram::i18n::{escape_html, fill};
+use lambdagram::metrics;
+use lambdagram::route::HandlerError;
+use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
+use lambdagram::time::Epoch;
 
 /// How long the admin list is trusted before `getChatAdministrators` is asked again.
 pub const ADMINS_TTL_SECS: i64 = 3600;
@@ -226,8 +228,10 @@ impl<S: GuardStore> Guard<'_, S> {
             // A member already restricted, with no record of the bot's, was restricted by an
             // admin: the bot neither restricts over it (it would later "lift" the admin's
             // restriction along with its own) nor records it.
-            Action::Mute if !state.restricted_by_bot => 'mute: {
-                if self.restricted_by_admin(group, member).await? {
+            Action::Mute if !state.restricted_by_bot || state.restriction_pending => 'mute: {
+                // A pending record is the bot's own intent: whatever restriction Telegram now
+                // shows may be the bot's, so it is not taken for an admin's.
+                if !state.restriction_pending && self.restricted_by_admin(group, member).await? {
                     tracing::info!(
                         group_id = config.group_id,
                         "restricted by an admin: left as is"
@@ -244,30 +248,43 @@ impl<S: GuardStore> Guard<'_, S> {
                 if let Some(until) = until.and_then(|u| chrono::DateTime::from_timestamp(u, 0)) {
                     request = request.until_date(until);
                 }
-                // Restrict, then record. The record is what lets a later check skip the call, so
-                // it must never precede the restriction: if the call fails, the update is
-                // redelivered and restricts again; if the write fails after a restriction, the
-                // redelivery restricts again (the same restriction) and records it.
-                match with_retry(self.retry, || self.bot.call(&request)).await {
-                    Ok(_) => {
-                        self.store
-                            .record_restriction(
-                                config.group_id,
-                                &Restriction {
-                                    user_id: member.user_id,
-                                    since: self.now,
-                                    until,
-                                },
-                            )
-                            .await?;
-                        done.restricted = true;
-                        metrics::count(names::RESTRICTIONS_IMPOSED, &[], 1);
+                // Intent, effect, result. The pending record comes first, so whatever fails
+                // after the call (the confirming write, the answer lost, the deadline) the
+                // restriction is on record as the bot's and "I have joined", `/lift` and a
+                // channel join can lift it. A redelivery finds the intent and imposes the same
+                // restriction again before confirming; a confirmed record lets later messages
+                // skip the call.
+                let mut restriction = Restriction {
+                    user_id: member.user_id,
+                    since: self.now,
+                    until,
+                    pending: true,
+                };
+                if !state.restriction_pending {
+                    self.store
+                        .record_restriction(config.group_id, &restriction)
+                        .await?;
+                }
+                let imposed = match with_retry(self.retry, || self.bot.call(&request)).await {
+                    Ok(_) => true,
+                    Err(e) if lacks_restrict(&e) => {
+                        lacking.push(Right::RestrictMembers);
+                        false
                     }
-                    // Nothing was imposed, so nothing is recorded to lift later.
-                    Err(e) if lacks_restrict(&e) => lacking.push(Right::RestrictMembers),
-                    Err(e) => {
-                        ignore_already_so::<()>(Err(e))?;
-                    }
+                    Err(e) => ignore_already_so::<()>(Err(e))?.is_some(),
+                };
+                if imposed {
+                    restriction.pending = false;
+                    self.store
+                        .record_restriction(config.group_id, &restriction)
+                        .await?;
+                    done.restricted = true;
+                    metrics::count(names::RESTRICTIONS_IMPOSED, &[], 1);
+                } else {
+                    // Nothing was imposed, so nothing may be lifted later in its name.
+                    self.store
+                        .remove_restriction(config.group_id, member.user_id)
+                        .await?;
                 }
             }
             Action::Kick => {
@@ -455,14 +472,6 @@ impl<S: GuardStore> Guard<'_, S> {
             }
         }
         Ok(lifted)
-    }
-}
-
-/// `@username` or the title, for messages.
-pub fn channel_label(c: &LinkedChannel) -> String {
-    match &c.username {
-        Some(u) => format!("@{}", escape_html(u)),
-        None => format!("<b>{}</b>", escape_html(&c.title)),
     }
 }
 

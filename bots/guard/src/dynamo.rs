@@ -6,15 +6,13 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
-use super::dynamo::{err, get_n, get_s, n, s, DynamoStore, Item};
-use crate::guard::config::GroupConfig;
-use crate::guard::store::{GroupState, GuardStore, MemberState, Restriction, Warning};
-use crate::ports::StoreError;
-use crate::time::Epoch;
+use crate::config::GroupConfig;
+use crate::store::{GroupDirectory, GroupState, GuardStore, MemberState, Restriction, Warning};
+use lambdagram::aws::{err, get_n, get_s, n, s, DynamoStore, Item};
+use lambdagram::ports::StoreError;
+use lambdagram::time::Epoch;
 
 fn key(pk: String, sk: impl Into<String>) -> Item {
     HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
@@ -30,6 +28,14 @@ fn sub_key(channel_id: i64, user_id: i64) -> Item {
 
 fn due_pk(at: Epoch) -> String {
     format!("DUE#{}", at.div_euclid(60))
+}
+
+/// Whether a `MUTE#` record is only the intent (absent on confirmed records).
+fn pending(item: &Item) -> bool {
+    item.get("pending")
+        .and_then(|v| v.as_bool().ok())
+        .copied()
+        .unwrap_or(false)
 }
 
 fn live(item: &Item, now: Epoch) -> bool {
@@ -62,66 +68,17 @@ fn warning_from(item: &Item) -> Option<Warning> {
     })
 }
 
-impl DynamoStore {
-    /// One `BatchGetItem` (retrying unprocessed keys, which DynamoDB returns under load).
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
-        let mut pending = KeysAndAttributes::builder()
-            .set_keys(Some(keys))
-            .build()
-            .map_err(|e| err("batch_get", e))?;
-        let mut items = Vec::new();
-        for _ in 0..5 {
-            self.read();
-            let out = self
-                .client
-                .batch_get_item()
-                .request_items(&*self.table, pending)
-                .send()
-                .await
-                .map_err(|e| err("batch_get", e))?;
-            if let Some(mut responses) = out.responses {
-                items.extend(responses.remove(&*self.table).unwrap_or_default());
-            }
-            match out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&*self.table))
-            {
-                Some(rest) if !rest.keys.is_empty() => pending = rest,
-                _ => return Ok(items),
-            }
-        }
-        Err(StoreError::Failed(
-            "batch_get: keys left unprocessed".into(),
-        ))
-    }
+/// The guard's own operations on the table, beside the framework's generic ones.
+trait GuardDynamo {
+    fn delete_warning_item(
+        &self,
+        op: &str,
+        key: Item,
+        message_id: i32,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+}
 
-    async fn put(&self, op: &str, item: Item) -> Result<(), StoreError> {
-        self.write();
-        self.client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| err(op, e))?;
-        Ok(())
-    }
-
-    async fn delete(&self, op: &str, key: Item) -> Result<Option<Item>, StoreError> {
-        self.write();
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .set_key(Some(key))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| err(op, e))?;
-        Ok(out.attributes)
-    }
-
-    /// Every item of a partition (optionally with a sort-key prefix), following pages.
+impl GuardDynamo for DynamoStore {
     /// Deletes a warning's item (its record or its queue entry) only if it is about the message
     /// `message_id`: a newer warning of the same user (or its entry in the same minute) stays.
     async fn delete_warning_item(
@@ -130,11 +87,11 @@ impl DynamoStore {
         key: Item,
         message_id: i32,
     ) -> Result<(), StoreError> {
-        self.write();
+        self.count_write();
         let result = self
-            .client
+            .client()
             .delete_item()
-            .table_name(&*self.table)
+            .table_name(self.table())
             .set_key(Some(key))
             .condition_expression("message_id = :mid")
             .expression_attribute_values(":mid", n(i64::from(message_id)))
@@ -150,52 +107,33 @@ impl DynamoStore {
             Err(e) => Err(err(op, e)),
         }
     }
+}
 
-    async fn query_all(
-        &self,
-        pk: String,
-        sk_prefix: Option<&str>,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            self.read();
-            let mut q = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .set_exclusive_start_key(start);
-            q = match sk_prefix {
-                Some(prefix) => q
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix)),
-                None => q.key_condition_expression("pk = :pk"),
-            };
-            let out = q.send().await.map_err(|e| err("query", e))?;
-            items.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(items),
-            }
-        }
-    }
+fn transact_put(item: Item, table: &str) -> Result<TransactWriteItem, StoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .build()
+        .map_err(|e| err("transact", e))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
 
+impl GroupDirectory for DynamoStore {
     /// Every group with a configuration (protected or not), by group id: the operator's view
     /// (`lambdagram doctor`), not part of [`GuardStore`] since no route needs it.
     ///
     /// A paginated `Scan` with `FilterExpression sk = CONFIG`: it reads the whole table (every
     /// cached membership and ledger item too), which is acceptable for a tool an operator runs
     /// now and then, and never on the hot path. Only the attribute `config` is fetched.
-    pub async fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
+    async fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
         let mut groups = Vec::new();
         let mut start = None;
         loop {
-            self.read();
+            self.count_read();
             let out = self
-                .client
+                .client()
                 .scan()
-                .table_name(&*self.table)
+                .table_name(self.table())
                 .filter_expression("sk = :config")
                 .expression_attribute_values(":config", s("CONFIG"))
                 .projection_expression("pk, sk, config")
@@ -220,15 +158,6 @@ impl DynamoStore {
         }
         groups.sort_by_key(|g| g.group_id);
         Ok(groups)
-    }
-
-    fn transact_put(item: Item, table: &str) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(item))
-            .build()
-            .map_err(|e| err("transact", e))?;
-        Ok(TransactWriteItem::builder().put(put).build())
     }
 }
 
@@ -304,6 +233,7 @@ impl GuardStore for DynamoStore {
             } else if sk.starts_with("MUTE#") {
                 // A timed mute that has ended is over: the next check restricts again.
                 state.restricted_by_bot = get_n(&item, "until").is_none_or(|until| until > now);
+                state.restriction_pending = state.restricted_by_bot && pending(&item);
             }
         }
         Ok(state)
@@ -324,7 +254,7 @@ impl GuardStore for DynamoStore {
                 ("version", n(i64::try_from(next).unwrap_or(i64::MAX))),
             ],
         );
-        let put = Put::builder().table_name(&*self.table).set_item(Some(item));
+        let put = Put::builder().table_name(self.table()).set_item(Some(item));
         let put = match config.version {
             // Read from no item, or from one written before revisions existed.
             0 => put.condition_expression("attribute_not_exists(version)"),
@@ -335,25 +265,25 @@ impl GuardStore for DynamoStore {
         let put = put.build().map_err(|e| err("save_group", e))?;
         let mut writes = vec![TransactWriteItem::builder().put(put).build()];
         for c in &config.channels {
-            writes.push(Self::transact_put(
+            writes.push(transact_put(
                 with(
                     key(format!("CHANNEL#{}", c.id), group_pk(config.group_id)),
                     [("group_id", n(config.group_id))],
                 ),
-                &self.table,
+                self.table(),
             )?);
         }
         for c in unlinked {
             let delete = Delete::builder()
-                .table_name(&*self.table)
+                .table_name(self.table())
                 .set_key(Some(key(format!("CHANNEL#{c}"), group_pk(config.group_id))))
                 .build()
                 .map_err(|e| err("save_group", e))?;
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
-        self.write();
+        self.count_write();
         let result = self
-            .client
+            .client()
             .transact_write_items()
             .set_transact_items(Some(writes))
             .send()
@@ -432,6 +362,9 @@ impl GuardStore for DynamoStore {
                 ("since", n(restriction.since)),
             ],
         );
+        if restriction.pending {
+            item.insert("pending".into(), AttributeValue::Bool(true));
+        }
         if let Some(until) = restriction.until {
             item.insert("until".into(), n(until));
             // Over by itself at `until`: DynamoDB may drop the record a day later.
@@ -449,6 +382,7 @@ impl GuardStore for DynamoStore {
                     user_id: get_n(i, "user_id")?,
                     since: get_n(i, "since")?,
                     until: get_n(i, "until"),
+                    pending: pending(i),
                 })
             })
             .collect())
@@ -471,11 +405,11 @@ impl GuardStore for DynamoStore {
         now: Epoch,
         delete_at: Epoch,
     ) -> Result<bool, StoreError> {
-        self.write();
+        self.count_write();
         let result = self
-            .client
+            .client()
             .put_item()
-            .table_name(&*self.table)
+            .table_name(self.table())
             .set_item(Some(with(
                 key(group_pk(group_id), format!("WARN#{user_id}")),
                 [
@@ -526,11 +460,11 @@ impl GuardStore for DynamoStore {
                 ("expires_at", n(delete_at + 86_400)),
             ],
         );
-        self.write();
-        self.client
+        self.count_write();
+        self.client()
             .transact_write_items()
-            .transact_items(Self::transact_put(warning, &self.table)?)
-            .transact_items(Self::transact_put(due, &self.table)?)
+            .transact_items(transact_put(warning, self.table())?)
+            .transact_items(transact_put(due, self.table())?)
             .send()
             .await
             .map_err(|e| err("set_warning_message", e))?;

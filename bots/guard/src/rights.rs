@@ -3,10 +3,8 @@
 //! Subscribed: `creator`, `administrator`, `member`, and `restricted` with `is_member = true`.
 //! Not subscribed: `left`, `kicked`, and `restricted` with `is_member = false`.
 
+use lambdagram::teloxide_core::types::ChatMemberKind;
 use serde::{Deserialize, Serialize};
-use teloxide_core::types::ChatMemberKind;
-
-use super::config::Configurers;
 
 /// Whether this status counts as subscribed (in the chat).
 pub fn is_subscribed(kind: &ChatMemberKind) -> bool {
@@ -55,29 +53,20 @@ pub fn missing_in_channel(bot: &ChatMemberKind) -> Vec<Right> {
     }
 }
 
-/// Whether a member may protect the group or change its settings.
-pub fn may_configure(member: &ChatMemberKind, who: Configurers) -> bool {
-    match member {
-        ChatMemberKind::Owner(_) => true,
-        ChatMemberKind::Administrator(a) => who == Configurers::Admins && a.can_restrict_members,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn kind(v: serde_json::Value) -> ChatMemberKind {
+    pub(crate) fn kind(v: serde_json::Value) -> ChatMemberKind {
         let mut member = v;
         member["user"] = json!({"id": 1, "is_bot": false, "first_name": "U"});
-        serde_json::from_value::<teloxide_core::types::ChatMember>(member)
+        serde_json::from_value::<lambdagram::teloxide_core::types::ChatMember>(member)
             .expect("chat member")
             .kind
     }
 
-    fn admin(restrict: bool, delete: bool) -> ChatMemberKind {
+    pub(crate) fn admin(restrict: bool, delete: bool) -> ChatMemberKind {
         kind(json!({
             "status": "administrator", "can_be_edited": false, "is_anonymous": false,
             "can_manage_chat": true, "can_delete_messages": delete, "can_manage_video_chats": false,
@@ -136,18 +125,5 @@ mod tests {
             missing_in_channel(&kind(json!({"status": "member"}))),
             vec![Right::Administrator]
         );
-    }
-
-    #[test]
-    fn who_may_configure() {
-        let owner = kind(json!({"status": "creator", "is_anonymous": false}));
-        assert!(may_configure(&owner, Configurers::OwnerOnly));
-        assert!(may_configure(&admin(true, false), Configurers::Admins));
-        assert!(!may_configure(&admin(true, false), Configurers::OwnerOnly));
-        assert!(!may_configure(&admin(false, true), Configurers::Admins));
-        assert!(!may_configure(
-            &kind(json!({"status": "member"})),
-            Configurers::Admins
-        ));
     }
 }

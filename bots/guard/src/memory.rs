@@ -3,14 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::MemoryStore;
-use crate::guard::config::GroupConfig;
-use crate::guard::store::{GroupState, GuardStore, MemberState, Restriction, Warning};
-use crate::ports::StoreError;
-use crate::time::Epoch;
+use crate::config::GroupConfig;
+use crate::store::{GroupDirectory, GroupState, GuardStore, MemberState, Restriction, Warning};
+use lambdagram::memory::{MemoryStore, TablesGuard};
+use lambdagram::ports::StoreError;
+use lambdagram::time::Epoch;
 
 #[derive(Default)]
-pub(super) struct GuardTables {
+pub struct GuardTables {
     groups: HashMap<i64, GroupConfig>,
     /// channel → groups.
     index: BTreeMap<i64, Vec<i64>>,
@@ -25,20 +25,28 @@ fn live_warning(w: Option<&Warning>, now: Epoch) -> Option<Warning> {
     w.filter(|w| w.delete_at > now).cloned()
 }
 
-impl MemoryStore {
-    /// Every group with a configuration (protected or not), by group id: the operator's view
-    /// (`lambdagram doctor`), not part of [`GuardStore`] since no route needs it.
-    pub fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
-        let mut groups: Vec<GroupConfig> = self.lock().guard.groups.values().cloned().collect();
+impl GroupDirectory for MemoryStore {
+    async fn all_groups(&self) -> Result<Vec<GroupConfig>, StoreError> {
+        let mut groups: Vec<GroupConfig> = self.tables().groups.values().cloned().collect();
         groups.sort_by_key(|g| g.group_id);
         Ok(groups)
     }
 }
 
+/// The guard's tables in a [`MemoryStore`].
+trait GuardMemory {
+    fn tables(&self) -> TablesGuard<'_, GuardTables>;
+}
+
+impl GuardMemory for MemoryStore {
+    fn tables(&self) -> TablesGuard<'_, GuardTables> {
+        self.lock_tables::<GuardTables>()
+    }
+}
+
 impl GuardStore for MemoryStore {
     async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
-        let state = self.lock();
-        let g = &state.guard;
+        let g = self.tables();
         Ok(GroupState {
             config: g.groups.get(&group_id).cloned(),
             admins: g
@@ -56,8 +64,7 @@ impl GuardStore for MemoryStore {
         channels: &[i64],
         now: Epoch,
     ) -> Result<MemberState, StoreError> {
-        let state = self.lock();
-        let g = &state.guard;
+        let g = self.tables();
         Ok(MemberState {
             subscriptions: channels
                 .iter()
@@ -75,6 +82,10 @@ impl GuardStore for MemoryStore {
                 .restrictions
                 .get(&(group_id, user_id))
                 .is_some_and(|r| r.in_force(now)),
+            restriction_pending: g
+                .restrictions
+                .get(&(group_id, user_id))
+                .is_some_and(|r| r.in_force(now) && r.pending),
         })
     }
 
@@ -83,8 +94,7 @@ impl GuardStore for MemoryStore {
         config: &mut GroupConfig,
         unlinked: &[i64],
     ) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let g = &mut state.guard;
+        let mut g = self.tables();
         let stored = g.groups.get(&config.group_id).map_or(0, |c| c.version);
         if stored != config.version {
             return Err(StoreError::Conflict(format!(
@@ -111,8 +121,7 @@ impl GuardStore for MemoryStore {
 
     async fn groups_linked_to(&self, channel_id: i64) -> Result<Vec<i64>, StoreError> {
         Ok(self
-            .lock()
-            .guard
+            .tables()
             .index
             .get(&channel_id)
             .cloned()
@@ -125,8 +134,7 @@ impl GuardStore for MemoryStore {
         admins: &[i64],
         expires_at: Epoch,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .guard
+        self.tables()
             .admins
             .insert(group_id, (admins.to_vec(), expires_at));
         Ok(())
@@ -139,18 +147,14 @@ impl GuardStore for MemoryStore {
         subscribed: bool,
         expires_at: Epoch,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .guard
+        self.tables()
             .subscriptions
             .insert((channel_id, user_id), (subscribed, expires_at));
         Ok(())
     }
 
     async fn forget_subscription(&self, channel_id: i64, user_id: i64) -> Result<(), StoreError> {
-        self.lock()
-            .guard
-            .subscriptions
-            .remove(&(channel_id, user_id));
+        self.tables().subscriptions.remove(&(channel_id, user_id));
         Ok(())
     }
 
@@ -159,8 +163,7 @@ impl GuardStore for MemoryStore {
         group_id: i64,
         restriction: &Restriction,
     ) -> Result<(), StoreError> {
-        self.lock()
-            .guard
+        self.tables()
             .restrictions
             .insert((group_id, restriction.user_id), restriction.clone());
         Ok(())
@@ -168,8 +171,7 @@ impl GuardStore for MemoryStore {
 
     async fn restrictions(&self, group_id: i64) -> Result<Vec<Restriction>, StoreError> {
         let mut out: Vec<Restriction> = self
-            .lock()
-            .guard
+            .tables()
             .restrictions
             .iter()
             .filter(|((g, _), _)| *g == group_id)
@@ -181,8 +183,7 @@ impl GuardStore for MemoryStore {
 
     async fn remove_restriction(&self, group_id: i64, user_id: i64) -> Result<bool, StoreError> {
         Ok(self
-            .lock()
-            .guard
+            .tables()
             .restrictions
             .remove(&(group_id, user_id))
             .is_some())
@@ -195,8 +196,8 @@ impl GuardStore for MemoryStore {
         now: Epoch,
         delete_at: Epoch,
     ) -> Result<bool, StoreError> {
-        let mut state = self.lock();
-        let warnings = &mut state.guard.warnings;
+        let mut g = self.tables();
+        let warnings = &mut g.warnings;
         if live_warning(warnings.get(&(group_id, user_id)), now).is_some() {
             return Ok(false);
         }
@@ -218,7 +219,7 @@ impl GuardStore for MemoryStore {
         message_id: i32,
         delete_at: Epoch,
     ) -> Result<(), StoreError> {
-        self.lock().guard.warnings.insert(
+        self.tables().warnings.insert(
             (group_id, user_id),
             Warning {
                 user_id,
@@ -235,7 +236,7 @@ impl GuardStore for MemoryStore {
         user_id: i64,
         now: Epoch,
     ) -> Result<Option<Warning>, StoreError> {
-        let removed = self.lock().guard.warnings.remove(&(group_id, user_id));
+        let removed = self.tables().warnings.remove(&(group_id, user_id));
         Ok(live_warning(removed.as_ref(), now))
     }
 
@@ -245,8 +246,7 @@ impl GuardStore for MemoryStore {
         until: Epoch,
     ) -> Result<Vec<(i64, Warning)>, StoreError> {
         let mut out: Vec<(i64, Warning)> = self
-            .lock()
-            .guard
+            .tables()
             .warnings
             .iter()
             .filter(|(_, w)| w.message_id.is_some() && w.delete_at > after && w.delete_at <= until)
@@ -262,8 +262,8 @@ impl GuardStore for MemoryStore {
         warning: &Warning,
     ) -> Result<(), StoreError> {
         // No separate queue here: the record is the queue entry.
-        let mut state = self.lock();
-        let warnings = &mut state.guard.warnings;
+        let mut g = self.tables();
+        let warnings = &mut g.warnings;
         let key = (group_id, warning.user_id);
         if warnings.get(&key).map(|w| w.message_id) == Some(warning.message_id) {
             warnings.remove(&key);
@@ -275,7 +275,7 @@ impl GuardStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::guard::config::LinkedChannel;
+    use crate::config::LinkedChannel;
 
     fn channel(id: i64) -> LinkedChannel {
         LinkedChannel {
@@ -298,6 +298,7 @@ mod tests {
         assert_eq!(store.groups_linked_to(-10).await.expect("q"), vec![-2, -1]);
         let all: Vec<i64> = store
             .all_groups()
+            .await
             .expect("all")
             .iter()
             .map(|g| g.group_id)

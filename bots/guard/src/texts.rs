@@ -1,6 +1,6 @@
 //! The guard's messages, in every language.
 
-use crate::i18n::Text;
+use lambdagram::i18n::Text;
 
 pub const WARNING: Text = Text {
     en: "{name}, to write in this group, join {channels} first, then press “I have joined”.",
@@ -60,7 +60,7 @@ pub const SUBSCRIBED: Text = Text {
     ru: "Спасибо! Вы подписаны.",
 };
 /// After "lift the restrictions I imposed" (`lift:all`): how many were lifted.
-pub const LIFTED: crate::i18n::Plural = crate::i18n::Plural {
+pub const LIFTED: lambdagram::i18n::Plural = lambdagram::i18n::Plural {
     en: [
         "I lifted {count} restriction I had imposed.",
         "I lifted {count} restrictions I had imposed.",

@@ -1,4 +1,6 @@
-//! The channel guard. Pure domain: who counts as subscribed and which rights the bot needs
+//! The channel guard, a bot on the lambdagram framework: in a group that runs `/protect
+//! @channel`, members who are not subscribed to the linked channel(s) are muted, warned and
+//! verified. Its route table and jobs are [`routes`]. Pure domain: who counts as subscribed and which rights the bot needs
 //! (`rights`), a group's protection (`config`), `/protect`'s arguments (`channels`), callback
 //! data (`callback`), cache lifetimes (`cache`), the store port (`store`). `enforce` carries
 //! them out through the Bot API client and the store port; `admin` is what the admin commands
@@ -13,9 +15,20 @@ pub mod channels;
 pub mod config;
 pub mod enforce;
 pub mod gate;
+pub mod grants;
 pub mod health;
 pub mod menu;
 pub mod menu_texts;
+pub mod metrics;
 pub mod rights;
+pub mod routes;
 pub mod store;
 pub mod texts;
+
+/// The DynamoDB adapter of [`store::GuardStore`] (over the framework's `DynamoStore`).
+#[cfg(feature = "aws")]
+pub mod dynamo;
+/// The in-memory adapter of [`store::GuardStore`] (over the framework's `MemoryStore`).
+pub mod memory;
+
+pub use routes::{JOBS, ROUTES};

@@ -5,11 +5,11 @@
 //! alone; routes that answer in groups (`/help`, `/start`) pass through it first, so a
 //! non-subscriber cannot make the bot speak for them.
 
-use teloxide_core::types::{Message, MessageKind};
+use lambdagram::teloxide_core::types::{Message, MessageKind};
 
 use super::enforce::{Enforcement, Guard, Member};
 use super::store::GuardStore;
-use crate::route::{HandlerError, RouteContext};
+use lambdagram::route::{HandlerError, RouteContext};
 
 /// What the gate did with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
+use lambdagram::i18n::{escape_html, Lang};
+use lambdagram::teloxide_core::types::ChatMemberKind;
+
+use crate::rights::Right;
 
 /// A channel linked to a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,9 +82,7 @@ impl Default for Settings {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Degradation {
     /// The bot lacks rights in the group.
-    GroupRights {
-        missing: Vec<crate::guard::rights::Right>,
-    },
+    GroupRights { missing: Vec<crate::rights::Right> },
     /// The bot is not an administrator of a linked channel.
     ChannelRights { channel_id: i64 },
 }
@@ -139,9 +140,96 @@ impl GroupConfig {
     }
 }
 
+/// Records that the bot lacks `missing` in the group itself (replacing what was recorded for the
+/// group; empty = the group's rights are whole again). Returns whether anything changed.
+pub fn set_group_rights(config: &mut GroupConfig, missing: &[Right]) -> bool {
+    let before = config.degraded.clone();
+    config
+        .degraded
+        .retain(|d| !matches!(d, Degradation::GroupRights { .. }));
+    if !missing.is_empty() {
+        config.degraded.insert(
+            0,
+            Degradation::GroupRights {
+                missing: missing.to_vec(),
+            },
+        );
+    }
+    config.degraded != before
+}
+
+/// Records whether the bot is an administrator of the linked channel `channel_id`. Returns
+/// whether anything changed.
+pub fn set_channel_admin(config: &mut GroupConfig, channel_id: i64, is_admin: bool) -> bool {
+    let entry = Degradation::ChannelRights { channel_id };
+    let present = config.degraded.contains(&entry);
+    match (is_admin, present) {
+        (true, true) => {
+            config.degraded.retain(|d| *d != entry);
+            true
+        }
+        (false, false) => {
+            config.degraded.push(entry);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Adds `lacking` to what the group's record says the bot lacks there (a refusal proves the
+/// right is missing, not that the others are held). Returns whether anything changed.
+pub fn add_group_rights(config: &mut GroupConfig, lacking: &[Right]) -> bool {
+    let mut missing: Vec<Right> = config
+        .degraded
+        .iter()
+        .find_map(|d| match d {
+            Degradation::GroupRights { missing } => Some(missing.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    for right in lacking {
+        if !missing.contains(right) {
+            missing.push(*right);
+        }
+    }
+    set_group_rights(config, &missing)
+}
+
+/// `@username` or the title, for messages.
+pub fn channel_label(c: &LinkedChannel) -> String {
+    match &c.username {
+        Some(u) => format!("@{}", escape_html(u)),
+        None => format!("<b>{}</b>", escape_html(&c.title)),
+    }
+}
+
+/// Whether a member may protect the group or change its settings.
+pub fn may_configure(member: &ChatMemberKind, who: Configurers) -> bool {
+    match member {
+        ChatMemberKind::Owner(_) => true,
+        ChatMemberKind::Administrator(a) => who == Configurers::Admins && a.can_restrict_members,
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rights::tests::{admin, kind};
+    use serde_json::json;
+
+    #[test]
+    fn who_may_configure() {
+        let owner = kind(json!({"status": "creator", "is_anonymous": false}));
+        assert!(may_configure(&owner, Configurers::OwnerOnly));
+        assert!(may_configure(&admin(true, false), Configurers::Admins));
+        assert!(!may_configure(&admin(true, false), Configurers::OwnerOnly));
+        assert!(!may_configure(&admin(false, true), Configurers::Admins));
+        assert!(!may_configure(
+            &kind(json!({"status": "member"})),
+            Configurers::Admins
+        ));
+    }
 
     fn channel(id: i64, username: Option<&str>) -> LinkedChannel {
         LinkedChannel {

@@ -1,0 +1,22 @@
+//! The guard's own metrics, recorded with the framework's `lambdagram::metrics` under its
+//! namespace (the dashboard is checked against this list and the framework's).
+
+/// Every custom metric name the guard emits.
+pub mod names {
+    pub const MEMBERSHIP_CACHE_HITS: &str = "MembershipCacheHits";
+    pub const MEMBERSHIP_CACHE_MISSES: &str = "MembershipCacheMisses";
+    pub const RESTRICTIONS_IMPOSED: &str = "RestrictionsImposed";
+    pub const RESTRICTIONS_LIFTED: &str = "RestrictionsLifted";
+    pub const WARNINGS_POSTED: &str = "WarningsPosted";
+    pub const PROTECTIONS_DEGRADED: &str = "ProtectionsDegraded";
+    pub const PROTECTIONS_RECOVERED: &str = "ProtectionsRecovered";
+    pub const ALL: &[&str] = &[
+        MEMBERSHIP_CACHE_HITS,
+        MEMBERSHIP_CACHE_MISSES,
+        RESTRICTIONS_IMPOSED,
+        RESTRICTIONS_LIFTED,
+        WARNINGS_POSTED,
+        PROTECTIONS_DEGRADED,
+        PROTECTIONS_RECOVERED,
+    ];
+}

@@ -1,0 +1,303 @@
+//! The channel guard's route table: every update it handles, each by its own function. The
+//! webhook, `allowed_updates`, the command menu, `/help`, the in-process registry and the
+//! template all follow from [`ROUTES`].
+
+use crate::grants::*;
+use lambdagram::grants::RECORD_VISIT;
+use lambdagram::i18n::{msg, Text};
+use lambdagram::jobs::Job;
+use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
+
+/// Every route the channel guard has.
+pub const ROUTES: RouteTable = RouteTable::new(&[
+    Route {
+        name: "start",
+        trigger: Trigger::Command {
+            name: "start",
+            scope: Scope::Everywhere,
+        },
+        help: Some(msg::CMD_START),
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "/start - records the user's visit and says hello.",
+        grants: &[RECORD_VISIT, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
+    },
+    Route {
+        name: "help",
+        trigger: Trigger::Command {
+            name: "help",
+            scope: Scope::Everywhere,
+        },
+        help: Some(msg::CMD_HELP),
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "/help - lists the commands in the user's language.",
+        grants: GATE,
+    },
+    Route {
+        name: "unknown-command",
+        trigger: Trigger::UnknownPrivateCommand,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "Unknown commands in a private chat - says so and points at /help.",
+        grants: &[],
+    },
+    Route {
+        name: "guard-message",
+        trigger: Trigger::GroupMessage,
+        help: None,
+        // Idempotent by design (deleting twice is "not found", restricting twice is the same
+        // restriction, the warning is a conditional write): the hot path pays no ledger writes.
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "Channel guard - a group message from a non-subscriber is deleted, muted and warned.",
+        grants: GATE,
+    },
+    Route {
+        name: "protect",
+        trigger: Trigger::Command {
+            name: "protect",
+            scope: Scope::Groups,
+        },
+        help: Some(commands::CMD_PROTECT),
+        audience: Audience::GroupAdmins,
+        side_effects: true,
+        about: "Channel guard /protect - checks rights live, links channels, turns the guard on.",
+        grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
+    },
+    Route {
+        name: "unprotect",
+        trigger: Trigger::Command {
+            name: "unprotect",
+            scope: Scope::Groups,
+        },
+        help: Some(commands::CMD_UNPROTECT),
+        audience: Audience::GroupAdmins,
+        side_effects: true,
+        about: "Channel guard /unprotect - turns the guard off, keeps its config, offers to lift mutes.",
+        grants: &[READ_GROUP_RESTRICTIONS, SAVE_GROUP_CONFIG],
+    },
+    Route {
+        name: "status",
+        trigger: Trigger::Command {
+            name: "status",
+            scope: Scope::Groups,
+        },
+        help: Some(commands::CMD_STATUS),
+        // Reads and a webhook reply only.
+        audience: Audience::GroupAdmins,
+        side_effects: false,
+        about: "Channel guard /status - protection, linked channels, the bot's rights checked live, mutes.",
+        grants: &[READ_GROUP_RESTRICTIONS],
+    },
+    Route {
+        name: "settings",
+        trigger: Trigger::Command {
+            name: "settings",
+            scope: Scope::Groups,
+        },
+        help: Some(commands::CMD_SETTINGS),
+        // The menu is a webhook reply; nothing is written.
+        audience: Audience::GroupAdmins,
+        side_effects: false,
+        about: "Channel guard /settings - the settings menu, by webhook reply.",
+        grants: &[READ_GROUP_CONFIG],
+    },
+    Route {
+        name: "allow",
+        trigger: Trigger::Command {
+            name: "allow",
+            scope: Scope::Groups,
+        },
+        help: Some(commands::CMD_ALLOW),
+        audience: Audience::GroupAdmins,
+        side_effects: true,
+        about: "Channel guard /allow - the group's allow-list (list, add by reply or id, remove).",
+        grants: &[ALLOW_LIST],
+    },
+    Route {
+        name: "settings-menu",
+        trigger: Trigger::Callback {
+            prefix: crate::callback::SETTINGS_PREFIX,
+        },
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard settings menu buttons - validates the presser, saves the change, redraws the menu.",
+        grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
+    },
+    Route {
+        name: "verify",
+        trigger: Trigger::Callback {
+            prefix: crate::callback::JOINED_PREFIX,
+        },
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
+        grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION],
+    },
+    Route {
+        name: "lift",
+        trigger: Trigger::Callback {
+            prefix: crate::callback::LIFT_PREFIX,
+        },
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard \"lift restrictions\" button after /unprotect - lifts every restriction the bot imposed.",
+        grants: &[GROUP_RESTRICTIONS, WARNING_QUEUE],
+    },
+    Route {
+        name: "member-change",
+        trigger: Trigger::ChatMember,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard chat_member - checks joiners, restricts channel leavers in every linked group, refreshes admins.",
+        grants: &[READ_GUARD_STATE, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION],
+    },
+    Route {
+        name: "new-members",
+        trigger: Trigger::NewChatMembers,
+        help: None,
+        // The same idempotent check as a join (restricting twice is one restriction, the
+        // warning is a conditional write), so a redelivery needs no ledger.
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "Channel guard new_chat_members - checks each joiner (the service message path of the join check).",
+        grants: &[READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
+    },
+    Route {
+        name: "bot-status",
+        trigger: Trigger::MyChatMember,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard my_chat_member - the bot's own rights changed, so degrade or recover the protection.",
+        grants: &[PROTECTION_HEALTH],
+    },
+    Route {
+        name: "migrate",
+        trigger: Trigger::ChatMigration,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard group-to-supergroup migration - carries the protection over to the new chat id.",
+        grants: &[MOVE_PROTECTION],
+    },
+]);
+
+/// The guard's scheduled jobs.
+pub const JOBS: &[Job] = &[Job {
+    name: "sweeper",
+    schedule: "rate(1 minute)",
+    about:
+        "Channel guard warning sweeper - deletes the warnings whose auto-delete time has passed.",
+    grants: &[READ_WARNING_QUEUE, FORGET_SWEPT_WARNINGS],
+}];
+
+/// The menu texts of the guard's own commands.
+pub mod commands {
+    use super::Text;
+
+    pub const CMD_PROTECT: Text = Text {
+        en: "members must join @channel to write here (admins)",
+        ru: "писать здесь могут только подписчики @канала (для админов)",
+    };
+    pub const CMD_UNPROTECT: Text = Text {
+        en: "turn the channel check off (admins)",
+        ru: "выключить проверку подписки (для админов)",
+    };
+    pub const CMD_STATUS: Text = Text {
+        en: "the protection and the bot's rights (admins)",
+        ru: "защита и права бота (для админов)",
+    };
+    pub const CMD_ALLOW: Text = Text {
+        en: "let someone write without subscribing (admins)",
+        ru: "разрешить писать без подписки (для админов)",
+    };
+    pub const CMD_SETTINGS: Text = Text {
+        en: "what happens to non-subscribers (admins)",
+        ru: "что делать с неподписавшимися (для админов)",
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lambdagram::routes::MenuScope;
+
+    #[test]
+    fn the_table_passes_the_framework_checks() {
+        assert_eq!(lambdagram::routes::check_table(ROUTES), Ok(()));
+    }
+
+    #[test]
+    fn every_grant_passes_the_framework_checks() {
+        let grants = ROUTES
+            .iter()
+            .flat_map(|r| r.grants.iter())
+            .chain(JOBS.iter().flat_map(|j| j.grants.iter()));
+        for grant in grants {
+            assert_eq!(lambdagram::grants::check_grant(grant), Ok(()));
+        }
+    }
+
+    #[test]
+    fn jobs_are_named_apart_from_routes_and_the_webhook() {
+        for (i, job) in JOBS.iter().enumerate() {
+            assert!(
+                !JOBS[..i].iter().any(|j| j.name == job.name),
+                "{}",
+                job.name
+            );
+            assert!(
+                job.name != "webhook" && ROUTES.get(job.name).is_none(),
+                "{}",
+                job.name
+            );
+            assert!(
+                job.schedule.starts_with("rate(") || job.schedule.starts_with("cron("),
+                "{}: {}",
+                job.name,
+                job.schedule
+            );
+        }
+    }
+
+    #[test]
+    fn admin_commands_are_in_the_admins_menu_only() {
+        let menu = |scope| ROUTES.menu(scope).map(|(c, _)| c).collect::<Vec<_>>();
+        assert_eq!(menu(MenuScope::Default), ["start", "help"]);
+        assert_eq!(menu(MenuScope::AllPrivateChats), ["start", "help"]);
+        assert_eq!(menu(MenuScope::AllGroupChats), ["start", "help"]);
+        assert_eq!(
+            menu(MenuScope::AllChatAdministrators),
+            [
+                "start",
+                "help",
+                "protect",
+                "unprotect",
+                "status",
+                "settings",
+                "allow"
+            ]
+        );
+    }
+
+    #[test]
+    fn allowed_updates_follow_the_table() {
+        assert_eq!(
+            ROUTES.allowed_updates(),
+            vec![
+                "message",
+                "edited_message",
+                "callback_query",
+                "chat_member",
+                "my_chat_member"
+            ]
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! IAM grants: what a route's or a job's function may do on the state table, declared with it
+//! in the bot's table. The template's policies are generated from them (`lambdagram gen
+//! template`): one managed policy per grant, attached to exactly the functions that declare it,
+//! so each function's role mirrors the store operations it makes.
+
+/// One IAM statement on the state table, as a managed policy of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// PascalCase and unique in the bot: the statement's `Sid`; the policy is `<name>Policy`.
+    pub name: &'static str,
+    /// Why a function needs it: the policy's description.
+    pub about: &'static str,
+    /// DynamoDB actions (`dynamodb:Query`, …).
+    pub actions: &'static [&'static str],
+    /// The partition-key prefixes it is limited to (`dynamodb:LeadingKeys`, like `USER#*`).
+    pub leading_keys: &'static [&'static str],
+}
+
+/// The framework's user registry (`/start`): one UpdateItem per visit (ReturnValues=ALL_NEW
+/// needs no read grant), on user profiles only.
+pub const RECORD_VISIT: Grant = Grant {
+    name: "RecordVisit",
+    about: "the user registry, one UpdateItem per visit on USER# items",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["USER#*"],
+};
+
+/// The checks every grant passes (a valid `Sid`, DynamoDB actions only, a key prefix).
+pub fn check_grant(grant: &Grant) -> Result<(), String> {
+    let valid_sid = grant
+        .name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_uppercase())
+        && grant.name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !valid_sid {
+        return Err(format!(
+            "grant `{}`: the name must be PascalCase",
+            grant.name
+        ));
+    }
+    if grant.actions.is_empty()
+        || grant
+            .actions
+            .iter()
+            .any(|a| !a.starts_with("dynamodb:") || a.contains('*'))
+    {
+        return Err(format!(
+            "grant `{}`: list DynamoDB actions one by one, without wildcards",
+            grant.name
+        ));
+    }
+    if grant.leading_keys.is_empty() {
+        return Err(format!(
+            "grant `{}`: limit it to the partitions it needs (leading_keys)",
+            grant.name
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grants_are_named_narrow_and_on_dynamodb() {
+        assert_eq!(check_grant(&RECORD_VISIT), Ok(()));
+        let wide = Grant {
+            actions: &["dynamodb:*"],
+            ..RECORD_VISIT
+        };
+        assert!(check_grant(&wide).is_err());
+        let anywhere = Grant {
+            leading_keys: &[],
+            ..RECORD_VISIT
+        };
+        assert!(check_grant(&anywhere).is_err());
+        let badly_named = Grant {
+            name: "record-visit",
+            ..RECORD_VISIT
+        };
+        assert!(check_grant(&badly_named).is_err());
+    }
+}
