@@ -401,3 +401,30 @@ fn check_commands(file: &str, message: &Value) {
         );
     }
 }
+
+/// `events/routes/<route>.json` (written by `lambdagram new route`) are routed to `<route>`,
+/// with the sample secret: the file name is the expectation, so a renamed or removed route
+/// leaves a sample that fails here.
+#[test]
+fn each_route_sample_is_routed_to_the_route_it_is_named_after() {
+    let dir = events_dir().join("routes");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return; // no scaffolded route yet
+    };
+    for entry in entries {
+        let path = entry.expect("readable entry").path();
+        let Some(route) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"))
+        else {
+            panic!("{}: only <route>.json files belong here", path.display());
+        };
+        let sample = lambdagram_e2e::events::load(&format!("routes/{route}"));
+        assert_eq!(sample.secret(), Some(SECRET), "{}", path.display());
+        let view: UpdateView = serde_json::from_str(&sample.body).expect("an update");
+        let routed =
+            classify(channel_guard::ROUTES, &view, fake_bot_api::BOT_USERNAME).map(|r| r.name);
+        assert_eq!(routed, Ok(route), "{}", path.display());
+    }
+}

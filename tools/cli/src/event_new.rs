@@ -131,16 +131,7 @@ fn command_text(s: &str) -> Result<String, String> {
 
 pub fn run(action: Action) -> anyhow::Result<()> {
     let Action::New(args) = action;
-    let now_ms = lambdagram::time::now_ms();
-    let update = build(&args, Fresh::random(now_ms))?;
-    let body = serde_json::to_string(&update)?;
-    let summary = check(&body)?;
-    let text = if args.bare {
-        serde_json::to_string_pretty(&update)?
-    } else {
-        let secret = WebhookSecret::new(&args.secret).context("--secret")?;
-        wrap(&body, secret.expose(), now_ms)?
-    };
+    let (text, summary) = render(&args)?;
     match &args.out {
         Some(path) => {
             std::fs::write(path, format!("{text}\n"))
@@ -152,6 +143,21 @@ pub fn run(action: Action) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The event `args` describe, and a line saying what it is and where this bot routes it.
+fn render(args: &NewArgs) -> anyhow::Result<(String, String)> {
+    let now_ms = lambdagram::time::now_ms();
+    let update = build(args, Fresh::random(now_ms))?;
+    let body = serde_json::to_string(&update)?;
+    let summary = check(&body)?;
+    let text = if args.bare {
+        serde_json::to_string_pretty(&update)?
+    } else {
+        let secret = WebhookSecret::new(&args.secret).context("--secret")?;
+        wrap(&body, secret.expose(), now_ms)?
+    };
+    Ok((text, summary))
+}
+
 /// Writes the sample event `argv` describes (as `lambdagram events new` takes them, without
 /// `--out`) to `path`: for the scaffold of a new route.
 pub fn write_sample(argv: &[String], path: &std::path::Path) -> anyhow::Result<()> {
@@ -160,11 +166,11 @@ pub fn write_sample(argv: &[String], path: &std::path::Path) -> anyhow::Result<(
         #[command(flatten)]
         args: NewArgs,
     }
-    let argv = std::iter::once("events-new".to_owned())
-        .chain(argv.iter().cloned())
-        .chain(["--out".to_owned(), path.display().to_string()]);
+    let argv = std::iter::once("events-new".to_owned()).chain(argv.iter().cloned());
     let cli = <Cli as clap::Parser>::try_parse_from(argv).context("sample event arguments")?;
-    run(Action::New(cli.args))
+    // Not routed here: this binary's table does not have the new route yet.
+    let (text, _) = render(&cli.args)?;
+    std::fs::write(path, format!("{text}\n")).with_context(|| format!("writing {}", path.display()))
 }
 
 /// The ids and dates an event gets when none are given.
