@@ -20,3 +20,26 @@ pub fn now_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
+
+/// The UTC calendar day of `epoch`, as `yyyy-mm-dd` (the dead letters' partition).
+pub fn utc_day(epoch: Epoch) -> String {
+    use chrono::Datelike;
+    match chrono::DateTime::from_timestamp(epoch, 0) {
+        Some(t) => format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day()),
+        // Beyond chrono's range (±262,000 years): no real clock or update gets there.
+        None => "0000-00-00".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_calendar_days() {
+        assert_eq!(utc_day(0), "1970-01-01");
+        assert_eq!(utc_day(1_764_806_399), "2025-12-03");
+        assert_eq!(utc_day(1_764_806_400), "2025-12-04");
+        assert_eq!(utc_day(-1), "1969-12-31");
+    }
+}

@@ -558,3 +558,57 @@ fn every_function_name_is_an_output() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The webhook's table access
+// ---------------------------------------------------------------------------------------------
+
+/// Every (DynamoDB action, leading-key pattern) a function's statements allow.
+fn dynamodb_grants(function: &Value) -> BTreeSet<(String, String)> {
+    let mut grants = BTreeSet::new();
+    for statement in statements(function) {
+        if statement["Effect"] != "Allow" {
+            continue;
+        }
+        let keys: Vec<String> =
+            one_or_many(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+        let keys = if keys.is_empty() {
+            vec!["<any key>".to_owned()]
+        } else {
+            keys
+        };
+        for action in one_or_many(&statement["Action"])
+            .iter()
+            .filter_map(|a| a.as_str())
+            .filter(|a| a.to_ascii_lowercase().starts_with("dynamodb:"))
+        {
+            for key in &keys {
+                grants.insert((action.to_owned(), key.clone()));
+            }
+        }
+    }
+    grants
+}
+
+#[test]
+fn the_webhook_may_write_exactly_the_ledger_and_dead_letters() {
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let expected: BTreeSet<(String, String)> = [
+        ("dynamodb:PutItem", "UPDATE#*"),
+        ("dynamodb:UpdateItem", "UPDATE#*"),
+        ("dynamodb:DeleteItem", "UPDATE#*"),
+        ("dynamodb:PutItem", "DEAD#*"),
+    ]
+    .into_iter()
+    .map(|(a, k)| (a.to_owned(), k.to_owned()))
+    .collect();
+    assert_eq!(
+        dynamodb_grants(webhook),
+        expected,
+        "{webhook_id}: the ledger's claim, done and release on UPDATE#*, and one PutItem per \
+         dead letter on DEAD#* (docs/state.md); nothing else"
+    );
+}
