@@ -458,7 +458,7 @@ impl Session<'_> {
             bot_username: self.username.clone(),
         });
         // In-process: the secret only has to agree with itself.
-        let secret = WebhookSecret::generate();
+        let secret = WebhookSecret::generate()?;
         let config = IngressConfig::new(secret.clone(), self.username.clone());
         let ingress = Ingress::new(config, store.clone(), registry::in_process(deps.clone()));
         let allowed = lambdagram::routes::allowed_updates();
