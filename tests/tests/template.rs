@@ -612,3 +612,32 @@ fn the_webhook_may_write_exactly_the_ledger_and_dead_letters() {
          dead letter on DEAD#* (docs/state.md); nothing else"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_log_level_stops_at_debug() {
+    let param = &template()["Parameters"]["LogLevel"];
+    assert_eq!(
+        param["AllowedValues"],
+        json!(["error", "warn", "info", "debug"]),
+        "LogLevel: no `trace` (the Lambda runtime logs raw events at trace: the secret header \
+         and message text)"
+    );
+    assert_eq!(param["Default"], "info");
+    assert_eq!(
+        template()["Globals"]["Function"]["Environment"]["Variables"]["RUST_LOG"],
+        json!({"Ref": "LogLevel"}),
+        "every function's RUST_LOG is the LogLevel parameter"
+    );
+    for (id, function) in functions() {
+        assert!(
+            function["Properties"]["Environment"]["Variables"]
+                .get("RUST_LOG")
+                .is_none(),
+            "{id}: do not set RUST_LOG of its own (Globals has !Ref LogLevel)"
+        );
+    }
+}
