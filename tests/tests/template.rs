@@ -641,3 +641,56 @@ fn the_log_level_stops_at_debug() {
         );
     }
 }
+
+#[test]
+fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
+    let mut topics = BTreeSet::new();
+    for (id, alarm) in resources()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+    {
+        for action in one_or_many(&alarm["Properties"]["AlarmActions"])
+            .into_iter()
+            .chain(one_or_many(&alarm["Properties"]["OKActions"]))
+        {
+            let topic = action["Ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id}: alarm actions are !Ref to a topic: {action}"));
+            topics.insert(topic);
+        }
+    }
+    assert!(!topics.is_empty(), "the alarms notify a topic");
+    for topic in topics {
+        let props = &resources()[topic]["Properties"];
+        let Some(key) = props.get("KmsMasterKeyId") else {
+            continue; // Not encrypted: CloudWatch can publish.
+        };
+        let key_id = key["Ref"].as_str().unwrap_or_else(|| {
+            panic!(
+                "{topic}: KmsMasterKeyId {key} is not a key of this stack; AWS managed keys \
+                 (alias/aws/sns) cannot let CloudWatch publish, so alarms would never arrive: \
+                 use !Ref to an AWS::KMS::Key whose policy allows cloudwatch.amazonaws.com"
+            )
+        });
+        let key = &resources()[key_id];
+        assert_eq!(key["Type"], "AWS::KMS::Key", "{topic}: {key_id}");
+        let grants_cloudwatch = |action: &str| {
+            one_or_many(&key["Properties"]["KeyPolicy"]["Statement"])
+                .into_iter()
+                .any(|s| {
+                    allows(s, action)
+                        && one_or_many(&s["Principal"]["Service"])
+                            .contains(&&json!("cloudwatch.amazonaws.com"))
+                        && s.get("Condition").is_none()
+                })
+        };
+        for action in ["kms:Decrypt", "kms:GenerateDataKey"] {
+            assert!(
+                grants_cloudwatch(action),
+                "{key_id}: its KeyPolicy must allow cloudwatch.amazonaws.com {action} (without \
+                 conditions), or the alarms on {topic} are never delivered"
+            );
+        }
+        assert_eq!(key["Properties"]["EnableKeyRotation"], true, "{key_id}");
+    }
+}
