@@ -158,12 +158,25 @@ pub trait DeadLetterArchive: Send + Sync {
         token: &str,
         now: Epoch,
     ) -> impl Future<Output = Result<Reopened, StoreError>> + Send;
-    /// After a replay the webhook acknowledged: deletes the letter if it still carries `token`.
-    /// A letter the replay recorded again (the error is still there) does not, and is kept;
-    /// returns whether the letter was deleted.
+    /// After a replay (reopened at `reopened_at`) the webhook acknowledged: tells whether it was
+    /// handled or given up again (a fresh letter for the update, without `token`, was recorded
+    /// on a day from `reopened_at`'s to `now`'s), and deletes the old letter if it still
+    /// carries `token`. A fresh letter is kept, whether it replaced the old one (same day) or
+    /// not.
     fn settle(
         &self,
         letter: &DeadLetter,
         token: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+        reopened_at: Epoch,
+        now: Epoch,
+    ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+}
+
+/// What a replay of a dead letter came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// The update was handled; its letter is deleted.
+    Handled,
+    /// The update met a permanent error again; a fresh letter is kept.
+    GivenUpAgain,
 }

@@ -31,6 +31,23 @@ pub fn utc_day(epoch: Epoch) -> String {
     }
 }
 
+/// The UTC days from `from`'s to `to`'s, both included, as `yyyy-mm-dd` (at most a year's).
+pub fn utc_days(from: Epoch, to: Epoch) -> Vec<String> {
+    let last = utc_day(to);
+    let mut days = Vec::new();
+    let mut t = from.min(to);
+    while days.len() < 366 {
+        let day = utc_day(t);
+        let done = day == last;
+        days.push(day);
+        if done {
+            break;
+        }
+        t += 86_400;
+    }
+    days
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +58,21 @@ mod tests {
         assert_eq!(utc_day(1_764_806_399), "2025-12-03");
         assert_eq!(utc_day(1_764_806_400), "2025-12-04");
         assert_eq!(utc_day(-1), "1969-12-31");
+    }
+
+    #[test]
+    fn day_ranges_include_both_ends() {
+        let midnight = 1_764_806_400; // 2025-12-04 00:00:00
+        assert_eq!(utc_days(midnight - 1, midnight - 1), ["2025-12-03"]);
+        assert_eq!(
+            utc_days(midnight - 1, midnight),
+            ["2025-12-03", "2025-12-04"]
+        );
+        // 47 hours that touch three days.
+        assert_eq!(
+            utc_days(midnight - 3_600, midnight + 46 * 3_600),
+            ["2025-12-03", "2025-12-04", "2025-12-05"]
+        );
+        assert_eq!(utc_days(midnight + 10, midnight), ["2025-12-04"]);
     }
 }

@@ -344,59 +344,86 @@ async fn a_dead_letter_that_cannot_be_written_fails_the_update_so_telegram_redel
 }
 
 #[tokio::test]
-async fn a_replay_reopens_the_update_and_settles_only_a_letter_not_recorded_again() {
-    use lambdagram::ports::{DeadLetterArchive, Reopened, UpdateLedger};
+async fn a_replay_reopens_the_update_and_settles_the_letter_it_handled_or_gave_up_again() {
+    use lambdagram::ports::{DeadLetterArchive, Reopened, Settled, UpdateLedger};
     let (store, d) = (MemoryStore::new(), Scripted::default());
     let ing = ingress(&store, &d);
+    d.then(Ok(blocked()));
     d.then(Ok(blocked()));
     d.then(Ok(blocked()));
     let body = start_update(79);
     ing.handle(req(Some(SECRET), &body), 1_000).await;
     let [letter] = store.list(0, 1_001).await.unwrap().try_into().unwrap();
 
-    // Still refused: the replay records the letter again, and settling keeps it.
+    // Still refused, the same day: the replay records the letter again, in its place.
     assert_eq!(
         store.reopen(&letter, "t1", 1_010).await.unwrap(),
         Reopened::Ready
     );
     let replayed = ing.handle(req(Some(SECRET), &body), 1_010).await;
     assert_eq!(replayed.outcome, Outcome::DeadLettered { route: "start" });
-    assert!(!store.settle(&letter, "t1").await.unwrap());
+    assert_eq!(
+        store.settle(&letter, "t1", 1_010, 1_011).await.unwrap(),
+        Settled::GivenUpAgain
+    );
     let [again] = store.list(0, 1_011).await.unwrap().try_into().unwrap();
     assert_eq!(again.at, 1_010);
 
-    // Handled this time: the letter goes.
+    // Still refused two days later: a fresh letter that day, and the old one goes.
+    let later = 2 * 86_400 + 100;
     assert_eq!(
-        store.reopen(&again, "t2", 1_020).await.unwrap(),
+        store.reopen(&again, "t2", later).await.unwrap(),
         Reopened::Ready
     );
-    let handled = ing.handle(req(Some(SECRET), &body), 1_020).await;
-    assert!(matches!(handled.outcome, Outcome::Handled { .. }));
-    assert!(store.settle(&again, "t2").await.unwrap());
-    assert_eq!(store.list(0, 1_021).await.unwrap(), vec![]);
+    let replayed = ing.handle(req(Some(SECRET), &body), later).await;
+    assert_eq!(replayed.outcome, Outcome::DeadLettered { route: "start" });
     assert_eq!(
-        store.reopen(&again, "t3", 1_030).await.unwrap(),
+        store.settle(&again, "t2", later, later + 1).await.unwrap(),
+        Settled::GivenUpAgain
+    );
+    let [fresh] = store.list(0, later + 1).await.unwrap().try_into().unwrap();
+    assert_eq!(fresh.at, later);
+
+    // Handled this time: the letter goes.
+    assert_eq!(
+        store.reopen(&fresh, "t3", later + 20).await.unwrap(),
+        Reopened::Ready
+    );
+    let handled = ing.handle(req(Some(SECRET), &body), later + 20).await;
+    assert!(matches!(handled.outcome, Outcome::Handled { .. }));
+    assert_eq!(
+        store
+            .settle(&fresh, "t3", later + 20, later + 21)
+            .await
+            .unwrap(),
+        Settled::Handled
+    );
+    assert_eq!(store.list(0, later + 21).await.unwrap(), vec![]);
+    assert_eq!(
+        store.reopen(&fresh, "t4", later + 30).await.unwrap(),
         Reopened::Gone
     );
-    assert_eq!(d.calls().len(), 3);
+    assert_eq!(d.calls().len(), 4);
 
     // A live claim on the update is left alone.
+    let t0 = later + 1_000;
     d.then(Ok(blocked()));
-    ing.handle(req(Some(SECRET), &start_update(80)), 2_000)
-        .await;
-    let [letter] = store.list(1_500, 2_001).await.unwrap().try_into().unwrap();
-    store.release(80, "not-ours").await.unwrap();
-    assert!(store
-        .claim(80, 2_002, 60)
-        .await
-        .is_ok_and(|c| c == lambdagram::ports::Claim::AlreadyDone));
-    store.reopen(&letter, "t4", 2_003).await.unwrap();
+    ing.handle(req(Some(SECRET), &start_update(80)), t0).await;
+    let [letter] = store.list(t0, t0 + 1).await.unwrap().try_into().unwrap();
+    assert_eq!(
+        store.claim(80, t0 + 2, 60).await.unwrap(),
+        lambdagram::ports::Claim::AlreadyDone
+    );
+    assert_eq!(
+        store.reopen(&letter, "t5", t0 + 3).await.unwrap(),
+        Reopened::Ready
+    );
     assert!(matches!(
-        store.claim(80, 2_004, 60).await,
+        store.claim(80, t0 + 4, 60).await,
         Ok(lambdagram::ports::Claim::Acquired { .. })
     ));
     assert_eq!(
-        store.reopen(&letter, "t5", 2_005).await.unwrap(),
+        store.reopen(&letter, "t6", t0 + 5).await.unwrap(),
         Reopened::InFlight
     );
 }

@@ -5,14 +5,16 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::dynamo::{err, get_n, get_s, n, s, DynamoStore, Item};
-use crate::ports::{DeadLetter, DeadLetterArchive, DeadLetters, Reopened, StoreError};
-use crate::time::{utc_day, Epoch};
-
-const DAY_SECS: i64 = 86_400;
+use crate::ports::{DeadLetter, DeadLetterArchive, DeadLetters, Reopened, Settled, StoreError};
+use crate::time::{utc_day, utc_days, Epoch};
 
 fn letter_key(update_id: i64, at: Epoch) -> [(String, AttributeValue); 2] {
+    day_key(update_id, &utc_day(at))
+}
+
+fn day_key(update_id: i64, day: &str) -> [(String, AttributeValue); 2] {
     [
-        ("pk".into(), s(format!("DEAD#{}", utc_day(at)))),
+        ("pk".into(), s(format!("DEAD#{day}"))),
         ("sk".into(), s(update_id.to_string())),
     ]
 }
@@ -68,12 +70,8 @@ impl DeadLetterArchive for DynamoStore {
     /// One Query per day from `since` to `now` (paged), expired letters left out.
     async fn list(&self, since: Epoch, now: Epoch) -> Result<Vec<DeadLetter>, StoreError> {
         let mut letters = Vec::new();
-        let mut day = since.min(now);
-        // Every day partition from since's to now's, now's included even when `now` is not a
-        // whole number of days after `since`.
-        let last_day = utc_day(now);
-        loop {
-            let pk = format!("DEAD#{}", utc_day(day));
+        for day in utc_days(since, now) {
+            let pk = format!("DEAD#{day}");
             let mut start = None;
             loop {
                 self.read();
@@ -102,10 +100,6 @@ impl DeadLetterArchive for DynamoStore {
                     break;
                 }
             }
-            if utc_day(day) == last_day {
-                break;
-            }
-            day += DAY_SECS;
         }
         letters.sort_by_key(|l| (l.at, l.update_id));
         Ok(letters)
@@ -166,7 +160,31 @@ impl DeadLetterArchive for DynamoStore {
         }
     }
 
-    async fn settle(&self, letter: &DeadLetter, token: &str) -> Result<bool, StoreError> {
+    /// A consistent GetItem per day from the reopening to now (one, two across midnight),
+    /// then a DeleteItem of the old letter on condition that it still carries the token.
+    async fn settle(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        reopened_at: Epoch,
+        now: Epoch,
+    ) -> Result<Settled, StoreError> {
+        let mut again = false;
+        for day in utc_days(reopened_at, now) {
+            self.read();
+            let found = self
+                .client
+                .get_item()
+                .table_name(&*self.table)
+                .consistent_read(true)
+                .set_key(Some(day_key(letter.update_id, &day).into_iter().collect()))
+                .send()
+                .await
+                .map_err(|e| err("settle dead letter", e))?;
+            again |= found
+                .item
+                .is_some_and(|item| get_s(&item, "replay").as_deref() != Some(token));
+        }
         self.write();
         let deleted = self
             .client
@@ -183,11 +201,15 @@ impl DeadLetterArchive for DynamoStore {
             .send()
             .await;
         match deleted {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(err("settle dead letter", e)),
+            Ok(_) => {}
+            // A fresh letter replaced it (same day): it stays.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+            Err(e) => return Err(err("settle dead letter", e)),
         }
+        Ok(if again {
+            Settled::GivenUpAgain
+        } else {
+            Settled::Handled
+        })
     }
 }

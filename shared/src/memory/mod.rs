@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::ports::{
-    Claim, DeadLetter, DeadLetterArchive, DeadLetters, Reopened, StoreError, UpdateLedger,
+    Claim, DeadLetter, DeadLetterArchive, DeadLetters, Reopened, Settled, StoreError, UpdateLedger,
     UserProfile, UserRecord, UserStore,
 };
 use crate::time::Epoch;
@@ -172,17 +172,33 @@ impl DeadLetterArchive for MemoryStore {
         }
     }
 
-    async fn settle(&self, letter: &DeadLetter, token: &str) -> Result<bool, StoreError> {
+    async fn settle(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        reopened_at: Epoch,
+        now: Epoch,
+    ) -> Result<Settled, StoreError> {
         let mut s = self.lock();
+        let again = crate::time::utc_days(reopened_at, now)
+            .into_iter()
+            .any(|day| {
+                s.dead_letters
+                    .get(&(day, letter.update_id))
+                    .is_some_and(|stored| stored.replay.as_deref() != Some(token))
+            });
         let key = letter_key(letter);
-        let ours = s
-            .dead_letters
+        if s.dead_letters
             .get(&key)
-            .is_some_and(|stored| stored.replay.as_deref() == Some(token));
-        if ours {
+            .is_some_and(|stored| stored.replay.as_deref() == Some(token))
+        {
             s.dead_letters.remove(&key);
         }
-        Ok(ours)
+        Ok(if again {
+            Settled::GivenUpAgain
+        } else {
+            Settled::Handled
+        })
     }
 }
 

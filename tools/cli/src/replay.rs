@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lambdagram::ports::{DeadLetter, DeadLetterArchive, Reopened};
+use lambdagram::ports::{DeadLetter, DeadLetterArchive, Reopened, Settled};
 use lambdagram::secret::WebhookSecret;
 
 use crate::dead_letters::{self, Selection};
@@ -255,8 +255,9 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
             .as_ref()
             .map(|(store, letters)| (store, &letters[i]));
         let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let reopened_at = lambdagram::time::now();
         if let Some((store, letter)) = letter {
-            match store.reopen(letter, &token, lambdagram::time::now()).await {
+            match store.reopen(letter, &token, reopened_at).await {
                 Ok(Reopened::Ready) => {}
                 Ok(skip) => {
                     let why = match skip {
@@ -279,9 +280,12 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
         let answer = send(&client, &url, ev, header, timeout).await;
         write!(out, "{}", describe_answer(&answer)).map_err(io)?;
         if let (Some((store, letter)), true) = (letter, answer.is_success()) {
-            match store.settle(letter, &token).await {
-                Ok(true) => write!(out, " · handled, dead letter deleted").map_err(io)?,
-                Ok(false) => {
+            let now = lambdagram::time::now();
+            match store.settle(letter, &token, reopened_at, now).await {
+                Ok(Settled::Handled) => {
+                    write!(out, " · handled, dead letter deleted").map_err(io)?
+                }
+                Ok(Settled::GivenUpAgain) => {
                     summary.dead_again += 1;
                     write!(
                         out,
@@ -290,7 +294,7 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
                     .map_err(io)?
                 }
                 Err(e) => {
-                    write!(out, " · the dead letter could not be deleted: {e}").map_err(io)?
+                    write!(out, " · the dead letter could not be settled: {e}").map_err(io)?
                 }
             }
         }

@@ -190,22 +190,27 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
     let boris = private_start(9002, &fake_bot_api::boris());
     assert_eq!(served.deliver(&alice).await, 200);
     assert_eq!(served.deliver(&boris).await, 200);
-    // And one from three days ago.
+    // And two older ones: Alice's from three days ago, Boris's from 25 hours ago (on an
+    // earlier day).
     let now = lambdagram::time::now();
-    let old = DeadLetter {
-        update_id: 9000,
+    let old_letter = |update_id, user: &fake_bot_api::User, at| DeadLetter {
+        update_id,
         route: "start".into(),
         step: "sendMessage".into(),
         class: "refused".into(),
         reason: BLOCKED.into(),
-        at: now - 3 * 86_400,
-        update: private_start(9000, &fake_bot_api::alice()).to_string(),
+        at,
+        update: private_start(update_id, user).to_string(),
     };
-    served
-        .store
-        .record(&old, 14 * 86_400)
-        .await
-        .expect("record");
+    let old = old_letter(9000, &fake_bot_api::alice(), now - 3 * 86_400);
+    let yesterday = old_letter(8999, &fake_bot_api::boris(), now - 25 * 3_600);
+    for letter in [&old, &yesterday] {
+        served
+            .store
+            .record(letter, 14 * 86_400)
+            .await
+            .expect("record");
+    }
     let letters = served
         .store
         .list(now - 86_400, now + 1)
@@ -224,10 +229,11 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
     assert_eq!(
         text(&two_days),
         format!(
-            "lambdagram dead-letters: 2 dead letters in the last 2 days (table {table})\n\n\
-             {}\n{}\n\n\
+            "lambdagram dead-letters: 3 dead letters in the last 2 days (table {table})\n\n\
+             {}\n{}\n{}\n\n\
              Send them again with: lambdagram replay --dead-letters --table {table} \
              --url <webhook URL> --secret <secret>\n",
+            line(&yesterday, BORIS_ID),
             line(first, ALICE_ID),
             line(second, BORIS_ID),
             table = served.table
@@ -239,7 +245,7 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
     let four = text(&four_days);
     assert!(
         four.starts_with(&format!(
-            "lambdagram dead-letters: 3 dead letters in the last 4 days (table {table})\n\n{}\n",
+            "lambdagram dead-letters: 4 dead letters in the last 4 days (table {table})\n\n{}\n",
             line(&old, ALICE_ID),
             table = served.table
         )),
@@ -266,21 +272,22 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
 
     assert_eq!(replay.status.code(), Some(0), "{out}");
     let answers: Vec<&str> = out.lines().filter(|l| l.starts_with("  → ")).collect();
-    let [alice_answer, boris_answer] = answers.as_slice() else {
-        panic!("two answers:\n{out}");
+    let given_up_again = " ms · given up again: the webhook kept a fresh dead letter";
+    let [yesterday_answer, alice_answer, boris_answer] = answers.as_slice() else {
+        panic!("three answers:\n{out}");
     };
+    for (answer, tail) in [
+        (yesterday_answer, given_up_again),
+        (alice_answer, " ms · handled, dead letter deleted"),
+        (boris_answer, given_up_again),
+    ] {
+        assert!(
+            answer.starts_with("  → HTTP 200 in ") && answer.ends_with(tail),
+            "{answer:?} should end {tail:?}:\n{out}"
+        );
+    }
     assert!(
-        alice_answer.starts_with("  → HTTP 200 in ")
-            && alice_answer.ends_with(" ms · handled, dead letter deleted"),
-        "{out}"
-    );
-    assert!(
-        boris_answer.starts_with("  → HTTP 200 in ")
-            && boris_answer.ends_with(" ms · given up again: the webhook kept a fresh dead letter"),
-        "{out}"
-    );
-    assert!(
-        out.ends_with("\n2 sent, 2 answered 2xx, 0 failed, 1 dead-lettered again\n"),
+        out.ends_with("\n3 sent, 3 answered 2xx, 0 failed, 2 dead-lettered again\n"),
         "{out}"
     );
     assert_eq!(
@@ -288,18 +295,39 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
         vec![
             (ALICE_ID, 403),
             (BORIS_ID, 403),
+            (BORIS_ID, 403),
             (ALICE_ID, 200),
             (BORIS_ID, 403)
         ],
         "each update sent once more, no more"
     );
-    // Left: the old letter (outside --days), and Boris's fresh one, with no replay mark.
+    // Left: the old letter (outside --days), and Boris's two, fresh today with no replay mark
+    // (the one from yesterday's partition is gone).
+    let today = format!(
+        "DEAD#{}",
+        lambdagram::time::utc_day(lambdagram::time::now())
+    );
     let items = served.dead_letter_items().await;
-    let kept: Vec<(&str, bool)> = items
+    let kept: Vec<(&str, &str, bool)> = items
         .iter()
-        .map(|i| (i["sk"].as_str().unwrap_or(""), i.get("replay").is_some()))
+        .map(|i| {
+            (
+                i["pk"].as_str().unwrap_or(""),
+                i["sk"].as_str().unwrap_or(""),
+                i.get("replay").is_some(),
+            )
+        })
         .collect();
-    assert_eq!(kept, vec![("9000", false), ("9002", false)], "{items:?}");
+    let old_day = format!("DEAD#{}", lambdagram::time::utc_day(old.at));
+    assert_eq!(
+        kept,
+        vec![
+            (old_day.as_str(), "9000", false),
+            (today.as_str(), "8999", false),
+            (today.as_str(), "9002", false)
+        ],
+        "{items:?}"
+    );
     let ledger = lambdagram_e2e::dynamodb::scan_table(&served.dynamo, &served.table)
         .await
         .into_iter()
@@ -307,7 +335,7 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
         .expect("9001's ledger record");
     assert_eq!(ledger["state"], "done");
 
-    // Nothing recent left to replay but Boris's; a second replay sends only it.
+    // Nothing recent left to replay but Boris's two; a second replay sends only them.
     served.fake.clear_calls();
     served.fake.world().set_blocked(BORIS_ID, false);
     let again = served
@@ -325,7 +353,7 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
         ])
         .await;
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    assert_eq!(sends(&served.fake), vec![(BORIS_ID, 200)]);
+    assert_eq!(sends(&served.fake), vec![(BORIS_ID, 200), (BORIS_ID, 200)]);
     let items = served.dead_letter_items().await;
     assert_eq!(items.len(), 1, "only the old letter is left: {items:?}");
     assert_eq!(items[0]["sk"], "9000");
