@@ -22,7 +22,8 @@ gives when, the update id, the route, the Bot API method that failed and Telegra
 `lambdagram replay --dead-letters` sends them to the webhook again (after fixing the cause).
 
 DynamoDB is reached with the usual AWS settings (AWS_PROFILE or AWS_ACCESS_KEY_ID..., \
-AWS_REGION; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local), as for `dev --table`.";
+AWS_REGION; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local), as for `dev --table`; listing needs \
+dynamodb:Query on the table (a replay also GetItem, UpdateItem and DeleteItem).";
 
 /// Dead letters are kept this many days.
 pub const KEEP_DAYS: i64 = 14;
