@@ -2,15 +2,16 @@
 //! de-duplicate, dispatch, and choose the status Telegram sees.
 //!
 //! Status policy: 401 and 413 for requests that are not Telegram's; 200 for anything Telegram
-//! must not resend (malformed, unknown, ignored, duplicate, rejected, handled); 5xx only when a
-//! valid update was not handled, so Telegram redelivers it.
+//! must not resend (malformed, unknown, ignored, duplicate, rejected, handled, and given up for
+//! good: dead-lettered); 5xx only when a valid update was not handled and may be on a later
+//! try, so Telegram redelivers it.
 
 use std::time::Instant;
 
 use crate::classify::{classify, Ignored};
 use crate::dispatch::Dispatcher;
 use crate::metrics::{names, Metrics};
-use crate::ports::{Claim, UpdateLedger};
+use crate::ports::{Claim, DeadLetter, DeadLetters, UpdateLedger};
 use crate::route_api::RouteRequest;
 use crate::routes::{Route, RouteTable};
 use crate::secret::WebhookSecret;
@@ -31,6 +32,8 @@ pub struct IngressConfig {
     pub lease_secs: i64,
     /// How long a done record is kept: longer than Telegram keeps retrying (24 h).
     pub keep_done_secs: i64,
+    /// How long a dead letter (with the update it holds) is kept.
+    pub keep_dead_letters_secs: i64,
 }
 
 impl IngressConfig {
@@ -42,6 +45,7 @@ impl IngressConfig {
             max_body_bytes: 256 * 1024,
             lease_secs: 60,
             keep_done_secs: 26 * 3600,
+            keep_dead_letters_secs: 14 * 86_400,
         }
     }
 }
@@ -55,6 +59,7 @@ pub struct IngressRequest<'a> {
 }
 
 /// What happened to a request; drives the status, the log line and the metrics.
+/// `DeadLettered`: the route met a permanent error; acknowledged, and kept as a dead letter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Unauthorized,
@@ -65,6 +70,7 @@ pub enum Outcome {
     InFlight { route: &'static str },
     Handled { route: &'static str, replied: bool },
     Rejected { route: &'static str },
+    DeadLettered { route: &'static str },
     Failed { route: &'static str },
     LedgerUnavailable { route: &'static str },
 }
@@ -90,6 +96,7 @@ impl Outcome {
             Outcome::InFlight { .. } => "in_flight",
             Outcome::Handled { .. } => "handled",
             Outcome::Rejected { .. } => "rejected",
+            Outcome::DeadLettered { .. } => "dead_lettered",
             Outcome::Failed { .. } => "failed",
             Outcome::LedgerUnavailable { .. } => "ledger_unavailable",
         }
@@ -101,6 +108,7 @@ impl Outcome {
             | Outcome::InFlight { route }
             | Outcome::Handled { route, .. }
             | Outcome::Rejected { route }
+            | Outcome::DeadLettered { route }
             | Outcome::Failed { route }
             | Outcome::LedgerUnavailable { route } => Some(route),
             _ => None,
@@ -117,6 +125,7 @@ impl Outcome {
             Outcome::InFlight { .. } => names::IN_FLIGHT,
             Outcome::Handled { .. } => names::UPDATES,
             Outcome::Rejected { .. } => names::REJECTED,
+            Outcome::DeadLettered { .. } => names::DEAD_LETTERS,
             Outcome::Failed { .. } => names::HANDLER_FAILURES,
             Outcome::LedgerUnavailable { .. } => names::LEDGER_ERRORS,
         }
@@ -132,14 +141,14 @@ pub struct IngressResponse {
     pub outcome: Outcome,
 }
 
-/// The webhook service over a ledger and a dispatcher.
+/// The webhook service over a store (the update ledger and the dead letters) and a dispatcher.
 pub struct Ingress<L, D> {
     config: IngressConfig,
     ledger: L,
     dispatcher: D,
 }
 
-impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
+impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
     pub fn new(config: IngressConfig, ledger: L, dispatcher: D) -> Self {
         Self {
             config,
@@ -163,7 +172,10 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         let mut m = Metrics::new();
         m.dimension("Route", outcome.route().unwrap_or("none"))
             .count(outcome.metric(), 1);
-        if matches!(outcome, Outcome::Handled { .. } | Outcome::Failed { .. }) {
+        if matches!(
+            outcome,
+            Outcome::Handled { .. } | Outcome::DeadLettered { .. } | Outcome::Failed { .. }
+        ) {
             m.millis(names::HANDLER_LATENCY, elapsed_ms);
         }
         m.flush();
@@ -249,7 +261,7 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         };
 
         // 5. Dispatch and settle the claim.
-        self.dispatch(route, payload, update.update_id, token, now)
+        self.dispatch(route, payload, body, update.update_id, token, now)
             .await
     }
 
@@ -257,12 +269,42 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
         &self,
         route: &'static Route,
         payload: Vec<u8>,
+        update_json: &str,
         update_id: i64,
         token: Option<String>,
         now: Epoch,
     ) -> (Outcome, Option<String>) {
         match self.dispatcher.dispatch(route, payload).await {
             Ok(answer) => {
+                if let Some(failure) = &answer.dead_letter {
+                    // Recorded before the update is marked done: an update given up is never
+                    // given up silently. If the record cannot be written, Telegram redelivers.
+                    let letter = DeadLetter {
+                        update_id,
+                        route: route.name.to_owned(),
+                        step: failure.step.clone(),
+                        class: failure.class.clone(),
+                        reason: failure.reason.clone(),
+                        at: now,
+                        update: update_json.to_owned(),
+                    };
+                    if let Err(err) = self
+                        .ledger
+                        .record(&letter, self.config.keep_dead_letters_secs)
+                        .await
+                    {
+                        tracing::error!(error = %err, "dead letter not recorded; Telegram will redeliver");
+                        self.release(update_id, token.as_deref()).await;
+                        return (Outcome::Failed { route: route.name }, None);
+                    }
+                    // Telegram's description of the error, never message text.
+                    tracing::warn!(
+                        step = %failure.step,
+                        class = %failure.class,
+                        reason = %failure.reason,
+                        "update dead-lettered"
+                    );
+                }
                 if let Some(token) = &token {
                     // The effects happened: a failure to record that must not make Telegram
                     // resend. The claim's lease still blocks redeliveries meanwhile.
@@ -273,6 +315,9 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
                     {
                         tracing::error!(error = %err, "ledger complete failed");
                     }
+                }
+                if answer.dead_letter.is_some() {
+                    return (Outcome::DeadLettered { route: route.name }, None);
                 }
                 if let Some(reason) = answer.rejected {
                     tracing::warn!(reason, "route rejected the update");
@@ -290,13 +335,18 @@ impl<L: UpdateLedger, D: Dispatcher> Ingress<L, D> {
             }
             Err(err) => {
                 tracing::error!(error = %err, "dispatch failed; Telegram will redeliver");
-                if let Some(token) = &token {
-                    if let Err(err) = self.ledger.release(update_id, token).await {
-                        // The lease expires by itself; the redelivery after it is handled.
-                        tracing::error!(error = %err, "ledger release failed");
-                    }
-                }
+                self.release(update_id, token.as_deref()).await;
                 (Outcome::Failed { route: route.name }, None)
+            }
+        }
+    }
+
+    /// Gives the claim (if any) up, so Telegram's redelivery is handled at once.
+    async fn release(&self, update_id: i64, token: Option<&str>) {
+        if let Some(token) = token {
+            if let Err(err) = self.ledger.release(update_id, token).await {
+                // The lease expires by itself; the redelivery after it is handled.
+                tracing::error!(error = %err, "ledger release failed");
             }
         }
     }

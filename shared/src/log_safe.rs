@@ -39,9 +39,36 @@ pub fn json_error(err: &serde_json::Error) -> JsonErrorSummary {
     }
 }
 
+/// `text` cut to at most `max_bytes` bytes, on a character boundary (never inside a multi-byte
+/// character, where slicing would panic).
+pub fn truncate(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut cut = max_bytes;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn truncation_never_splits_a_character() {
+        // "é" is 2 bytes and "€" 3: bytes 4, 6 and 7 fall inside a character.
+        let text = "aéé€b";
+        assert_eq!(truncate(text, 4), "aé");
+        assert_eq!(truncate(text, 5), "aéé");
+        assert_eq!(truncate(text, 6), "aéé");
+        assert_eq!(truncate(text, 7), "aéé");
+        assert_eq!(truncate(text, 8), "aéé€");
+        assert_eq!(truncate(text, 100), text);
+        assert_eq!(truncate(text, 0), "");
+        assert_eq!(truncate("", 3), "");
+    }
 
     const MARKER: &str = "my-private-words-4711";
 

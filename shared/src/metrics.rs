@@ -16,6 +16,8 @@ pub mod names {
     pub const MALFORMED: &str = "MalformedUpdates";
     pub const IGNORED: &str = "IgnoredUpdates";
     pub const REJECTED: &str = "RejectedUpdates";
+    /// Updates given up for a permanent error and kept as dead letters, by `Route`.
+    pub const DEAD_LETTERS: &str = "DeadLetters";
     pub const DUPLICATES: &str = "DuplicateUpdates";
     pub const IN_FLIGHT: &str = "InFlightRedeliveries";
     pub const HANDLER_FAILURES: &str = "HandlerFailures";
@@ -34,6 +36,7 @@ pub mod names {
         MALFORMED,
         IGNORED,
         REJECTED,
+        DEAD_LETTERS,
         DUPLICATES,
         IN_FLIGHT,
         HANDLER_FAILURES,

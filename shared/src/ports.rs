@@ -99,3 +99,84 @@ pub trait UserStore: Send + Sync {
 /// The store of a route that keeps no state.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoStore;
+
+/// An update the bot acknowledged without handling it, because its route met a permanent error
+/// (Telegram refused a call for good: the user blocked the bot, the chat is gone, a right is
+/// missing). Kept for the operators to read and to replay. Holds no message text except inside
+/// `update`, which is never logged (docs/state.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub update_id: i64,
+    /// The route that failed.
+    pub route: String,
+    /// What failed: the Bot API method (`sendMessage`).
+    pub step: String,
+    /// The kind of permanent error (`refused`, `migrated`, `bad_answer`).
+    pub class: String,
+    /// Why, as Telegram described it (`403 Forbidden: bot was blocked by the user`).
+    pub reason: String,
+    /// When it was recorded (epoch seconds).
+    pub at: Epoch,
+    /// Telegram's update, verbatim, for `lambdagram replay --dead-letters`.
+    pub update: String,
+}
+
+/// The webhook's side of dead letters: record one.
+pub trait DeadLetters: Send + Sync {
+    /// Stores `letter`, kept `keep_secs`. Recording the same update again replaces its letter.
+    fn record(
+        &self,
+        letter: &DeadLetter,
+        keep_secs: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// What a replay did to a dead letter's update in the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reopened {
+    /// The update may be delivered again: the webhook will handle it, not drop it as a duplicate.
+    Ready,
+    /// An invocation holds the update right now; replaying it would be answered 503.
+    InFlight,
+    /// The letter is no longer there (expired, or settled by another replay): nothing to do.
+    Gone,
+}
+
+/// The operators' side of dead letters (the CLI): list them, and replay them.
+pub trait DeadLetterArchive: Send + Sync {
+    /// The letters recorded at `since` or later and not expired at `now`, oldest first.
+    fn list(
+        &self,
+        since: Epoch,
+        now: Epoch,
+    ) -> impl Future<Output = Result<Vec<DeadLetter>, StoreError>> + Send;
+    /// Before a replay: marks the letter with `token`, then forgets the update's done record
+    /// in the ledger, so the webhook handles the replay instead of dropping it as a duplicate.
+    fn reopen(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        now: Epoch,
+    ) -> impl Future<Output = Result<Reopened, StoreError>> + Send;
+    /// After a replay (reopened at `reopened_at`) the webhook acknowledged: tells whether it was
+    /// handled or given up again (a fresh letter for the update, without `token`, was recorded
+    /// on a day from `reopened_at`'s to `now`'s), and deletes the old letter if it still
+    /// carries `token`. A fresh letter is kept, whether it replaced the old one (same day) or
+    /// not.
+    fn settle(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        reopened_at: Epoch,
+        now: Epoch,
+    ) -> impl Future<Output = Result<Settled, StoreError>> + Send;
+}
+
+/// What a replay of a dead letter came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settled {
+    /// The update was handled; its letter is deleted.
+    Handled,
+    /// The update met a permanent error again; a fresh letter is kept.
+    GivenUpAgain,
+}

@@ -33,6 +33,23 @@ pub struct RouteResponse {
     /// update (Telegram would otherwise retry a poison update for a day) and counts it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected: Option<String>,
+    /// Set when the route met a permanent error (Telegram refused a call for good). The webhook
+    /// acknowledges the update, so Telegram does not redeliver it forever, and records it as a
+    /// dead letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<PermanentFailure>,
+}
+
+/// Why a route gave an update up: what the webhook writes in its dead letter. Never message
+/// text: `reason` is Telegram's description of the error, or how an answer failed to decode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermanentFailure {
+    pub route: String,
+    /// What failed: the Bot API method (`sendMessage`).
+    pub step: String,
+    /// The kind of error (`refused`, `migrated`, `bad_answer`).
+    pub class: String,
+    pub reason: String,
 }
 
 impl RouteResponse {
@@ -47,7 +64,7 @@ impl RouteResponse {
         }
         Self {
             reply: Some(params),
-            rejected: None,
+            ..Self::default()
         }
     }
 
@@ -70,8 +87,16 @@ impl RouteResponse {
 
     pub fn rejected(reason: impl Into<String>) -> Self {
         Self {
-            reply: None,
             rejected: Some(reason.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Answers that the update was given up for good (see [`RouteResponse::dead_letter`]).
+    pub fn dead_letter(failure: PermanentFailure) -> Self {
+        Self {
+            dead_letter: Some(failure),
+            ..Self::default()
         }
     }
 }

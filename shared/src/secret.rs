@@ -45,17 +45,29 @@ impl WebhookSecret {
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
-    /// A fresh random secret of 48 characters (≈285 bits).
-    pub fn generate() -> Self {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut rng = fastrand::Rng::new();
-        Self(
-            (0..48)
-                .map(|_| ALPHABET[rng.usize(..ALPHABET.len())])
+    /// A fresh random secret of 48 characters (288 bits), from the operating system's CSPRNG
+    /// (through aws-lc-rs, the crypto provider the TLS stack already links).
+    pub fn generate() -> Result<Self, RandomUnavailable> {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+        let mut bytes = [0u8; 48];
+        rustls::crypto::aws_lc_rs::default_provider()
+            .secure_random
+            .fill(&mut bytes)
+            .map_err(|_| RandomUnavailable)?;
+        // 64 symbols: the low 6 bits of a uniform byte pick one uniformly.
+        Ok(Self(
+            bytes
+                .iter()
+                .map(|b| ALPHABET[usize::from(b & 63)])
                 .collect(),
-        )
+        ))
     }
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("the system's secure random number generator failed")]
+pub struct RandomUnavailable;
 
 #[cfg(test)]
 mod tests {
@@ -82,8 +94,22 @@ mod tests {
 
     #[test]
     fn generated_secrets_are_valid_and_differ() {
-        let a = WebhookSecret::generate();
+        let a = WebhookSecret::generate().expect("random");
+        assert_eq!(a.expose().len(), 48);
         assert!(WebhookSecret::new(a.expose()).is_ok());
-        assert_ne!(a.expose(), WebhookSecret::generate().expose());
+        assert_ne!(
+            a.expose(),
+            WebhookSecret::generate().expect("random").expose()
+        );
+    }
+
+    #[test]
+    fn generated_secrets_do_not_come_from_the_seedable_fast_rng() {
+        // fastrand is predictable from its seed (and from its output); a secret must not be.
+        fastrand::seed(4711);
+        let a = WebhookSecret::generate().expect("random");
+        fastrand::seed(4711);
+        let b = WebhookSecret::generate().expect("random");
+        assert_ne!(a.expose(), b.expose());
     }
 }

@@ -238,3 +238,210 @@ async fn commands_for_other_bots_cost_nothing() {
     assert!(d.calls().is_empty());
     assert_eq!(store.ledger_len(), 0);
 }
+
+fn blocked() -> RouteResponse {
+    RouteResponse::dead_letter(lambdagram::route_api::PermanentFailure {
+        route: "start".into(),
+        step: "sendMessage".into(),
+        class: "refused".into(),
+        reason: "403 Forbidden: bot was blocked by the user".into(),
+    })
+}
+
+#[tokio::test]
+async fn a_permanent_error_is_acknowledged_kept_as_a_dead_letter_and_not_redelivered() {
+    use lambdagram::ports::{DeadLetter, DeadLetterArchive};
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    d.then(Ok(blocked()));
+    let body = start_update(77);
+
+    let first = ing.handle(req(Some(SECRET), &body), 1_000).await;
+
+    assert_eq!(
+        (first.status, first.reply, first.outcome),
+        (200, None, Outcome::DeadLettered { route: "start" })
+    );
+    assert_eq!(
+        Outcome::DeadLettered { route: "start" }.label(),
+        "dead_lettered"
+    );
+    assert_eq!(
+        store.list(0, 1_001).await.unwrap(),
+        vec![DeadLetter {
+            update_id: 77,
+            route: "start".into(),
+            step: "sendMessage".into(),
+            class: "refused".into(),
+            reason: "403 Forbidden: bot was blocked by the user".into(),
+            at: 1_000,
+            update: body.clone(),
+        }]
+    );
+    // Kept 14 days, then gone.
+    assert_eq!(
+        store.list(0, 1_000 + 14 * 86_400 - 1).await.unwrap().len(),
+        1
+    );
+    assert_eq!(store.list(0, 1_000 + 14 * 86_400).await.unwrap(), vec![]);
+
+    let again = ing.handle(req(Some(SECRET), &body), 1_002).await;
+    assert_eq!(
+        (again.status, again.outcome),
+        (200, Outcome::Duplicate { route: "start" })
+    );
+    assert_eq!(d.calls().len(), 1, "the redelivery never reaches the route");
+}
+
+/// The in-memory store, except that dead letters cannot be written.
+#[derive(Clone)]
+struct LettersDown(MemoryStore);
+
+impl lambdagram::ports::UpdateLedger for LettersDown {
+    async fn claim(
+        &self,
+        update_id: i64,
+        now: i64,
+        lease_secs: i64,
+    ) -> Result<lambdagram::ports::Claim, lambdagram::ports::StoreError> {
+        self.0.claim(update_id, now, lease_secs).await
+    }
+    async fn complete(
+        &self,
+        update_id: i64,
+        token: &str,
+        now: i64,
+        keep_secs: i64,
+    ) -> Result<(), lambdagram::ports::StoreError> {
+        self.0.complete(update_id, token, now, keep_secs).await
+    }
+    async fn release(
+        &self,
+        update_id: i64,
+        token: &str,
+    ) -> Result<(), lambdagram::ports::StoreError> {
+        self.0.release(update_id, token).await
+    }
+}
+
+impl lambdagram::ports::DeadLetters for LettersDown {
+    async fn record(
+        &self,
+        _: &lambdagram::ports::DeadLetter,
+        _: i64,
+    ) -> Result<(), lambdagram::ports::StoreError> {
+        Err(lambdagram::ports::StoreError::Failed(
+            "record dead letter: throttled".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn a_dead_letter_that_cannot_be_written_fails_the_update_so_telegram_redelivers() {
+    use lambdagram::ports::UpdateLedger;
+    let (memory, d) = (MemoryStore::new(), Scripted::default());
+    let config = IngressConfig::new(ROUTES, WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
+    let ing = Ingress::new(config, LettersDown(memory.clone()), &d);
+    d.then(Ok(blocked()));
+
+    let r = ing
+        .handle(req(Some(SECRET), &start_update(78)), 1_000)
+        .await;
+
+    assert_eq!(
+        (r.status, r.outcome),
+        (500, Outcome::Failed { route: "start" })
+    );
+    assert!(
+        matches!(
+            memory.claim(78, 1_001, 60).await,
+            Ok(lambdagram::ports::Claim::Acquired { .. })
+        ),
+        "the claim was released, not completed"
+    );
+}
+
+#[tokio::test]
+async fn a_replay_reopens_the_update_and_settles_the_letter_it_handled_or_gave_up_again() {
+    use lambdagram::ports::{DeadLetterArchive, Reopened, Settled, UpdateLedger};
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    d.then(Ok(blocked()));
+    d.then(Ok(blocked()));
+    d.then(Ok(blocked()));
+    let body = start_update(79);
+    ing.handle(req(Some(SECRET), &body), 1_000).await;
+    let [letter] = store.list(0, 1_001).await.unwrap().try_into().unwrap();
+
+    // Still refused, the same day: the replay records the letter again, in its place.
+    assert_eq!(
+        store.reopen(&letter, "t1", 1_010).await.unwrap(),
+        Reopened::Ready
+    );
+    let replayed = ing.handle(req(Some(SECRET), &body), 1_010).await;
+    assert_eq!(replayed.outcome, Outcome::DeadLettered { route: "start" });
+    assert_eq!(
+        store.settle(&letter, "t1", 1_010, 1_011).await.unwrap(),
+        Settled::GivenUpAgain
+    );
+    let [again] = store.list(0, 1_011).await.unwrap().try_into().unwrap();
+    assert_eq!(again.at, 1_010);
+
+    // Still refused two days later: a fresh letter that day, and the old one goes.
+    let later = 2 * 86_400 + 100;
+    assert_eq!(
+        store.reopen(&again, "t2", later).await.unwrap(),
+        Reopened::Ready
+    );
+    let replayed = ing.handle(req(Some(SECRET), &body), later).await;
+    assert_eq!(replayed.outcome, Outcome::DeadLettered { route: "start" });
+    assert_eq!(
+        store.settle(&again, "t2", later, later + 1).await.unwrap(),
+        Settled::GivenUpAgain
+    );
+    let [fresh] = store.list(0, later + 1).await.unwrap().try_into().unwrap();
+    assert_eq!(fresh.at, later);
+
+    // Handled this time: the letter goes.
+    assert_eq!(
+        store.reopen(&fresh, "t3", later + 20).await.unwrap(),
+        Reopened::Ready
+    );
+    let handled = ing.handle(req(Some(SECRET), &body), later + 20).await;
+    assert!(matches!(handled.outcome, Outcome::Handled { .. }));
+    assert_eq!(
+        store
+            .settle(&fresh, "t3", later + 20, later + 21)
+            .await
+            .unwrap(),
+        Settled::Handled
+    );
+    assert_eq!(store.list(0, later + 21).await.unwrap(), vec![]);
+    assert_eq!(
+        store.reopen(&fresh, "t4", later + 30).await.unwrap(),
+        Reopened::Gone
+    );
+    assert_eq!(d.calls().len(), 4);
+
+    // A live claim on the update is left alone.
+    let t0 = later + 1_000;
+    d.then(Ok(blocked()));
+    ing.handle(req(Some(SECRET), &start_update(80)), t0).await;
+    let [letter] = store.list(t0, t0 + 1).await.unwrap().try_into().unwrap();
+    assert_eq!(
+        store.claim(80, t0 + 2, 60).await.unwrap(),
+        lambdagram::ports::Claim::AlreadyDone
+    );
+    assert_eq!(
+        store.reopen(&letter, "t5", t0 + 3).await.unwrap(),
+        Reopened::Ready
+    );
+    assert!(matches!(
+        store.claim(80, t0 + 4, 60).await,
+        Ok(lambdagram::ports::Claim::Acquired { .. })
+    ));
+    assert_eq!(
+        store.reopen(&letter, "t6", t0 + 5).await.unwrap(),
+        Reopened::InFlight
+    );
+}

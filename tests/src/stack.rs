@@ -41,6 +41,16 @@ impl Stack {
 
     /// Starts the functions against a prepared fake.
     pub async fn start_with(fake: FakeBotApi) -> Stack {
+        Self::start_logging(fake, "info").await
+    }
+
+    /// Starts everything with `RUST_LOG` set to `level` in every function.
+    pub async fn start_logging_at(level: &str) -> Stack {
+        let fake = FakeBotApi::start().await.expect("start the fake Bot API");
+        Self::start_logging(fake, level).await
+    }
+
+    async fn start_logging(fake: FakeBotApi, level: &str) -> Stack {
         let endpoint = crate::dynamodb::endpoint().await;
         let dynamo = crate::dynamodb::client().await;
         let table = crate::dynamodb::fresh_table(&dynamo).await;
@@ -61,7 +71,7 @@ impl Stack {
             ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
             ("AWS_ENDPOINT_URL_LAMBDA", emulator.endpoint()),
             ("AWS_ENDPOINT_URL_SSM", emulator.endpoint()),
-            ("RUST_LOG", "info".to_owned()),
+            ("RUST_LOG", level.to_owned()),
             ("BOT_USERNAME", fake_bot_api::BOT_USERNAME.to_owned()),
             ("TABLE_NAME", table.clone()),
         ];

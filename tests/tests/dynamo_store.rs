@@ -477,3 +477,154 @@ fn item_to_json_maps_every_attribute_type() {
         })
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dead letters
+
+const DAY: i64 = 86_400;
+const KEEP_LETTERS: i64 = 14 * DAY;
+/// 1970-01-11 00:00 UTC.
+const DAY0: i64 = 10 * DAY;
+
+fn letter(update_id: i64, at: Epoch) -> lambdagram::ports::DeadLetter {
+    lambdagram::ports::DeadLetter {
+        update_id,
+        route: "start".into(),
+        step: "sendMessage".into(),
+        class: "refused".into(),
+        reason: "403 Forbidden: bot was blocked by the user".into(),
+        at,
+        update: format!(r#"{{"update_id":{update_id}}}"#),
+    }
+}
+
+/// Letters on three days: listed by day and expiry; a replay reopens the ledger (not under a
+/// live claim), settles a handled letter and keeps the fresh one of an update given up again.
+async fn dead_letter_lifecycle<S>(store: &S) -> Vec<String>
+where
+    S: UpdateLedger + lambdagram::ports::DeadLetters + lambdagram::ports::DeadLetterArchive,
+{
+    let mut log = Vec::new();
+    let ids = |letters: Vec<lambdagram::ports::DeadLetter>| -> Vec<(i64, Epoch)> {
+        letters.into_iter().map(|l| (l.update_id, l.at)).collect()
+    };
+    let (a, b, c) = (
+        letter(501, DAY0 + 100),
+        letter(502, DAY0 + DAY + 200),
+        letter(503, DAY0 + 3 * DAY),
+    );
+    for l in [&a, &b, &c] {
+        store.record(l, KEEP_LETTERS).await.expect("record");
+    }
+    let end = DAY0 + 3 * DAY + 1;
+    for (since, now) in [
+        (DAY0, end),
+        (DAY0 + DAY, end),
+        (DAY0, DAY0 + 100 + KEEP_LETTERS),
+    ] {
+        let listed = ids(store.list(since, now).await.expect("list"));
+        log.push(format!("list {since}..{now}: {listed:?}"));
+    }
+
+    // 501 was marked done by the webhook; a replay reopens it, but not under a live claim.
+    let Ok(Claim::Acquired { token }) = store.claim(501, DAY0 + 100, LEASE).await else {
+        panic!("claim")
+    };
+    store
+        .complete(501, &token, DAY0 + 100, KEEP)
+        .await
+        .expect("complete");
+    let t = DAY0 + 3 * DAY + 10;
+    log.push(format!("reopen 501: {:?}", store.reopen(&a, "t1", t).await));
+    log.push(format!(
+        "claim 501: {:?}",
+        store
+            .claim(501, t + 1, LEASE)
+            .await
+            .map(|c| matches!(c, Claim::Acquired { .. }))
+    ));
+    log.push(format!(
+        "reopen 501: {:?}",
+        store.reopen(&a, "t2", t + 2).await
+    ));
+    log.push(format!(
+        "settle 501: {:?}",
+        store.settle(&a, "t2", t + 2, t + 3).await
+    ));
+    log.push(format!(
+        "reopen 501: {:?}",
+        store.reopen(&a, "t3", t + 4).await
+    ));
+
+    // 502, from two days ago, is given up again today: a fresh letter, and the old one goes.
+    log.push(format!(
+        "reopen 502: {:?}",
+        store.reopen(&b, "t4", t + 5).await
+    ));
+    store
+        .record(&letter(502, t + 6), KEEP_LETTERS)
+        .await
+        .expect("record again");
+    log.push(format!(
+        "settle 502: {:?}",
+        store.settle(&b, "t4", t + 5, t + 7).await
+    ));
+    let listed = ids(store.list(DAY0, t + 8).await.expect("list"));
+    log.push(format!("list: {listed:?}"));
+    log
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_by_day_and_replays_settle_them_alike_in_both_stores() {
+    let t = DAY0 + 3 * DAY + 10;
+    let expected = vec![
+        format!(
+            "list {DAY0}..{}: [(501, {}), (502, {}), (503, {})]",
+            DAY0 + 3 * DAY + 1,
+            DAY0 + 100,
+            DAY0 + DAY + 200,
+            DAY0 + 3 * DAY
+        ),
+        format!(
+            "list {}..{}: [(502, {}), (503, {})]",
+            DAY0 + DAY,
+            DAY0 + 3 * DAY + 1,
+            DAY0 + DAY + 200,
+            DAY0 + 3 * DAY
+        ),
+        format!(
+            "list {DAY0}..{}: [(502, {}), (503, {})]",
+            DAY0 + 100 + KEEP_LETTERS,
+            DAY0 + DAY + 200,
+            DAY0 + 3 * DAY
+        ),
+        "reopen 501: Ok(Ready)".to_owned(),
+        "claim 501: Ok(true)".to_owned(),
+        "reopen 501: Ok(InFlight)".to_owned(),
+        "settle 501: Ok(Handled)".to_owned(),
+        "reopen 501: Ok(Gone)".to_owned(),
+        "reopen 502: Ok(Ready)".to_owned(),
+        "settle 502: Ok(GivenUpAgain)".to_owned(),
+        format!("list: [(503, {}), (502, {})]", DAY0 + 3 * DAY, t + 6),
+    ];
+    assert_eq!(dead_letter_lifecycle(&MemoryStore::new()).await, expected);
+
+    let db = Dynamo::new().await;
+    assert_eq!(dead_letter_lifecycle(&db.store).await, expected);
+    let letters: Vec<Value> = db
+        .items()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DEAD#")))
+        .collect();
+    let item = |update_id: i64, at: Epoch| {
+        json!({
+            "pk": "DEAD#1970-01-14", "sk": update_id.to_string(), "update_id": update_id,
+            "route": "start", "step": "sendMessage", "class": "refused",
+            "reason": "403 Forbidden: bot was blocked by the user",
+            "at": at, "expires_at": at + KEEP_LETTERS,
+            "update": format!(r#"{{"update_id":{update_id}}}"#),
+        })
+    };
+    assert_eq!(letters, [item(502, t + 6), item(503, DAY0 + 3 * DAY)]);
+}

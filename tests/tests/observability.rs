@@ -356,3 +356,45 @@ async fn route_logs_name_the_update_and_never_carry_the_text() {
         .collect()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn even_rust_log_trace_prints_no_secret_and_no_token() {
+    // Set by hand beyond what the template allows: the functions cap it at debug, the highest
+    // level LogLevel offers.
+    let allowed = &template()["Parameters"]["LogLevel"]["AllowedValues"];
+    assert_eq!(
+        allowed.as_array().and_then(|v| v.last()),
+        Some(&"debug".into())
+    );
+    let stack = Stack::start_logging_at("trace").await;
+
+    let start = stack.deliver_sample("private-start-en").await;
+    let help = stack.deliver_sample("supergroup-help-at-bot").await;
+    let wrong = stack.deliver_sample("wrong-secret-start").await;
+    let malformed = stack.deliver_sample("malformed-body").await;
+    assert_eq!(
+        [start.status, help.status, wrong.status, malformed.status],
+        [200, 200, 401, 200]
+    );
+    let logs = stack.logs().await;
+
+    assert!(
+        logs.contains("\"level\":\"DEBUG\""),
+        "debug is on (the warm-ups log at debug):\n{logs}"
+    );
+    assert!(
+        !logs.contains("\"level\":\"TRACE\""),
+        "trace is capped:\n{logs}"
+    );
+    let wrong_secret = lambdagram_e2e::events::load("wrong-secret-start")
+        .secret()
+        .map(str::to_owned)
+        .expect("the sample's wrong secret");
+    for secret in [
+        lambdagram_e2e::stack::SECRET.to_owned(),
+        wrong_secret,
+        stack.fake.token(),
+    ] {
+        assert!(!logs.contains(&secret), "logs leak {secret:?}:\n{logs}");
+    }
+}

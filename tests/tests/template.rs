@@ -565,3 +565,141 @@ fn every_function_name_is_an_output() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The webhook's table access
+// ---------------------------------------------------------------------------------------------
+
+/// Every (DynamoDB action, leading-key pattern) a function's statements allow.
+fn dynamodb_grants(function: &Value) -> BTreeSet<(String, String)> {
+    let mut grants = BTreeSet::new();
+    for statement in statements(function) {
+        if statement["Effect"] != "Allow" {
+            continue;
+        }
+        let keys: Vec<String> =
+            one_or_many(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+                .iter()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect();
+        let keys = if keys.is_empty() {
+            vec!["<any key>".to_owned()]
+        } else {
+            keys
+        };
+        for action in one_or_many(&statement["Action"])
+            .iter()
+            .filter_map(|a| a.as_str())
+            .filter(|a| a.to_ascii_lowercase().starts_with("dynamodb:"))
+        {
+            for key in &keys {
+                grants.insert((action.to_owned(), key.clone()));
+            }
+        }
+    }
+    grants
+}
+
+#[test]
+fn the_webhook_may_write_exactly_the_ledger_and_dead_letters() {
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let expected: BTreeSet<(String, String)> = [
+        ("dynamodb:PutItem", "UPDATE#*"),
+        ("dynamodb:UpdateItem", "UPDATE#*"),
+        ("dynamodb:DeleteItem", "UPDATE#*"),
+        ("dynamodb:PutItem", "DEAD#*"),
+        // The cold-start warm-up (TableConnectionPolicy): table metadata, no item.
+        ("dynamodb:DescribeTimeToLive", "<any key>"),
+    ]
+    .into_iter()
+    .map(|(a, k)| (a.to_owned(), k.to_owned()))
+    .collect();
+    assert_eq!(
+        dynamodb_grants(webhook),
+        expected,
+        "{webhook_id}: the ledger's claim, done and release on UPDATE#*, and one PutItem per \
+         dead letter on DEAD#* (docs/state.md); nothing else"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_log_level_stops_at_debug() {
+    let param = &template()["Parameters"]["LogLevel"];
+    assert_eq!(
+        param["AllowedValues"],
+        json!(["error", "warn", "info", "debug"]),
+        "LogLevel: no `trace` (the Lambda runtime logs raw events at trace: the secret header \
+         and message text)"
+    );
+    assert_eq!(param["Default"], "info");
+    assert_eq!(
+        template()["Globals"]["Function"]["Environment"]["Variables"]["RUST_LOG"],
+        json!({"Ref": "LogLevel"}),
+        "every function's RUST_LOG is the LogLevel parameter"
+    );
+    for (id, function) in functions() {
+        assert!(
+            function["Properties"]["Environment"]["Variables"]
+                .get("RUST_LOG")
+                .is_none(),
+            "{id}: do not set RUST_LOG of its own (Globals has !Ref LogLevel)"
+        );
+    }
+}
+
+#[test]
+fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
+    let mut topics = BTreeSet::new();
+    for (id, alarm) in resources()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+    {
+        for action in one_or_many(&alarm["Properties"]["AlarmActions"])
+            .into_iter()
+            .chain(one_or_many(&alarm["Properties"]["OKActions"]))
+        {
+            let topic = action["Ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id}: alarm actions are !Ref to a topic: {action}"));
+            topics.insert(topic);
+        }
+    }
+    assert!(!topics.is_empty(), "the alarms notify a topic");
+    for topic in topics {
+        let props = &resources()[topic]["Properties"];
+        let Some(key) = props.get("KmsMasterKeyId") else {
+            continue; // Not encrypted: CloudWatch can publish.
+        };
+        let key_id = key["Ref"].as_str().unwrap_or_else(|| {
+            panic!(
+                "{topic}: KmsMasterKeyId {key} is not a key of this stack; AWS managed keys \
+                 (alias/aws/sns) cannot let CloudWatch publish, so alarms would never arrive: \
+                 use !Ref to an AWS::KMS::Key whose policy allows cloudwatch.amazonaws.com"
+            )
+        });
+        let key = &resources()[key_id];
+        assert_eq!(key["Type"], "AWS::KMS::Key", "{topic}: {key_id}");
+        let grants_cloudwatch = |action: &str| {
+            one_or_many(&key["Properties"]["KeyPolicy"]["Statement"])
+                .into_iter()
+                .any(|s| {
+                    allows(s, action)
+                        && one_or_many(&s["Principal"]["Service"])
+                            .contains(&&json!("cloudwatch.amazonaws.com"))
+                        && s.get("Condition").is_none()
+                })
+        };
+        for action in ["kms:Decrypt", "kms:GenerateDataKey"] {
+            assert!(
+                grants_cloudwatch(action),
+                "{key_id}: its KeyPolicy must allow cloudwatch.amazonaws.com {action} (without \
+                 conditions), or the alarms on {topic} are never delivered"
+            );
+        }
+        assert_eq!(key["Properties"]["EnableKeyRotation"], true, "{key_id}");
+    }
+}

@@ -524,3 +524,123 @@ async fn each_sandbox_opens_its_connections_once_at_cold_start() {
     );
     assert_eq!(stack.emulator.dynamodb_warm_ups(), expected);
 }
+
+fn dead_letter_items(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DEAD#")))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_redelivered() {
+    let stack = Stack::start().await;
+    // Alice blocked the bot: Telegram refuses every message to her with 403, for good.
+    stack.fake.world().set_blocked(ALICE_ID, true);
+    let marker = "my-private-words-2403";
+    let update = private_command(7101, ALICE, &format!("/start {marker}"));
+    let before = now();
+
+    let d = stack.deliver(&update).await;
+
+    assert_eq!((d.status, d.body.as_str()), (200, ""), "{d:?}");
+    let calls = stack.fake.calls();
+    assert_eq!(
+        calls
+            .iter()
+            .map(|c| (c.method.as_str(), c.http_status))
+            .collect::<Vec<_>>(),
+        vec![("sendMessage", 403)],
+        "one attempt: a refusal is not retried"
+    );
+    let items = stack.items().await;
+    let [letter] = dead_letter_items(&items)
+        .try_into()
+        .unwrap_or_else(|l: Vec<Value>| {
+            panic!("exactly one dead letter, found {}: {items:?}", l.len())
+        });
+    let at = letter["at"].as_i64().expect("at");
+    assert!(at >= before && at <= now(), "{letter}");
+    assert_eq!(
+        letter,
+        json!({
+            "pk": format!("DEAD#{}", lambdagram::time::utc_day(at)),
+            "sk": "7101",
+            "update_id": 7101,
+            "route": "start",
+            "step": "sendMessage",
+            "class": "refused",
+            "reason": "403 Forbidden: bot was blocked by the user",
+            "at": at,
+            "expires_at": at + 14 * 86_400,
+            "update": update.to_string(),
+        })
+    );
+    assert_done(&stack, 7101).await;
+    assert_eq!(
+        items.len(),
+        3,
+        "the user's record, the ledger's and the dead letter: {items:?}"
+    );
+
+    // Telegram never saw a 200, say, and delivers it again: a duplicate, nothing runs.
+    let again = stack.deliver(&update).await;
+    assert_eq!((again.status, again.body.as_str()), (200, ""));
+    assert_eq!(stack.fake.calls().len(), 1, "no Bot API call");
+    assert_eq!(stack.emulator.invocations("start"), 1);
+    assert_eq!(dead_letter_items(&stack.items().await), vec![letter]);
+
+    let logs = stack.logs().await;
+    let webhook_metrics: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| l.strip_prefix("[webhook] "))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some() && v.get("DeadLetters").is_some())
+        .collect();
+    let [metric] = webhook_metrics.as_slice() else {
+        panic!("one DeadLetters document from the webhook:\n{logs}");
+    };
+    assert_eq!(metric["Route"], "start");
+    assert_eq!(metric["DeadLetters"], 1.0);
+    assert_eq!(
+        metric["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        json!([["Route"], []])
+    );
+    assert!(
+        logs.contains("\"outcome\":\"dead_lettered\""),
+        "the webhook logs the outcome:\n{logs}"
+    );
+    assert!(
+        logs.contains("\"message\":\"update dead-lettered\""),
+        "and why:\n{logs}"
+    );
+    assert!(
+        !logs.contains(marker),
+        "logs leak the message text:\n{logs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_bot_api_error_still_fails_and_leaves_no_dead_letter() {
+    let stack = Stack::start().await;
+    stack
+        .fake
+        .inject(Fault::server_error("sendMessage", 502).times(4));
+
+    let d = stack.deliver(&private_command(7102, ALICE, "/start")).await;
+
+    assert_eq!(d.status, 500, "{d:?}");
+    assert_eq!(
+        stack
+            .fake
+            .calls()
+            .iter()
+            .map(|c| c.http_status)
+            .collect::<Vec<_>>(),
+        vec![502, 502, 502, 502]
+    );
+    let items = stack.items().await;
+    assert_eq!(dead_letter_items(&items), Vec::<Value>::new());
+    assert_eq!(ledger_item(7102, &items), None, "the claim is released");
+}

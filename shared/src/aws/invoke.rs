@@ -90,16 +90,43 @@ impl Dispatcher for LambdaDispatcher {
             })?;
         let body = out.payload.map(Blob::into_inner).unwrap_or_default();
         if let Some(kind) = out.function_error {
-            let mut detail = String::from_utf8_lossy(&body).into_owned();
-            detail.truncate(512);
             return Err(DispatchError::Failed {
                 route: route.name,
-                detail: format!("{kind}: {detail}"),
+                detail: function_error_detail(&kind, &body),
             });
         }
         serde_json::from_slice(&body).map_err(|e| DispatchError::BadAnswer {
             route: route.name,
             detail: e.to_string(),
         })
+    }
+}
+
+/// A failed invocation's error answer, for the log: its kind and the start of its payload. The
+/// payload is whatever the function answered, so it is cut on a character boundary (a byte
+/// index inside a multi-byte character would panic, and abort the webhook).
+fn function_error_detail(kind: &str, payload: &[u8]) -> String {
+    const MAX_BYTES: usize = 512;
+    let payload = String::from_utf8_lossy(payload);
+    format!("{kind}: {}", crate::log_safe::truncate(&payload, MAX_BYTES))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_answer_is_cut_on_a_character_boundary() {
+        // Byte 512 falls inside the "é" that starts at byte 511.
+        let payload = format!(r#"{{"errorMessage":"{}é and more"}}"#, "x".repeat(494));
+        assert_eq!(payload.find('é'), Some(511));
+        let detail = function_error_detail("Unhandled", payload.as_bytes());
+        assert_eq!(
+            detail,
+            format!(r#"Unhandled: {{"errorMessage":"{}"#, "x".repeat(494))
+        );
+        // Invalid UTF-8 is replaced, never a reason to fail.
+        let lossy = function_error_detail("Unhandled", &[b'a', 0xff, b'b']);
+        assert_eq!(lossy, "Unhandled: a\u{fffd}b");
     }
 }

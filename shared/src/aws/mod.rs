@@ -1,6 +1,7 @@
 //! AWS adapters: DynamoDB for the store ports, SSM Parameter Store for secrets, Lambda Invoke
 //! for dispatch. Only this module (and `lambda`) sees AWS SDK types.
 
+mod dead_letters;
 mod dynamo;
 mod invoke;
 mod secrets;

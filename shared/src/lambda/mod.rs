@@ -37,13 +37,16 @@ pub fn init_observability() {
     crate::metrics::enable_emf_stdout();
 }
 
-/// The log level `RUST_LOG` names (`error` … `trace`, as the template's `LogLevel` allows);
-/// anything else is `info`. One level for the whole function: per-module filters would link a
-/// regex engine into every binary for nothing.
+/// The log level `RUST_LOG` names (`error` … `debug`, as the template's `LogLevel` allows);
+/// anything else is `info`. `trace` is capped at `debug`: at trace the Lambda runtime crates log
+/// raw events, headers (the webhook secret) and bodies (message text) included. One level for
+/// the whole function: per-module filters would link a regex engine into every binary for
+/// nothing.
 fn log_level(rust_log: Option<&str>) -> tracing::Level {
     rust_log
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(tracing::Level::INFO)
+        .min(tracing::Level::DEBUG)
 }
 
 #[cfg(test)]
@@ -56,5 +59,7 @@ mod tests {
         assert_eq!(log_level(Some(" WARN ")), tracing::Level::WARN);
         assert_eq!(log_level(Some("lambdagram=debug")), tracing::Level::INFO);
         assert_eq!(log_level(None), tracing::Level::INFO);
+        assert_eq!(log_level(Some("trace")), tracing::Level::DEBUG, "capped");
+        assert_eq!(log_level(Some("error")), tracing::Level::ERROR);
     }
 }

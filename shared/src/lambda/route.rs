@@ -100,7 +100,9 @@ where
             match &result {
                 Ok(r) => tracing::info!(
                     duration_ms,
-                    outcome = if r.rejected.is_some() {
+                    outcome = if r.dead_letter.is_some() {
+                        "dead_lettered"
+                    } else if r.rejected.is_some() {
                         "rejected"
                     } else if r.reply.is_some() {
                         "replied"

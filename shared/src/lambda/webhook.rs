@@ -40,7 +40,7 @@ pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
 
 async fn serve<L, D>(ingress: &Ingress<L, D>, req: Request) -> Response<Body>
 where
-    L: crate::ports::UpdateLedger,
+    L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
     D: crate::dispatch::Dispatcher,
 {
     let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
@@ -50,7 +50,7 @@ where
 
 async fn answer<L, D>(ingress: &Ingress<L, D>, req: Request) -> Response<Body>
 where
-    L: crate::ports::UpdateLedger,
+    L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
     D: crate::dispatch::Dispatcher,
 {
     let secret_header = req.headers().get(SECRET_HEADER).map(|v| v.as_bytes());

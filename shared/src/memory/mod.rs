@@ -2,12 +2,15 @@
 //! They keep the DynamoDB adapter's semantics, including expiry: an expired item reads as absent.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
+use crate::ports::{
+    Claim, DeadLetter, DeadLetterArchive, DeadLetters, Reopened, Settled, StoreError, UpdateLedger,
+    UserProfile, UserRecord, UserStore,
+};
 use crate::time::Epoch;
 
 #[derive(Clone, Debug)]
@@ -16,11 +19,21 @@ enum LedgerEntry {
     Done { expires_at: Epoch },
 }
 
+/// A dead letter as stored: keyed like the DynamoDB item, by (day, update id).
+#[derive(Clone, Debug)]
+struct StoredLetter {
+    letter: DeadLetter,
+    expires_at: Epoch,
+    /// The token of the replay under way, if any.
+    replay: Option<String>,
+}
+
 #[derive(Default)]
 struct State {
     ledger: HashMap<i64, LedgerEntry>,
     users: HashMap<i64, UserRecord>,
-    /// Tables of the bots' own stores, one per type (see [`MemoryStore::with_tables`]).
+    dead_letters: BTreeMap<(String, i64), StoredLetter>,
+    /// Tables of the bots' own stores, one per type (see [`MemoryStore::lock_tables`]).
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
 
@@ -159,6 +172,89 @@ impl UpdateLedger for MemoryStore {
             s.ledger.remove(&update_id);
         }
         Ok(())
+    }
+}
+
+fn letter_key(letter: &DeadLetter) -> (String, i64) {
+    (crate::time::utc_day(letter.at), letter.update_id)
+}
+
+impl DeadLetters for MemoryStore {
+    async fn record(&self, letter: &DeadLetter, keep_secs: i64) -> Result<(), StoreError> {
+        self.lock().dead_letters.insert(
+            letter_key(letter),
+            StoredLetter {
+                letter: letter.clone(),
+                expires_at: letter.at + keep_secs,
+                replay: None,
+            },
+        );
+        Ok(())
+    }
+}
+
+impl DeadLetterArchive for MemoryStore {
+    async fn list(&self, since: Epoch, now: Epoch) -> Result<Vec<DeadLetter>, StoreError> {
+        let mut letters: Vec<DeadLetter> = self
+            .lock()
+            .dead_letters
+            .values()
+            .filter(|s| s.letter.at >= since && s.expires_at > now)
+            .map(|s| s.letter.clone())
+            .collect();
+        letters.sort_by_key(|l| (l.at, l.update_id));
+        Ok(letters)
+    }
+
+    async fn reopen(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        now: Epoch,
+    ) -> Result<Reopened, StoreError> {
+        let mut s = self.lock();
+        match s.dead_letters.get_mut(&letter_key(letter)) {
+            Some(stored) => stored.replay = Some(token.to_owned()),
+            None => return Ok(Reopened::Gone),
+        }
+        match s.ledger.get(&letter.update_id) {
+            Some(LedgerEntry::Claimed { lease_until, .. }) if *lease_until > now => {
+                Ok(Reopened::InFlight)
+            }
+            _ => {
+                s.ledger.remove(&letter.update_id);
+                Ok(Reopened::Ready)
+            }
+        }
+    }
+
+    async fn settle(
+        &self,
+        letter: &DeadLetter,
+        token: &str,
+        reopened_at: Epoch,
+        now: Epoch,
+    ) -> Result<Settled, StoreError> {
+        let mut s = self.lock();
+        let again = crate::time::utc_days(reopened_at, now)
+            .into_iter()
+            .any(|day| {
+                s.dead_letters
+                    .get(&(day, letter.update_id))
+                    .is_some_and(|stored| stored.replay.as_deref() != Some(token))
+            });
+        let key = letter_key(letter);
+        if s.dead_letters
+            .get(&key)
+            .is_some_and(|stored| stored.replay.as_deref() == Some(token))
+        {
+            s.dead_letters.remove(&key);
+        }
+        Ok(if again {
+            Settled::GivenUpAgain
+        } else {
+            Settled::Handled
+        })
     }
 }
 

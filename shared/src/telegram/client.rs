@@ -77,6 +77,56 @@ impl BotApiError {
         )
     }
 
+    /// Whether the error is Telegram's final word on this call, so the update can never
+    /// succeed by being delivered again: a refusal (400 chat/user/message not found, 403 blocked
+    /// or kicked, not enough rights), a chat that migrated (for this update), an answer we cannot
+    /// read. A 5xx, a network failure and a 429 are not (the caller waited what it could); nor
+    /// are a refused token (401 "Unauthorized") and 404, which mean this deployment's token or
+    /// API URL is wrong: every update fails alike, and redeliveries succeed once it is fixed.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            BotApiError::Api { code, error, .. } => {
+                !(matches!(code, 404 | 429 | 500..) || *error == ApiError::InvalidToken)
+            }
+            BotApiError::Migrated { .. } | BotApiError::Decode { .. } => true,
+            BotApiError::RetryAfter { .. }
+            | BotApiError::Server { .. }
+            | BotApiError::Network { .. } => false,
+        }
+    }
+
+    /// The Bot API method that failed, as Telegram names it (`sendMessage`).
+    pub fn method(&self) -> String {
+        let (BotApiError::Api { method, .. }
+        | BotApiError::RetryAfter { method, .. }
+        | BotApiError::Migrated { method, .. }
+        | BotApiError::Server { method, .. }
+        | BotApiError::Network { method, .. }
+        | BotApiError::Decode { method, .. }) = self;
+        method_name(method)
+    }
+
+    /// What went wrong, without the method: Telegram's description of a refusal, never the
+    /// text of any message.
+    pub fn reason(&self) -> String {
+        match self {
+            BotApiError::Api {
+                code, description, ..
+            } => format!("{code} {description}"),
+            BotApiError::RetryAfter { retry_after, .. } => {
+                format!("429 too many requests, retry after {retry_after} s")
+            }
+            BotApiError::Migrated { to_chat_id, .. } => {
+                format!("the chat migrated to {to_chat_id}")
+            }
+            BotApiError::Server { code, .. } => format!("server error {code}"),
+            BotApiError::Network { detail, .. } => format!("network error: {detail}"),
+            BotApiError::Decode { status, detail, .. } => {
+                format!("unexpected answer ({status}): {detail}")
+            }
+        }
+    }
+
     /// The outcome label of the `BotApiCalls` metric.
     pub fn outcome(&self) -> &'static str {
         match self {

@@ -20,7 +20,7 @@ use channel_guard::store::GuardStore;
 use fake_bot_api::RecordedCall;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, IngressResponse};
 use lambdagram::memory::MemoryStore;
-use lambdagram::ports::{UpdateLedger, UserStore};
+use lambdagram::ports::{DeadLetters, UpdateLedger, UserStore};
 use lambdagram::route::RouteDeps;
 use lambdagram::secret::WebhookSecret;
 use serde_json::value::RawValue;
@@ -447,7 +447,7 @@ const ATTEMPTS: u32 = 3;
 impl Session<'_> {
     async fn serve<S>(&self, store: S) -> anyhow::Result<Served>
     where
-        S: UserStore + GuardStore + UpdateLedger + Clone + 'static,
+        S: UserStore + GuardStore + UpdateLedger + DeadLetters + Clone + 'static,
     {
         // The handlers reach Telegram through the relay, so the transcript shows their calls.
         let relay = Relay::start(self.api_url).await?;
@@ -458,7 +458,7 @@ impl Session<'_> {
             bot_username: self.username.clone(),
         });
         // In-process: the secret only has to agree with itself.
-        let secret = WebhookSecret::generate();
+        let secret = WebhookSecret::generate()?;
         let config =
             IngressConfig::new(channel_guard::ROUTES, secret.clone(), self.username.clone());
         let ingress = Ingress::new(config, store.clone(), registry::in_process(deps.clone()));
@@ -571,7 +571,7 @@ impl Session<'_> {
         relay: &Relay,
     ) -> anyhow::Result<bool>
     where
-        L: UpdateLedger,
+        L: UpdateLedger + DeadLetters,
         D: lambdagram::dispatch::Dispatcher,
     {
         let event = events::Event {

@@ -230,7 +230,13 @@ fn webhook(y: &mut String, routes: RouteTable) {
          - Sid: UpdateLedger\n              Effect: Allow\n              Action:\n                \
          - dynamodb:PutItem\n                - dynamodb:UpdateItem\n                - dynamodb:DeleteItem\n              \
          Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
-         ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"UPDATE#*\"]\n",
+         ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"UPDATE#*\"]\n            \
+         # An update a route gave up for a permanent error is kept as a dead letter (one\n            \
+         # PutItem, on dead letters only). Listing and replaying them is the operators' job\n            \
+         # (lambdagram dead-letters / replay --dead-letters), with their own credentials.\n            \
+         - Sid: RecordDeadLetters\n              Effect: Allow\n              Action: dynamodb:PutItem\n              \
+         Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
+         ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"DEAD#*\"]\n",
     );
     log_group(y, WEBHOOK);
 }

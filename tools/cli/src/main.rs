@@ -1,5 +1,6 @@
 //! `lambdagram`: manage the webhook and run the bot locally. Composition only.
 
+mod dead_letters;
 mod dev;
 mod doctor;
 mod event_new;
@@ -38,8 +39,11 @@ enum Command {
     /// a transcript of each update and what the bot did.
     Local(local::Args),
     /// Send events (files or directories, in order) to a running webhook — `cargo lambda watch`
-    /// or a deployed stack — with the secret header, printing each update and the answer.
+    /// or a deployed stack — with the secret header, printing each update and the answer; with
+    /// --dead-letters, the dead letters of the state table.
     Replay(replay::Args),
+    #[command(about = dead_letters::ABOUT, long_about = dead_letters::LONG_ABOUT)]
+    DeadLetters(dead_letters::Args),
     /// Generate sample events (API Gateway HTTP API events wrapping Telegram updates).
     Events {
         #[command(subcommand)]
@@ -99,6 +103,7 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             })
         }
+        Command::DeadLetters(args) => dead_letters::run(args).await,
         Command::Dev(args) => dev::run(args).await,
         // Its own exit codes: problems found, could not check.
         Command::Doctor(args) => return doctor::main(args).await,

@@ -5,6 +5,12 @@
 //! (`http://127.0.0.1:9000/lambda-url/webhook/`) or a deployed stack's `WebhookUrl`. Events are
 //! sent one at a time, in order, each waiting for its answer — Telegram's own delivery for one
 //! chat — so a recorded sequence replays as a scenario.
+//!
+//! With `--dead-letters`, the events are the dead letters in the stack's state table (the updates
+//! given up for a permanent error, see `lambdagram dead-letters`), oldest first. Each one's done
+//! record in the ledger is forgotten first, so the webhook handles it instead of dropping it as a
+//! duplicate; a letter whose replay the webhook acknowledged is deleted, unless the replay met the
+//! error again and recorded a fresh letter.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,8 +18,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use lambdagram::ports::{DeadLetter, DeadLetterArchive, Reopened, Settled};
 use lambdagram::secret::WebhookSecret;
 
+use crate::dead_letters::{self, Selection};
 use crate::events::{self, Event};
 use crate::transcript;
 
@@ -37,8 +45,17 @@ Exit codes:
 pub struct Args {
     /// Event files or directories (a directory's `.json` files in name order), replayed in the
     /// order given. Each is a bare Telegram update or an API Gateway HTTP API event wrapping one.
-    #[arg(required = true)]
+    #[arg(
+        required_unless_present = "dead_letters",
+        conflicts_with = "dead_letters"
+    )]
     paths: Vec<PathBuf>,
+    /// Replay the dead letters of the state table (--table) instead of files: the updates given
+    /// up for a permanent error, oldest first. Needs --secret.
+    #[arg(long, requires = "secret")]
+    dead_letters: bool,
+    #[command(flatten)]
+    selection: Selection,
     /// The webhook URL: `cargo lambda watch` serves the function at
     /// http://127.0.0.1:9000/lambda-url/webhook/, a deployed stack at its WebhookUrl output.
     #[arg(long, env = "WEBHOOK_URL")]
@@ -86,6 +103,10 @@ struct Summary {
     total: usize,
     sent: usize,
     answered_2xx: usize,
+    /// Dead letters only: replays acknowledged but given up again (a fresh letter is kept).
+    dead_again: usize,
+    /// Dead letters only: not sent, because an invocation holds the update or the letter is gone.
+    skipped: usize,
 }
 
 impl Summary {
@@ -103,8 +124,18 @@ impl std::fmt::Display for Summary {
             self.answered_2xx,
             self.failed()
         )?;
-        if self.sent < self.total {
-            write!(f, ", {} not sent (--stop-on-error)", self.total - self.sent)?;
+        if self.dead_again > 0 {
+            write!(f, ", {} dead-lettered again", self.dead_again)?;
+        }
+        if self.skipped > 0 {
+            write!(f, ", {} skipped", self.skipped)?;
+        }
+        if self.sent + self.skipped < self.total {
+            write!(
+                f,
+                ", {} not sent (--stop-on-error)",
+                self.total - self.sent - self.skipped
+            )?;
         }
         Ok(())
     }
@@ -152,13 +183,34 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
         ),
         None => None,
     };
-    let events = events::load_all(&args.paths).map_err(Failure::Unreadable)?;
-    if events.is_empty() {
-        return Err(Failure::Unreadable(anyhow::anyhow!(
-            "no .json event files in {}",
-            display_paths(&args.paths)
-        )));
-    }
+    let (events, archive) = if args.dead_letters {
+        let (store, table) = args.selection.store().await.map_err(Failure::Other)?;
+        let letters = args
+            .selection
+            .load(&store, table)
+            .await
+            .map_err(Failure::Other)?;
+        if letters.is_empty() {
+            writeln!(
+                out,
+                "lambdagram replay: no dead letters in {} (table {table})",
+                args.selection.describe()
+            )
+            .map_err(|e| Failure::Other(e.into()))?;
+            return Ok(Summary::default());
+        }
+        let events = letters.iter().map(dead_letter_event).collect();
+        (events, Some((store, letters)))
+    } else {
+        let events = events::load_all(&args.paths).map_err(Failure::Unreadable)?;
+        if events.is_empty() {
+            return Err(Failure::Unreadable(anyhow::anyhow!(
+                "no .json event files in {}",
+                display_paths(&args.paths)
+            )));
+        }
+        (events, None)
+    };
     let client = lambdagram::telegram::http_client()
         .context("building the HTTP client")
         .map_err(Failure::Other)?;
@@ -198,9 +250,55 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
         .map_err(io)?;
         out.flush().map_err(io)?;
 
+        // A dead letter's update is reopened in the ledger first, and marked with a token.
+        let letter = archive
+            .as_ref()
+            .map(|(store, letters)| (store, &letters[i]));
+        let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let reopened_at = lambdagram::time::now();
+        if let Some((store, letter)) = letter {
+            match store.reopen(letter, &token, reopened_at).await {
+                Ok(Reopened::Ready) => {}
+                Ok(skip) => {
+                    let why = match skip {
+                        Reopened::InFlight => "an invocation is handling this update right now",
+                        _ => "the dead letter is gone (replayed or expired meanwhile)",
+                    };
+                    writeln!(out, "skipped: {why}").map_err(io)?;
+                    summary.skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Failure::Other(
+                        anyhow::Error::new(e).context("cannot reopen the update in the ledger"),
+                    ))
+                }
+            }
+        }
+
         let header = secret_for(ev, secret.as_ref(), args.keep_secret);
         let answer = send(&client, &url, ev, header, timeout).await;
-        writeln!(out, "{}", describe_answer(&answer)).map_err(io)?;
+        write!(out, "{}", describe_answer(&answer)).map_err(io)?;
+        if let (Some((store, letter)), true) = (letter, answer.is_success()) {
+            let now = lambdagram::time::now();
+            match store.settle(letter, &token, reopened_at, now).await {
+                Ok(Settled::Handled) => {
+                    write!(out, " · handled, dead letter deleted").map_err(io)?
+                }
+                Ok(Settled::GivenUpAgain) => {
+                    summary.dead_again += 1;
+                    write!(
+                        out,
+                        " · given up again: the webhook kept a fresh dead letter"
+                    )
+                    .map_err(io)?
+                }
+                Err(e) => {
+                    write!(out, " · the dead letter could not be settled: {e}").map_err(io)?
+                }
+            }
+        }
+        writeln!(out).map_err(io)?;
         out.flush().map_err(io)?;
 
         summary.sent += 1;
@@ -213,6 +311,21 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
     }
     writeln!(out, "\n{summary}").map_err(io)?;
     Ok(summary)
+}
+
+/// A dead letter as an event: its update, sent with the given secret.
+fn dead_letter_event(letter: &DeadLetter) -> Event {
+    Event {
+        name: format!(
+            "dead letter of {} ({} · {} {})",
+            dead_letters::when(letter.at),
+            letter.route,
+            letter.step,
+            letter.class
+        ),
+        body: letter.update.clone(),
+        secret: None,
+    }
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
@@ -410,6 +523,7 @@ mod tests {
             total: 5,
             sent: 3,
             answered_2xx: 2,
+            ..Summary::default()
         };
         assert_eq!(
             s.to_string(),

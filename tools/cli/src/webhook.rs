@@ -81,7 +81,7 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
             }
             let (secret, generated) = match secret {
                 Some(s) => (WebhookSecret::new(&s)?, false),
-                None => (WebhookSecret::generate(), true),
+                None => (WebhookSecret::generate()?, true),
             };
             let kinds = ROUTES.allowed_updates();
             bot.set_webhook(url.clone())
