@@ -122,7 +122,15 @@ async fn each_update_kind_costs_exactly_this() {
                 "TransactWriteItems",
                 "UpdateItem",
             ],
-            &["getChatMember", "getChat", "getChatMember", "getChatMember"],
+            // The sender in the group, the channel, the sender in the channel (only its
+            // administrators may link it), the bot in the group and in the channel.
+            &[
+                "getChatMember",
+                "getChat",
+                "getChatMember",
+                "getChatMember",
+                "getChatMember",
+            ],
             Some("sendMessage"),
         ),
         // A non-subscriber in the protected Lounge: no ledger; two batched reads, the admin list

@@ -22,6 +22,7 @@ const CAROL_ID: i64 = 333_333;
 const DEV_ID: i64 = -1_001_111_111_111;
 const DEV_USERNAME: &str = "lambdagram_dev";
 
+const CANNOT_PROTECT: &str = "I cannot protect this group yet:";
 const PROTECTED: &str =
     "🛡 This group is protected. To write here, members must be subscribed to @lambdagram_news.";
 const NOT_ALLOWED: &str =
@@ -32,6 +33,8 @@ fn add_dev_channel(stack: &Stack) {
     let world = stack.fake.world();
     world.add_chat(Chat::channel(DEV_ID, "Lambdagram Dev").with_username(DEV_USERNAME));
     world.set_member(DEV_ID, BOT_ID, MemberStatus::admin(AdminRights::basic()));
+    // Alice runs it too (only a channel's administrators may link it).
+    world.set_member(DEV_ID, ALICE_ID, MemberStatus::admin(AdminRights::basic()));
 }
 
 fn news() -> LinkedChannel {
@@ -143,6 +146,11 @@ fn sender_check(user_id: i64) -> Value {
     json!(["getChatMember", LOUNGE_ID, user_id])
 }
 
+/// Does the sender administer the channel they link?
+fn owner_check(channel_id: i64, user_id: i64) -> Value {
+    json!(["getChatMember", channel_id, user_id])
+}
+
 /// The guard's items (everything but the webhook's ledger).
 async fn guard_items(stack: &Stack) -> Vec<Value> {
     stack
@@ -213,6 +221,7 @@ async fn the_creator_protects_the_group_when_every_right_is_there() {
     let mut expected = vec![
         sender_check(ALICE_ID),
         json!(["getChat", "@lambdagram_news"]),
+        owner_check(NEWS_ID, ALICE_ID),
     ];
     expected.extend(rights_checks(&[NEWS_ID]));
     expected.push(said(PROTECTED));
@@ -276,6 +285,7 @@ async fn protecting_again_is_idempotent_and_more_channels_extend_it() {
     let mut expected = vec![
         sender_check(ALICE_ID),
         json!(["getChat", "@lambdagram_dev"]),
+        owner_check(DEV_ID, ALICE_ID),
         json!(["getChat", NEWS_ID]),
     ];
     expected.extend(rights_checks(&[NEWS_ID, DEV_ID]));
@@ -348,6 +358,7 @@ async fn without_the_right_to_ban_in_the_group_nothing_is_saved() {
     let mut expected = vec![
         sender_check(ALICE_ID),
         json!(["getChat", "@lambdagram_news"]),
+        owner_check(NEWS_ID, ALICE_ID),
     ];
     expected.extend(rights_checks(&[NEWS_ID]));
     expected.push(said(
@@ -371,6 +382,8 @@ async fn without_admin_rights_in_the_channel_nothing_is_saved() {
     let mut expected = vec![
         sender_check(ALICE_ID),
         json!(["getChat", "@lambdagram_news"]),
+        // Refused: the bot cannot see the channel's members, which the rights check names.
+        owner_check(NEWS_ID, ALICE_ID),
     ];
     expected.extend(rights_checks(&[NEWS_ID]));
     expected.push(said(
@@ -396,6 +409,7 @@ async fn unknown_channels_groups_and_bad_arguments_are_named() {
         sender_check(ALICE_ID),
         json!(["getChat", "@nope_chan"]),
         json!(["getChat", "@lambdagram_news"]),
+        owner_check(NEWS_ID, ALICE_ID),
         json!(["getChat", LOUNGE_ID]),
     ];
     expected.extend(rights_checks(&[NEWS_ID]));
@@ -427,23 +441,34 @@ async fn unknown_channels_groups_and_bad_arguments_are_named() {
 async fn an_anonymous_admin_may_protect_and_the_group_speaks_its_protectors_language() {
     let stack = Stack::start().await;
 
+    // Writing as the group, nobody can show they administer the channel: it is not linked.
     let d = anonymous_command(&stack, "/protect @lambdagram_news").await;
 
     assert_eq!(d.status, 200);
     let mut expected = vec![json!(["getChat", "@lambdagram_news"])];
-    expected.extend(rights_checks(&[NEWS_ID]));
-    expected.push(said(PROTECTED));
+    expected.extend(rights_checks(&[]));
+    expected.push(said(&format!(
+        "{CANNOT_PROTECT}\n• @lambdagram_news: only an administrator of the channel may link it \
+         to a group, and you are not one (an anonymous administrator cannot show it)."
+    )));
     assert_eq!(
         calls(&stack),
         expected,
         "no sender check: writing as the group"
     );
-    assert_eq!(
-        stored_config(&stack).await,
-        Some(protected_config(vec![news()], Lang::En))
-    );
+    assert_eq!(stored_config(&stack).await, None, "nothing saved");
 
-    // In a fresh world Boris, promoted, protects the Lounge: the config takes his language.
+    // Once its creator linked it, an anonymous administrator may protect the group again.
+    command(&stack, ALICE_ID, "/protect @lambdagram_news").await;
+    anonymous_command(&stack, "/unprotect").await;
+    stack.fake.clear_calls();
+    let d = anonymous_command(&stack, "/protect @lambdagram_news").await;
+    assert_eq!(d.status, 200);
+    assert_eq!(calls(&stack).last(), Some(&said(PROTECTED)));
+    assert!(stored_config(&stack).await.is_some_and(|c| c.enabled));
+
+    // In a fresh world Boris, promoted in the Lounge and in the channel, protects the Lounge:
+    // the config takes his language.
     drop(stack);
     let stack = Stack::start().await;
     stack.fake.world().set_member(
@@ -451,6 +476,10 @@ async fn an_anonymous_admin_may_protect_and_the_group_speaks_its_protectors_lang
         BORIS_ID,
         MemberStatus::admin(AdminRights::moderator()),
     );
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::admin(AdminRights::basic()));
     command(&stack, BORIS_ID, "/protect @lambdagram_news").await;
     assert_eq!(
         calls(&stack).last(),
@@ -661,4 +690,60 @@ async fn status_is_for_admins_and_hints_at_protect_in_an_unprotected_group() {
         ]
     );
     assert_eq!(stack.emulator.take_dynamodb_ops(), ["BatchGetItem"]);
+}
+
+/// A group administrator who is not one of the channel's cannot link it: nothing is saved,
+/// nothing of the channel (its title, its invite link, who follows it) is shown, and the bot
+/// never reads its members for that group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_the_sender_does_not_administer_is_never_linked() {
+    let stack = Stack::start().await;
+    // Lambdagram Dev: another owner's channel where the bot is an administrator and Alice
+    // only a subscriber.
+    add_dev_channel(&stack);
+    stack
+        .fake
+        .world()
+        .set_member(DEV_ID, ALICE_ID, MemberStatus::member());
+
+    let d = command(
+        &stack,
+        ALICE_ID,
+        "/protect @lambdagram_news @lambdagram_dev",
+    )
+    .await;
+
+    assert_eq!(d.status, 200);
+    let mut expected = vec![
+        sender_check(ALICE_ID),
+        json!(["getChat", "@lambdagram_news"]),
+        owner_check(NEWS_ID, ALICE_ID),
+        json!(["getChat", "@lambdagram_dev"]),
+        owner_check(DEV_ID, ALICE_ID),
+    ];
+    expected.extend(rights_checks(&[NEWS_ID]));
+    expected.push(said(&format!(
+        "{CANNOT_PROTECT}\n• @lambdagram_dev: only an administrator of the channel may link it \
+         to a group, and you are not one (an anonymous administrator cannot show it)."
+    )));
+    assert_eq!(calls(&stack), expected);
+    assert_eq!(stored_config(&stack).await, None, "nothing saved");
+    assert!(guard_items(&stack).await.is_empty());
+
+    // Made an administrator of Dev, Alice links both.
+    stack
+        .fake
+        .world()
+        .set_member(DEV_ID, ALICE_ID, MemberStatus::admin(AdminRights::basic()));
+    let d = command(
+        &stack,
+        ALICE_ID,
+        "/protect @lambdagram_news @lambdagram_dev",
+    )
+    .await;
+    assert_eq!(d.status, 200);
+    assert_eq!(
+        stored_config(&stack).await.map(|c| c.channels),
+        Some(vec![news(), dev()])
+    );
 }

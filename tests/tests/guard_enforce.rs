@@ -426,3 +426,55 @@ async fn a_restriction_whose_answer_was_lost_is_the_bots_and_can_be_lifted() {
     let items = stack.items().await;
     assert!(item(&items, &group, &format!("MUTE#{BORIS_ID}")).is_none());
 }
+
+/// `user_id` writes in the Lounge on behalf of the chat `sender_chat` (their own channel, the
+/// group itself, a linked channel), optionally as an automatic forward.
+async fn says_as(stack: &Stack, user_id: i64, sender_chat: Value, automatic: bool) -> u16 {
+    let mut update = stack
+        .fake
+        .user_says(LOUNGE_ID, user_id, "buy my course")
+        .expect("a known user in a known chat");
+    update["message"]["sender_chat"] = sender_chat;
+    if automatic {
+        update["message"]["is_automatic_forward"] = json!(true);
+    }
+    stack.deliver(&update).await.status
+}
+
+const BORIS_BLOG: i64 = -1_005_555_555_555;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_posting_as_their_own_channel_is_deleted_and_the_channel_banned() {
+    let stack = protected_lounge().await;
+    stack.fake.clear_calls();
+
+    let blog = json!({"id": BORIS_BLOG, "type": "channel", "title": "Boris's blog"});
+    assert_eq!(says_as(&stack, BORIS_ID, blog, false).await, 200);
+
+    assert_eq!(methods(&stack), ["deleteMessage", "banChatSenderChat"]);
+    let ban = &stack.fake.calls_to("banChatSenderChat")[0];
+    assert_eq!(ban.param("chat_id"), Some(&json!(LOUNGE_ID)));
+    assert_eq!(ban.param("sender_chat_id"), Some(&json!(BORIS_BLOG)));
+    assert!(stack.fake.world().sender_chat_banned(LOUNGE_ID, BORIS_BLOG));
+    assert_eq!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::member()),
+        "Boris himself is untouched: the channel is what posted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posts_as_the_group_a_linked_channel_or_an_automatic_forward_pass() {
+    let stack = protected_lounge().await;
+    stack.fake.clear_calls();
+    let lounge = json!({"id": LOUNGE_ID, "type": "supergroup", "title": "Lambdagram Lounge"});
+    let news = json!({"id": NEWS_ID, "type": "channel", "title": "Lambdagram News"});
+    let other = json!({"id": BORIS_BLOG, "type": "channel", "title": "Boris's blog"});
+
+    assert_eq!(says_as(&stack, ALICE_ID, lounge, false).await, 200);
+    assert_eq!(says_as(&stack, ALICE_ID, news, false).await, 200);
+    assert_eq!(says_as(&stack, BORIS_ID, other, true).await, 200);
+
+    assert!(methods(&stack).is_empty(), "{:?}", methods(&stack));
+    assert!(!stack.fake.world().sender_chat_banned(LOUNGE_ID, BORIS_BLOG));
+}

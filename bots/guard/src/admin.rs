@@ -277,6 +277,23 @@ impl AdminChecks<'_> {
         }
     }
 
+    /// Whether the sender administers the channel `channel_id` (its creator or an
+    /// administrator), asked now: only a channel's own administrators may link it to a group,
+    /// or a group admin could learn who follows someone else's private channel. An anonymous
+    /// administrator cannot show who they are, so cannot show it. `None`: Telegram will not
+    /// say, because the bot is no administrator there (which refuses the protection anyway).
+    pub async fn administers(
+        &self,
+        command: &GroupCommand,
+        channel_id: i64,
+    ) -> Result<Option<bool>, HandlerError> {
+        match command.sender {
+            Sender::User(user_id) => Ok(refused_as_none(self.member(channel_id, user_id).await)?
+                .map(|m| m.kind.is_privileged())),
+            Sender::AnonymousAdmin | Sender::OtherChat => Ok(Some(false)),
+        }
+    }
+
     /// The bot's own user id: from its token, or (for a token of another shape) `getMe`.
     pub async fn bot_id(&self) -> Result<i64, HandlerError> {
         if let Some(id) = self.bot.bot_id() {

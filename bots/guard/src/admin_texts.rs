@@ -59,6 +59,10 @@ pub const CHANNEL_NOT_FOUND: Text = Text {
     en: "I cannot find {channel}. For a private channel, make me its administrator first and give its numeric id.",
     ru: "Не могу найти {channel}. Если канал закрытый, сначала сделайте меня его администратором и укажите его числовой id.",
 };
+pub const NOT_YOUR_CHANNEL: Text = Text {
+    en: "{channel}: only an administrator of the channel may link it to a group, and you are not one (an anonymous administrator cannot show it).",
+    ru: "{channel}: привязать канал к группе может только его администратор, а вы им не являетесь (анонимный администратор не может это подтвердить).",
+};
 pub const NOT_A_CHANNEL: Text = Text {
     en: "{channel} is not a channel.",
     ru: "{channel} — не канал.",

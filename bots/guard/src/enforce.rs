@@ -7,7 +7,7 @@
 //! so Telegram redelivers the update.
 
 use lambdagram::teloxide_core::payloads::{
-    BanChatMember, DeleteMessage, GetChat, GetChatAdministrators, GetChatMember,
+    BanChatMember, BanChatSenderChat, DeleteMessage, GetChat, GetChatAdministrators, GetChatMember,
     RestrictChatMember, RestrictChatMemberSetters, SendMessage, SendMessageSetters,
     UnbanChatMember, UnbanChatMemberSetters,
 };
@@ -193,6 +193,52 @@ impl<S: GuardStore> Guard<'_, S> {
             .await?;
         }
         Ok(missing)
+    }
+
+    /// A message posted as a chat that is neither the group nor one of its linked channels:
+    /// deleted, and the sender chat banned from the group unless the group only deletes.
+    /// Refusals for lack of rights degrade the protection, as for members.
+    pub async fn enforce_sender_chat(
+        &self,
+        config: &GroupConfig,
+        sender_chat_id: i64,
+        message_id: i32,
+    ) -> Result<Enforcement, HandlerError> {
+        let group = ChatId(config.group_id);
+        let mut done = Enforcement::default();
+        let mut lacking = Vec::new();
+        let request = DeleteMessage::new(group, MessageId(message_id));
+        match with_retry(self.retry, || self.bot.call(&request)).await {
+            Ok(_) => done.deleted_message = true,
+            Err(e) if refusal(&e) == Some(ApiError::MessageCantBeDeleted) => {
+                lacking.push(Right::DeleteMessages);
+            }
+            Err(e) => {
+                ignore_already_so::<()>(Err(e))?;
+            }
+        }
+        if config.settings.action != Action::DeleteOnly {
+            let ban = BanChatSenderChat::new(group, ChatId(sender_chat_id));
+            match with_retry(self.retry, || self.bot.call(&ban)).await {
+                Ok(_) => done.kicked = true,
+                Err(e) if lacks_restrict(&e) => lacking.push(Right::RestrictMembers),
+                Err(e) => {
+                    ignore_already_so::<()>(Err(e))?;
+                }
+            }
+        }
+        if !lacking.is_empty() {
+            self.change_health(config, true, |c| add_group_rights(c, &lacking))
+                .await?;
+            done.degraded = true;
+        }
+        tracing::info!(
+            group_id = config.group_id,
+            sender_chat_id,
+            banned = done.kicked,
+            "a message posted as another chat was removed"
+        );
+        Ok(done)
     }
 
     /// Deletes the offending message (if any), applies the group's action, and posts a warning

@@ -20,6 +20,37 @@ pub enum Gate {
     Enforced(Enforcement),
 }
 
+/// A message posted as a chat (a member writing as their own channel) in a group: allowed only
+/// as one of the channels the group links; otherwise deleted and, unless the group only
+/// deletes, the sender chat banned from the group (`banChatSenderChat`: it stops that channel's
+/// posts, not the member's own). No warning: a channel cannot press "I have joined".
+async fn sender_chat_gate<S: GuardStore>(
+    ctx: &RouteContext<'_, S>,
+    message: &Message,
+    sender_chat_id: i64,
+) -> Result<Gate, HandlerError> {
+    let group_id = message.chat.id.0;
+    let group = ctx.store.group_state(group_id, ctx.now).await?;
+    let Some(config) = group.config.filter(|c| c.is_active()) else {
+        return Ok(Gate::Pass);
+    };
+    if config.channels.iter().any(|c| c.id == sender_chat_id)
+        || config.allow_list.contains(&sender_chat_id)
+    {
+        return Ok(Gate::Pass);
+    }
+    let guard = Guard {
+        bot: ctx.bot,
+        store: ctx.store,
+        now: ctx.now,
+        retry: ctx.retry(),
+    };
+    let done = guard
+        .enforce_sender_chat(&config, sender_chat_id, message.id.0)
+        .await?;
+    Ok(Gate::Enforced(done))
+}
+
 /// Whether the message was sent in a group or supergroup (where the guard may apply).
 pub fn is_group(message: &Message) -> bool {
     message.chat.is_group() || message.chat.is_supergroup()
@@ -30,16 +61,28 @@ pub async fn gate<S: GuardStore>(
     ctx: &RouteContext<'_, S>,
     message: &Message,
 ) -> Result<Gate, HandlerError> {
-    // Sent on behalf of a chat (anonymous admins, the linked channel's automatic forwards,
-    // channel posts), by a bot (including this one), or a service message: never touched.
+    // What a member can post: content, and kinds newer than this code (`Empty`), which are
+    // enforced rather than let through (fail closed). Service messages are never touched.
     let user_content = matches!(
         message.kind,
-        MessageKind::Common(_) | MessageKind::Dice(_) | MessageKind::Invoice(_)
+        MessageKind::Common(_)
+            | MessageKind::Dice(_)
+            | MessageKind::Invoice(_)
+            | MessageKind::Giveaway(_)
+            | MessageKind::Empty {}
     );
     // A migration notice is a "common" message to teloxide, but a service message to us
     // (the migrate route handles it).
-    if message.sender_chat.is_some() || !user_content || message.chat_migration().is_some() {
+    if !user_content || message.chat_migration().is_some() {
         return Ok(Gate::Pass);
+    }
+    if let Some(sender_chat) = &message.sender_chat {
+        // The group itself (an anonymous administrator) and the automatic forwards of its
+        // discussion channel are the group's own; anyone else posting as a chat is checked.
+        if sender_chat.id == message.chat.id || message.is_automatic_forward() {
+            return Ok(Gate::Pass);
+        }
+        return sender_chat_gate(ctx, message, sender_chat.id.0).await;
     }
     let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(Gate::Pass);

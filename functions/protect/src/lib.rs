@@ -31,6 +31,9 @@ pub enum Problem {
     NotAChannel(ChannelArg),
     /// The bot is not an administrator of this channel.
     NotChannelAdmin(LinkedChannel),
+    /// The sender is not an administrator of this channel (named as they wrote it: nothing
+    /// of a channel that is not theirs is shown).
+    NotYourChannel(ChannelArg),
 }
 
 impl<S: GuardStore> RouteHandler<S> for Protect {
@@ -60,9 +63,22 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
 
         let mut unresolved = Vec::new();
         let mut found = Vec::new();
+        // Only a channel's own administrators may link it; one linked already stays linkable.
+        // Where Telegram will not say (the bot is no administrator of the channel), the rights
+        // check below refuses the protection and names what to fix.
+        let linked: Vec<i64> = existing
+            .iter()
+            .flat_map(|c| c.channels.iter().map(|c| c.id))
+            .collect();
         for arg in args {
-            match resolve(ctx.bot, ctx.retry(), arg).await? {
-                Ok(channel) => found.push(channel),
+            match resolve(ctx.bot, ctx.retry(), arg.clone()).await? {
+                Ok(channel)
+                    if linked.contains(&channel.id)
+                        || checks.administers(&command, channel.id).await? != Some(false) =>
+                {
+                    found.push(channel)
+                }
+                Ok(_) => unresolved.push(Problem::NotYourChannel(arg)),
                 Err(problem) => unresolved.push(problem),
             }
         }
@@ -168,6 +184,10 @@ pub fn refusal(problems: &[Problem], lang: Lang) -> String {
             )),
             Problem::NotAChannel(arg) => line(fill(
                 texts::NOT_A_CHANNEL.get(lang),
+                &[("channel", &escape_html(&arg.to_string()))],
+            )),
+            Problem::NotYourChannel(arg) => line(fill(
+                texts::NOT_YOUR_CHANNEL.get(lang),
                 &[("channel", &escape_html(&arg.to_string()))],
             )),
             Problem::NotChannelAdmin(channel) => line(fill(

@@ -5,7 +5,11 @@
 //! Heavy (a build of the copy's workspace crates, the end-to-end test of the new route, SAM's
 //! checks): `scripts/test` runs it after the rest of the suite, with `DYNAMODB_ENDPOINT` set.
 //! The copy's target directory starts as hard links to this build's (`cp -al`), so only the
-//! workspace's own crates are compiled again.
+//! workspace's own crates are compiled again. Cargo names a workspace crate's artifacts by a
+//! hash that does not depend on where the workspace is, so the copy's crates would write into
+//! files (artifacts, fingerprints) shared with this build's: the copy gets its own workspace
+//! version, which gives every workspace crate new names there, and the registry crates it
+//! shares are never rebuilt (their fingerprints are fresh).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,15 +89,38 @@ fn a_scaffolded_route_builds_is_routed_is_in_the_template_and_answers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let copy = dir.path().join("ws");
     copy_workspace(&ws, &copy);
+    let manifest = copy.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).expect("read Cargo.toml");
+    let own = text.replacen(
+        "[workspace.package]\nedition = \"2021\"\nversion = \"0.1.0\"",
+        "[workspace.package]\nedition = \"2021\"\nversion = \"0.1.0-scaffold\"",
+        1,
+    );
+    assert_ne!(
+        own, text,
+        "the workspace version is set in [workspace.package]"
+    );
+    std::fs::write(&manifest, own).expect("write Cargo.toml");
     let target = copy.join("target");
     std::fs::create_dir_all(&target).expect("mkdir target");
+    let seeded = target.join("debug");
     run(
         "cp -al (seed the copy's target directory)",
         Command::new("cp")
             .arg("-al")
             .arg(profile_dir())
-            .arg(target.join("debug")),
+            .arg(&seeded),
     );
+    // The uplifted binaries and the incremental caches are the workspace's own: not shared.
+    for entry in std::fs::read_dir(&seeded)
+        .expect("read target/debug")
+        .flatten()
+    {
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            std::fs::remove_file(entry.path()).expect("unlink");
+        }
+    }
+    let _ = std::fs::remove_dir_all(seeded.join("incremental"));
 
     let scaffold = run(
         "lambdagram new route",

@@ -8,7 +8,7 @@ pub const DEFAULT_TOKEN: &str = "123456:TEST-TOKEN";
 /// The bot's user id (the part of the token before the colon).
 pub const BOT_ID: i64 = 123_456;
 pub const BOT_USERNAME: &str = "LambdagramBot";
-/// Alice: English, creator of the lounge, member of the news channel.
+/// Alice: English, creator of the lounge, administrator of the news channel.
 pub const ALICE_ID: i64 = 111_111;
 /// Boris: Russian, member of the lounge.
 pub const BORIS_ID: i64 = 222_222;
@@ -72,7 +72,10 @@ pub(crate) fn populate(inner: &mut Inner) {
         ..AdminRights::basic()
     };
     news.members
-        .insert(bot_id, MemberStatus::admin(channel_rights));
-    news.members.insert(ALICE_ID, MemberStatus::member());
+        .insert(bot_id, MemberStatus::admin(channel_rights.clone()));
+    // Alice runs the channel as well as the Lounge (only a channel's administrators may link
+    // it to a group).
+    news.members
+        .insert(ALICE_ID, MemberStatus::admin(channel_rights));
     inner.chats.insert(NEWS_ID, news);
 }

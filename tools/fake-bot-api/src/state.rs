@@ -42,6 +42,8 @@ pub(crate) struct ChatState {
     pub members: BTreeMap<i64, MemberStatus>,
     pub messages: BTreeMap<i64, Value>,
     pub next_message_id: i64,
+    /// Chats banned from posting here on their own behalf (`banChatSenderChat`).
+    pub banned_sender_chats: std::collections::BTreeSet<i64>,
 }
 
 impl ChatState {
@@ -50,6 +52,7 @@ impl ChatState {
             chat,
             members: BTreeMap::new(),
             messages: BTreeMap::new(),
+            banned_sender_chats: Default::default(),
             next_message_id: 1,
         }
     }

@@ -102,6 +102,14 @@ impl World {
     /// The current status of a user in a chat (expired restrictions and bans lapsed), or `None`
     /// if the chat is unknown or has no record of the user. In a private chat the user and the
     /// bot are members.
+    /// Whether `sender_chat_id` is banned from posting in `chat_id` on its own behalf.
+    pub fn sender_chat_banned(&self, chat_id: i64, sender_chat_id: i64) -> bool {
+        self.shared
+            .lock()
+            .chat(chat_id)
+            .is_some_and(|c| c.banned_sender_chats.contains(&sender_chat_id))
+    }
+
     pub fn member(&self, chat_id: i64, user_id: i64) -> Option<MemberStatus> {
         let inner = self.shared.lock();
         let chat = inner.chat(chat_id)?;

@@ -1,4 +1,4 @@
-//! restrictChatMember, banChatMember, unbanChatMember.
+//! restrictChatMember, banChatMember, unbanChatMember, banChatSenderChat.
 
 use serde_json::json;
 
@@ -171,4 +171,37 @@ pub(crate) fn unban(inner: &mut Inner, params: &Params) -> MethodResult {
             ok(true)
         }
     }
+}
+
+/// banChatSenderChat: the chat `sender_chat_id` may no longer post in the group on its own
+/// behalf (the bot needs the right to ban users there).
+pub(crate) fn ban_sender_chat(inner: &mut Inner, params: &Params) -> MethodResult {
+    let chat_id = params.existing_chat_id(inner)?;
+    let kind = inner
+        .chat(chat_id)
+        .map(|c| c.chat.kind)
+        .ok_or_else(ApiError::chat_not_found)?;
+    if kind == ChatType::Private {
+        return Err(ApiError::bad_request(
+            "method is not available for private chats",
+        ));
+    }
+    let sender_chat_id = match params.int("sender_chat_id") {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(ApiError::bad_request("sender_chat_id is empty")),
+        Err(()) => return Err(ApiError::bad_request("invalid sender_chat_id specified")),
+    };
+    let can_restrict = inner
+        .bot_status(chat_id)
+        .and_then(|s| s.rights())
+        .is_some_and(|r| r.can_restrict_members);
+    if !can_restrict {
+        return Err(ApiError::bad_request(
+            "not enough rights to restrict/unrestrict chat member",
+        ));
+    }
+    if let Some(chat) = inner.chat_mut(chat_id) {
+        chat.banned_sender_chats.insert(sender_chat_id);
+    }
+    ok(json!(true))
 }
