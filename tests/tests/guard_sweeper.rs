@@ -88,7 +88,7 @@ async fn the_sweeper_deletes_exactly_the_due_warnings_once() {
 
     assert_eq!(
         report,
-        Ok(json!({"due": 3, "deleted": 2, "not_deleted": 1, "left": 0}))
+        Ok(json!({"due": 3, "deleted": 2, "not_deleted": 1, "left": 0, "failed_groups": 0}))
     );
     // Oldest first; Alice's is already gone ("message to delete not found") and carried on.
     assert_eq!(
@@ -113,21 +113,33 @@ async fn the_sweeper_deletes_exactly_the_due_warnings_once() {
             (group, format!("WARN#{DAVE_ID}")),
         ]
     );
-    // Six minute buckets read (the last five minutes and this one); per warning, its record
-    // and its queue entry forgotten.
+    // The watermark read; six minute buckets read (the last five minutes and this one); per
+    // warning, its record and its queue entry forgotten; the watermark saved.
     let ops = stack.emulator.take_dynamodb_ops();
     assert_eq!(
         ops,
-        [vec!["Query"; 6], vec!["DeleteItem"; 6]].concat(),
+        [
+            vec!["GetItem"],
+            vec!["Query"; 6],
+            vec!["DeleteItem"; 6],
+            vec!["PutItem"]
+        ]
+        .concat(),
         "{ops:?}"
     );
+    let items = stack.items().await;
+    let watermark = items
+        .iter()
+        .find(|i| i["pk"] == "SWEEP" && i["sk"] == "WATERMARK")
+        .expect("the sweeper's watermark");
+    assert!(watermark["swept_until"].as_i64().is_some(), "{watermark}");
 
     // The next run: nothing twice.
     stack.fake.clear_calls();
     let report = stack.run_job("sweeper").await;
     assert_eq!(
         report,
-        Ok(json!({"due": 0, "deleted": 0, "not_deleted": 0, "left": 0}))
+        Ok(json!({"due": 0, "deleted": 0, "not_deleted": 0, "left": 0, "failed_groups": 0}))
     );
     assert!(stack.fake.calls().is_empty(), "{:?}", deleted(&stack));
 }

@@ -26,6 +26,11 @@ fn sub_key(channel_id: i64, user_id: i64) -> Item {
     key(format!("SUB#{channel_id}#{user_id}"), "SUB")
 }
 
+/// The sweeper's progress: one item.
+fn sweep_key() -> Item {
+    key("SWEEP".to_owned(), "WATERMARK")
+}
+
 fn due_pk(at: Epoch) -> String {
     format!("DUE#{}", at.div_euclid(60))
 }
@@ -497,6 +502,24 @@ impl GuardStore for DynamoStore {
                 .await?;
         }
         Ok(warning.filter(|w| w.delete_at > now))
+    }
+
+    async fn sweep_watermark(&self) -> Result<Option<Epoch>, StoreError> {
+        self.count_read();
+        let out = self
+            .client()
+            .get_item()
+            .table_name(self.table())
+            .set_key(Some(sweep_key()))
+            .send()
+            .await
+            .map_err(|e| err("sweep_watermark", e))?;
+        Ok(out.item.as_ref().and_then(|i| get_n(i, "swept_until")))
+    }
+
+    async fn set_sweep_watermark(&self, swept_until: Epoch) -> Result<(), StoreError> {
+        let item = with(sweep_key(), [("swept_until", n(swept_until))]);
+        self.put("set_sweep_watermark", item).await
     }
 
     async fn due_warnings(

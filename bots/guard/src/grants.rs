@@ -147,6 +147,14 @@ pub const READ_WARNING_QUEUE: Grant = Grant {
     leading_keys: &["DUE#*"],
 };
 
+/// The sweeper's watermark: how far it has swept (one GetItem and one PutItem a run).
+pub const SWEEP_WATERMARK: Grant = Grant {
+    name: "SweepWatermark",
+    about: "the warning sweeper's progress, read and saved once a run",
+    actions: &["dynamodb:GetItem", PUT],
+    leading_keys: &["SWEEP"],
+};
+
 /// A swept warning's queue entry and its record (conditional DeleteItems).
 pub const FORGET_SWEPT_WARNINGS: Grant = Grant {
     name: "ForgetSweptWarnings",

@@ -19,6 +19,7 @@ pub struct GuardTables {
     subscriptions: HashMap<(i64, i64), (bool, Epoch)>,
     restrictions: HashMap<(i64, i64), Restriction>,
     warnings: HashMap<(i64, i64), Warning>,
+    swept_until: Option<Epoch>,
 }
 
 fn live_warning(w: Option<&Warning>, now: Epoch) -> Option<Warning> {
@@ -238,6 +239,15 @@ impl GuardStore for MemoryStore {
     ) -> Result<Option<Warning>, StoreError> {
         let removed = self.tables().warnings.remove(&(group_id, user_id));
         Ok(live_warning(removed.as_ref(), now))
+    }
+
+    async fn sweep_watermark(&self) -> Result<Option<Epoch>, StoreError> {
+        Ok(self.tables().swept_until)
+    }
+
+    async fn set_sweep_watermark(&self, swept_until: Epoch) -> Result<(), StoreError> {
+        self.tables().swept_until = Some(swept_until);
+        Ok(())
     }
 
     async fn due_warnings(

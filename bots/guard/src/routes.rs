@@ -195,7 +195,7 @@ pub const JOBS: &[Job] = &[Job {
     schedule: "rate(1 minute)",
     about:
         "Channel guard warning sweeper - deletes the warnings whose auto-delete time has passed.",
-    grants: &[READ_WARNING_QUEUE, FORGET_SWEPT_WARNINGS],
+    grants: &[READ_WARNING_QUEUE, FORGET_SWEPT_WARNINGS, SWEEP_WATERMARK],
 }];
 
 /// The menu texts of the guard's own commands.

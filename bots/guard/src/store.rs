@@ -171,6 +171,16 @@ pub trait GuardStore: Send + Sync {
         now: Epoch,
     ) -> impl Future<Output = Result<Option<Warning>, StoreError>> + Send;
 
+    /// How far the sweeper has swept: every warning due at or before it is gone (`None`
+    /// before the first run).
+    fn sweep_watermark(&self) -> impl Future<Output = Result<Option<Epoch>, StoreError>> + Send;
+
+    /// Records how far the sweeper has swept.
+    fn set_sweep_watermark(
+        &self,
+        swept_until: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Warnings whose deletion time is in `(after, until]`, as (group, warning).
     fn due_warnings(
         &self,
