@@ -158,12 +158,20 @@ fn intrinsic(name: &str, value: Value) -> Value {
 /// `template.yaml` of this workspace, parsed (once).
 pub fn template() -> &'static Value {
     static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    TEMPLATE.get_or_init(|| {
-        let path = crate::paths::workspace().join("template.yaml");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        parse(&text).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
-    })
+    TEMPLATE.get_or_init(|| load("template.yaml"))
+}
+
+/// `infra/observability.yaml` (the dashboard, the alarms and their topic), parsed likewise.
+pub fn observability_template() -> &'static Value {
+    static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| load("infra/observability.yaml"))
+}
+
+fn load(relative: &str) -> Value {
+    let path = crate::paths::workspace().join(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    parse(&text).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -7,13 +7,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use lambdagram::metrics::{names, NAMESPACE};
-use lambdagram_e2e::cfn_yaml::template;
+use lambdagram_e2e::cfn_yaml::{observability_template, template};
 use lambdagram_e2e::paths::workspace;
 use lambdagram_e2e::stack::Stack;
 use serde_json::Value;
 
+/// The observability template's resources of `kind`.
 fn resources_of_type(kind: &str) -> Vec<(&'static str, &'static Value)> {
-    template()["Resources"]
+    observability_template()["Resources"]
         .as_object()
         .map(|m| {
             m.iter()

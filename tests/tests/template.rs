@@ -29,6 +29,13 @@ fn template() -> &'static Value {
     lambdagram_e2e::cfn_yaml::template()
 }
 
+/// The observability template's resources (infra/observability.yaml: alarms, topic, dashboard).
+fn observability_resources() -> &'static Map<String, Value> {
+    lambdagram_e2e::cfn_yaml::observability_template()["Resources"]
+        .as_object()
+        .expect("infra/observability.yaml needs a Resources mapping")
+}
+
 fn resources() -> &'static Map<String, Value> {
     template()["Resources"]
         .as_object()
@@ -654,7 +661,7 @@ fn the_log_level_stops_at_debug() {
 #[test]
 fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
     let mut topics = BTreeSet::new();
-    for (id, alarm) in resources()
+    for (id, alarm) in observability_resources()
         .iter()
         .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
     {
@@ -670,7 +677,7 @@ fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
     }
     assert!(!topics.is_empty(), "the alarms notify a topic");
     for topic in topics {
-        let props = &resources()[topic]["Properties"];
+        let props = &observability_resources()[topic]["Properties"];
         let Some(key) = props.get("KmsMasterKeyId") else {
             continue; // Not encrypted: CloudWatch can publish.
         };
@@ -681,7 +688,7 @@ fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
                  use !Ref to an AWS::KMS::Key whose policy allows cloudwatch.amazonaws.com"
             )
         });
-        let key = &resources()[key_id];
+        let key = &observability_resources()[key_id];
         assert_eq!(key["Type"], "AWS::KMS::Key", "{topic}: {key_id}");
         let grants_cloudwatch = |action: &str| {
             one_or_many(&key["Properties"]["KeyPolicy"]["Statement"])
@@ -702,4 +709,30 @@ fn cloudwatch_may_use_the_key_of_the_topic_its_alarms_notify() {
         }
         assert_eq!(key["Properties"]["EnableKeyRotation"], true, "{key_id}");
     }
+}
+
+#[test]
+fn the_observability_stack_is_a_nested_application_given_what_it_watches() {
+    let app = &resources()["Observability"];
+    assert_eq!(app["Type"], "AWS::Serverless::Application");
+    assert_eq!(app["Properties"]["Location"], "infra/observability.yaml");
+    let given: BTreeSet<&str> = app["Properties"]["Parameters"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let declared: BTreeSet<&str> = lambdagram_e2e::cfn_yaml::observability_template()["Parameters"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        given, declared,
+        "every parameter of infra/observability.yaml is given"
+    );
+    assert!(
+        !resources()
+            .values()
+            .any(|r| r["Type"] == "AWS::CloudWatch::Alarm"
+                || r["Type"] == "AWS::CloudWatch::Dashboard"),
+        "alarms and the dashboard live in infra/observability.yaml"
+    );
 }
