@@ -444,13 +444,28 @@ async fn says_as(stack: &Stack, user_id: i64, sender_chat: Value, automatic: boo
 const BORIS_BLOG: i64 = -1_005_555_555_555;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_posting_as_their_own_channel_is_deleted_and_the_channel_banned() {
+async fn a_member_posting_as_their_own_channel_is_deleted_and_with_kick_the_channel_banned() {
     let stack = protected_lounge().await;
     stack.fake.clear_calls();
-
     let blog = json!({"id": BORIS_BLOG, "type": "channel", "title": "Boris's blog"});
-    assert_eq!(says_as(&stack, BORIS_ID, blog, false).await, 200);
 
+    // Muting is for members: the channel's post is deleted, and nothing lasting is done.
+    assert_eq!(says_as(&stack, BORIS_ID, blog.clone(), false).await, 200);
+    assert_eq!(methods(&stack), ["deleteMessage"]);
+    assert!(!stack.fake.world().sender_chat_banned(LOUNGE_ID, BORIS_BLOG));
+
+    // With "kick", the channel is banned from posting in the group.
+    let store = DynamoStore::new(stack.dynamo.clone(), stack.table.clone());
+    let mut config = store
+        .group_state(LOUNGE_ID, 0)
+        .await
+        .expect("read")
+        .config
+        .expect("protected");
+    config.settings.action = channel_guard::config::Action::Kick;
+    store.save_group(&mut config, &[]).await.expect("kick");
+    stack.fake.clear_calls();
+    assert_eq!(says_as(&stack, BORIS_ID, blog, false).await, 200);
     assert_eq!(methods(&stack), ["deleteMessage", "banChatSenderChat"]);
     let ban = &stack.fake.calls_to("banChatSenderChat")[0];
     assert_eq!(ban.param("chat_id"), Some(&json!(LOUNGE_ID)));
@@ -477,4 +492,34 @@ async fn posts_as_the_group_a_linked_channel_or_an_automatic_forward_pass() {
 
     assert!(methods(&stack).is_empty(), "{:?}", methods(&stack));
     assert!(!stack.fake.world().sender_chat_banned(LOUNGE_ID, BORIS_BLOG));
+}
+
+/// Telegram refuses the restriction for good (the member became an administrator since the
+/// admin list was cached): the update is acknowledged as a dead letter, and the intent this
+/// attempt wrote is withdrawn, so no record would later let the bot "lift" an admin's state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_restriction_leaves_no_record_of_the_bots() {
+    let stack = protected_lounge().await;
+    stack.fake.inject(Fault::refused(
+        "restrictChatMember",
+        400,
+        "Bad Request: user is an administrator of the chat",
+    ));
+
+    let (status, _) = says(&stack, BORIS_ID, "hello").await;
+
+    assert_eq!(status, 200, "a permanent refusal is acknowledged");
+    let items = stack.items().await;
+    let group = format!("GROUP#{LOUNGE_ID}");
+    assert!(
+        item(&items, &group, &format!("MUTE#{BORIS_ID}")).is_none(),
+        "{items:#?}"
+    );
+    assert!(
+        items
+            .iter()
+            .any(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DEAD#"))),
+        "kept as a dead letter"
+    );
+    assert!(stack.fake.calls_to("sendMessage").is_empty(), "no warning");
 }

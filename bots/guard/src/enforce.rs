@@ -196,13 +196,33 @@ impl<S: GuardStore> Guard<'_, S> {
     }
 
     /// A message posted as a chat that is neither the group nor one of its linked channels:
-    /// deleted, and the sender chat banned from the group unless the group only deletes.
+    /// deleted, and with the group's "kick" action the sender chat banned from the group.
     /// Refusals for lack of rights degrade the protection, as for members.
     pub async fn enforce_sender_chat(
         &self,
         config: &GroupConfig,
         sender_chat_id: i64,
         message_id: i32,
+    ) -> Result<Enforcement, HandlerError> {
+        let ban = (config.settings.action == Action::Kick).then_some(sender_chat_id);
+        self.remove_message(config, message_id, ban).await
+    }
+
+    /// Deletes one message and nothing else (a refusal for lack of rights degrades the
+    /// protection).
+    pub async fn delete_only(
+        &self,
+        config: &GroupConfig,
+        message_id: i32,
+    ) -> Result<Enforcement, HandlerError> {
+        self.remove_message(config, message_id, None).await
+    }
+
+    async fn remove_message(
+        &self,
+        config: &GroupConfig,
+        message_id: i32,
+        ban_sender_chat: Option<i64>,
     ) -> Result<Enforcement, HandlerError> {
         let group = ChatId(config.group_id);
         let mut done = Enforcement::default();
@@ -217,7 +237,9 @@ impl<S: GuardStore> Guard<'_, S> {
                 ignore_already_so::<()>(Err(e))?;
             }
         }
-        if config.settings.action != Action::DeleteOnly {
+        // Only with the group's "kick": a sender-chat ban lasts until an admin lifts it, and
+        // no record of the bot's would let `/unprotect` or `/allow` lift it.
+        if let Some(sender_chat_id) = ban_sender_chat {
             let ban = BanChatSenderChat::new(group, ChatId(sender_chat_id));
             match with_retry(self.retry, || self.bot.call(&ban)).await {
                 Ok(_) => done.kicked = true,
@@ -234,9 +256,8 @@ impl<S: GuardStore> Guard<'_, S> {
         }
         tracing::info!(
             group_id = config.group_id,
-            sender_chat_id,
-            banned = done.kicked,
-            "a message posted as another chat was removed"
+            banned_sender_chat = ban_sender_chat.filter(|_| done.kicked),
+            "message removed"
         );
         Ok(done)
     }
@@ -311,13 +332,28 @@ impl<S: GuardStore> Guard<'_, S> {
                         .record_restriction(config.group_id, &restriction)
                         .await?;
                 }
+                // Telegram refused (an answer, not an accident): nothing was imposed by this
+                // call. The intent is withdrawn only when this attempt wrote it; one found
+                // pending may stand for an earlier attempt that landed with its answer lost,
+                // and stays the licence to lift it.
+                let withdraw = !state.restriction_pending;
                 let imposed = match with_retry(self.retry, || self.bot.call(&request)).await {
                     Ok(_) => true,
                     Err(e) if lacks_restrict(&e) => {
                         lacking.push(Right::RestrictMembers);
                         false
                     }
-                    Err(e) => ignore_already_so::<()>(Err(e))?.is_some(),
+                    Err(e) if already_so(&e) => false,
+                    Err(e @ BotApiError::Api { .. }) => {
+                        if withdraw {
+                            self.store
+                                .remove_restriction(config.group_id, member.user_id)
+                                .await?;
+                        }
+                        return Err(e.into());
+                    }
+                    // An accident: the intent stays; the redelivery imposes it again.
+                    Err(e) => return Err(e.into()),
                 };
                 if imposed {
                     restriction.pending = false;
@@ -326,7 +362,7 @@ impl<S: GuardStore> Guard<'_, S> {
                         .await?;
                     done.restricted = true;
                     metrics::count(names::RESTRICTIONS_IMPOSED, &[], 1);
-                } else {
+                } else if withdraw {
                     // Nothing was imposed, so nothing may be lifted later in its name.
                     self.store
                         .remove_restriction(config.group_id, member.user_id)

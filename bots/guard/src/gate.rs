@@ -120,6 +120,12 @@ pub async fn gate<S: GuardStore>(
     if missing.is_empty() {
         return Ok(Gate::Pass);
     }
+    if matches!(message.kind, MessageKind::Empty {}) {
+        // A kind newer than this code (content or service, it cannot tell): a non-subscriber's
+        // is deleted, but nobody is muted or warned over what the bot could not read.
+        let done = guard.delete_only(&config, message.id.0).await?;
+        return Ok(Gate::Enforced(done));
+    }
     let member = Member {
         user_id,
         name: from.first_name.clone(),

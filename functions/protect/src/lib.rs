@@ -64,21 +64,23 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
         let mut unresolved = Vec::new();
         let mut found = Vec::new();
         // Only a channel's own administrators may link it; one linked already stays linkable.
-        // Where Telegram will not say (the bot is no administrator of the channel), the rights
-        // check below refuses the protection and names what to fix.
         let linked: Vec<i64> = existing
             .iter()
             .flat_map(|c| c.channels.iter().map(|c| c.id))
             .collect();
+        // Channels Telegram would not answer about: let through only to be refused below.
+        let mut unverified = Vec::new();
         for arg in args {
             match resolve(ctx.bot, ctx.retry(), arg.clone()).await? {
-                Ok(channel)
-                    if linked.contains(&channel.id)
-                        || checks.administers(&command, channel.id).await? != Some(false) =>
-                {
-                    found.push(channel)
-                }
-                Ok(_) => unresolved.push(Problem::NotYourChannel(arg)),
+                Ok(channel) if linked.contains(&channel.id) => found.push(channel),
+                Ok(channel) => match checks.administers(&command, channel.id).await? {
+                    Some(true) => found.push(channel),
+                    Some(false) => unresolved.push(Problem::NotYourChannel(arg)),
+                    None => {
+                        unverified.push((arg, channel.id));
+                        found.push(channel);
+                    }
+                },
                 Err(problem) => unresolved.push(problem),
             }
         }
@@ -94,6 +96,7 @@ impl<S: GuardStore> RouteHandler<S> for Protect {
         }
         let ids: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
         let rights = checks.bot_rights(command.group_id, &ids).await?;
+        unresolved.extend(unproven(&unverified, &rights));
         let problems = problems(&config, &rights, unresolved);
         if !problems.is_empty() {
             return Ok(reply(&command.answer(refusal(&problems, lang))));
@@ -137,6 +140,18 @@ async fn resolve(
         Err(BotApiError::Api { .. }) => Ok(Err(Problem::NotFound(arg))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The channels whose administrators Telegram would not show the sender to be among: fine only
+/// where the bot is no administrator either (the rights check refuses those and says how to
+/// fix it); where the bot is one, the refusal was about the sender ("user not found",
+/// "PARTICIPANT_ID_INVALID"), so they never get to link it.
+pub fn unproven(unverified: &[(ChannelArg, i64)], rights: &BotRights) -> Vec<Problem> {
+    unverified
+        .iter()
+        .filter(|(_, id)| rights.missing_in(*id).is_empty())
+        .map(|(arg, _)| Problem::NotYourChannel(arg.clone()))
+        .collect()
 }
 
 /// Everything in the way, the group's rights first, then each channel in the order named.
@@ -234,6 +249,33 @@ pub fn confirmation(config: &GroupConfig, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Telegram would not say whether the sender administers two channels: where the bot is
+    /// an administrator (it guards another owner's group there), the answer was about the
+    /// sender, and the channel is refused as not theirs; where the bot is not, the rights
+    /// check's own refusal stands.
+    #[test]
+    fn a_channel_the_sender_cannot_be_shown_to_administer_is_never_linked() {
+        let theirs = ChannelArg::Id(-1001);
+        let unseen = ChannelArg::Username("unseen".into());
+        let rights = BotRights {
+            group: Vec::new(),
+            channels: vec![(-1001, Vec::new()), (-1002, vec![Right::Administrator])],
+        };
+        assert_eq!(
+            unproven(&[(theirs.clone(), -1001), (unseen, -1002)], &rights),
+            [Problem::NotYourChannel(theirs.clone())]
+        );
+        // A channel the rights check did not reach is refused too (fail closed).
+        let none = BotRights {
+            group: Vec::new(),
+            channels: Vec::new(),
+        };
+        assert_eq!(
+            unproven(&[(theirs.clone(), -1001)], &none),
+            [Problem::NotYourChannel(theirs)]
+        );
+    }
 
     fn news() -> LinkedChannel {
         LinkedChannel {

@@ -7,12 +7,14 @@
 //! other errors afterwards, so no backoff policy can be built on it.
 
 mod client;
+mod port;
 mod retry;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use client::{method_name, BotApi, BotApiError};
+pub use port::{Retrying, ScriptedBot, ScriptedCall, TelegramApi};
 pub use retry::{with_retry, RetryPolicy};
 
 use teloxide_core::Bot;

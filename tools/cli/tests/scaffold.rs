@@ -4,12 +4,14 @@
 //!
 //! Heavy (a build of the copy's workspace crates, the end-to-end test of the new route, SAM's
 //! checks): `scripts/test` runs it after the rest of the suite, with `DYNAMODB_ENDPOINT` set.
-//! The copy's target directory starts as hard links to this build's (`cp -al`), so only the
-//! workspace's own crates are compiled again. Cargo names a workspace crate's artifacts by a
-//! hash that does not depend on where the workspace is, so the copy's crates would write into
-//! files (artifacts, fingerprints) shared with this build's: the copy gets its own workspace
-//! version, which gives every workspace crate new names there, and the registry crates it
-//! shares are never rebuilt (their fingerprints are fresh).
+//! The copy's target directory is seeded from this build's so only the workspace's own crates
+//! are compiled again: `deps/` as hard links (rustc replaces an rlib, rmeta or binary by
+//! renaming a new file over it, and the linker unlinks first, so a hard link is never written
+//! through), while `.fingerprint/` and `build/`, which cargo and build scripts rewrite in place,
+//! are real copies. Cargo names a workspace crate's artifacts by a hash that does not depend on
+//! where the workspace is, so the copy also gets its own workspace version: its crates get new
+//! names and never replace this build's. A canary checks this build's fingerprints are
+//! untouched afterwards.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,7 +88,9 @@ fn a_scaffolded_route_builds_is_routed_is_in_the_template_and_answers() {
         panic!("DYNAMODB_ENDPOINT is not set: run this through scripts/test (it starts DynamoDB Local)");
     };
     let ws = workspace();
-    let dir = tempfile::tempdir().expect("tempdir");
+    // Beside the target directory: hard links need the same file system.
+    let dir = tempfile::tempdir_in(profile_dir().parent().expect("target/"))
+        .expect("a temporary directory in target/");
     let copy = dir.path().join("ws");
     copy_workspace(&ws, &copy);
     let manifest = copy.join("Cargo.toml");
@@ -104,23 +108,25 @@ fn a_scaffolded_route_builds_is_routed_is_in_the_template_and_answers() {
     let target = copy.join("target");
     std::fs::create_dir_all(&target).expect("mkdir target");
     let seeded = target.join("debug");
+    std::fs::create_dir_all(&seeded).expect("mkdir target/debug");
+    let profile = profile_dir();
     run(
-        "cp -al (seed the copy's target directory)",
+        "cp -al deps (seed the copy's artifacts)",
         Command::new("cp")
             .arg("-al")
-            .arg(profile_dir())
-            .arg(&seeded),
+            .arg(profile.join("deps"))
+            .arg(seeded.join("deps")),
     );
-    // The uplifted binaries and the incremental caches are the workspace's own: not shared.
-    for entry in std::fs::read_dir(&seeded)
-        .expect("read target/debug")
-        .flatten()
-    {
-        if entry.file_type().is_ok_and(|t| t.is_file()) {
-            std::fs::remove_file(entry.path()).expect("unlink");
-        }
+    for rewritten in [".fingerprint", "build"] {
+        run(
+            "cp -a (copy what cargo rewrites in place)",
+            Command::new("cp")
+                .arg("-a")
+                .arg(profile.join(rewritten))
+                .arg(seeded.join(rewritten)),
+        );
     }
-    let _ = std::fs::remove_dir_all(seeded.join("incremental"));
+    let fingerprints_before = fingerprint_stamps(&profile);
 
     let scaffold = run(
         "lambdagram new route",
@@ -193,4 +199,28 @@ fn a_scaffolded_route_builds_is_routed_is_in_the_template_and_answers() {
         tests.contains("ping_answers_its_sample_event"),
         "the scaffolded test ran:\n{tests}"
     );
+    assert_eq!(
+        fingerprint_stamps(&profile),
+        fingerprints_before,
+        "the copy's build must not touch this build's fingerprints"
+    );
+}
+
+/// Every fingerprint file of the build in `profile` with its modification time.
+fn fingerprint_stamps(profile: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut stamps = Vec::new();
+    let dirs = std::fs::read_dir(profile.join(".fingerprint")).expect(".fingerprint");
+    for dir in dirs.flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(modified) = file.metadata().and_then(|m| m.modified()) {
+                stamps.push((file.path(), modified));
+            }
+        }
+    }
+    stamps.sort();
+    stamps
 }

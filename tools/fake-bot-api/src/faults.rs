@@ -20,6 +20,8 @@ pub enum FaultKind {
     /// The call runs and its effect applies, but the answer is lost: HTTP `status` (5xx) comes
     /// back instead, as when Telegram's front end fails after its back end acted.
     AnswerLost { status: u16 },
+    /// Telegram refuses the call: HTTP `status` (4xx) with `description`, nothing done.
+    Refused { status: u16, description: String },
 }
 
 /// A queued fault: applies to the next `times` calls of `method` (camelCase, or `"*"` for any).
@@ -66,6 +68,17 @@ impl Fault {
     }
 
     /// The next call of `method` answers that the group migrated to `to_chat_id`.
+    /// The next call of `method` is refused with HTTP `status` and `description`.
+    pub fn refused(method: impl Into<String>, status: u16, description: &str) -> Fault {
+        Fault::once(
+            method,
+            FaultKind::Refused {
+                status,
+                description: description.to_owned(),
+            },
+        )
+    }
+
     /// The next call of `method` takes effect, but answers HTTP `status` (a lost answer).
     pub fn answer_lost(method: impl Into<String>, status: u16) -> Fault {
         Fault::once(method, FaultKind::AnswerLost { status })
@@ -116,6 +129,10 @@ impl FaultKind {
                 Some(ApiError::new(*status, description))
             }
             FaultKind::Delay(_) => None,
+            FaultKind::Refused {
+                status,
+                description,
+            } => Some(ApiError::new(*status, description.clone())),
             FaultKind::Migrated { to_chat_id } => Some(
                 ApiError::bad_request("group chat was upgraded to a supergroup chat")
                     .with_parameters(json!({ "migrate_to_chat_id": to_chat_id })),
