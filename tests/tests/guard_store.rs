@@ -171,6 +171,47 @@ async fn exercise(store: &impl GuardStore) -> Vec<String> {
         "other group: {:?}",
         store.restrictions(-1002).await.expect("list")
     ));
+
+    // A restriction's intent, then its result.
+    let mut intent = Restriction {
+        user_id: 9,
+        since: 1002,
+        until: None,
+        pending: true,
+    };
+    store
+        .record_restriction(-1001, &intent)
+        .await
+        .expect("intent");
+    let m = store.member_state(-1001, 9, &[], 1002).await.expect("m");
+    log.push(format!(
+        "intent: by bot {} pending {}",
+        m.restricted_by_bot, m.restriction_pending
+    ));
+    intent.pending = false;
+    store
+        .record_restriction(-1001, &intent)
+        .await
+        .expect("result");
+    let m = store.member_state(-1001, 9, &[], 1002).await.expect("m");
+    log.push(format!(
+        "result: by bot {} pending {}",
+        m.restricted_by_bot, m.restriction_pending
+    ));
+    let mut r = store.restrictions(-1001).await.expect("list");
+    r.sort_by_key(|r| r.user_id);
+    log.push(format!("with the result: {r:?}"));
+
+    // The sweeper's watermark.
+    log.push(format!(
+        "watermark: {:?}",
+        store.sweep_watermark().await.expect("read")
+    ));
+    store.set_sweep_watermark(1234).await.expect("save");
+    log.push(format!(
+        "watermark: {:?}",
+        store.sweep_watermark().await.expect("read")
+    ));
     log
 }
 
@@ -206,6 +247,17 @@ async fn dynamodb_and_memory_answer_alike() {
         "{from_dynamo:#?}"
     );
     assert!(from_dynamo.contains(&"lift 7 again: false".to_owned()));
+    for line in [
+        "intent: by bot true pending true",
+        "result: by bot true pending false",
+        "watermark: None",
+        "watermark: Some(1234)",
+    ] {
+        assert!(
+            from_dynamo.contains(&line.to_owned()),
+            "{line}: {from_dynamo:#?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
