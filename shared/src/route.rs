@@ -10,16 +10,16 @@ use crate::telegram::{BotApi, BotApiError, RetryPolicy};
 use crate::time::Epoch;
 
 /// Built once per cold start and shared by every invocation.
-pub struct RouteDeps<S> {
-    pub bot: BotApi,
+pub struct RouteDeps<S, T = BotApi> {
+    pub bot: T,
     pub store: S,
     /// The bot's username without `@`.
     pub bot_username: String,
 }
 
-/// What one invocation of a handler sees.
-pub struct RouteContext<'a, S> {
-    pub bot: &'a BotApi,
+/// What one invocation of a handler sees: the ports (the Bot API, the store) and the clock.
+pub struct RouteContext<'a, S, T = BotApi> {
+    pub bot: &'a T,
     pub store: &'a S,
     pub bot_username: &'a str,
     pub now: Epoch,
@@ -27,7 +27,7 @@ pub struct RouteContext<'a, S> {
     pub deadline_ms: u64,
 }
 
-impl<S> RouteContext<'_, S> {
+impl<S, T> RouteContext<'_, S, T> {
     pub fn retry(&self) -> RetryPolicy {
         RetryPolicy::until(self.deadline_ms)
     }

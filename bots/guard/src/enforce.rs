@@ -29,15 +29,16 @@ use crate::metrics::names;
 use lambdagram::i18n::{escape_html, fill};
 use lambdagram::metrics;
 use lambdagram::route::HandlerError;
-use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
+use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy, TelegramApi};
 use lambdagram::time::Epoch;
 
 /// How long the admin list is trusted before `getChatAdministrators` is asked again.
 pub const ADMINS_TTL_SECS: i64 = 3600;
 
 /// The Bot API client, the store, the clock and the deadline: what enforcement needs.
-pub struct Guard<'a, S> {
-    pub bot: &'a BotApi,
+pub struct Guard<'a, S, T = BotApi> {
+    /// The Bot API (the port: the real client, or a scripted one in unit tests).
+    pub bot: &'a T,
     pub store: &'a S,
     pub now: Epoch,
     pub retry: RetryPolicy,
@@ -108,7 +109,7 @@ fn ignore_already_so<T>(r: Result<T, BotApiError>) -> Result<Option<T>, BotApiEr
     }
 }
 
-impl<S: GuardStore> Guard<'_, S> {
+impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
     /// The group's administrators: from the cache, or asked and cached.
     pub async fn admins(
         &self,
@@ -567,7 +568,7 @@ fn default_member_permissions() -> ChatPermissions {
         | ChatPermissions::INVITE_USERS
 }
 
-impl<S: GuardStore> Guard<'_, S> {
+impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
     /// The check for a member met without a message (a join, by either path, or a channel
     /// leave): cached subscriptions, then the group's action and at most one warning. Callers
     /// have already left out bots, admins and the allow-list. Idempotent: the restriction

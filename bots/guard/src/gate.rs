@@ -10,6 +10,7 @@ use lambdagram::teloxide_core::types::{Message, MessageKind};
 use super::enforce::{Enforcement, Guard, Member};
 use super::store::GuardStore;
 use lambdagram::route::{HandlerError, RouteContext};
+use lambdagram::telegram::TelegramApi;
 
 /// What the gate did with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,8 +25,8 @@ pub enum Gate {
 /// as one of the channels the group links; otherwise deleted and, unless the group only
 /// deletes, the sender chat banned from the group (`banChatSenderChat`: it stops that channel's
 /// posts, not the member's own). No warning: a channel cannot press "I have joined".
-async fn sender_chat_gate<S: GuardStore>(
-    ctx: &RouteContext<'_, S>,
+async fn sender_chat_gate<S: GuardStore, T: TelegramApi>(
+    ctx: &RouteContext<'_, S, T>,
     message: &Message,
     sender_chat_id: i64,
 ) -> Result<Gate, HandlerError> {
@@ -57,8 +58,8 @@ pub fn is_group(message: &Message) -> bool {
 }
 
 /// Runs the guard over `message` (a message in a group or supergroup).
-pub async fn gate<S: GuardStore>(
-    ctx: &RouteContext<'_, S>,
+pub async fn gate<S: GuardStore, T: TelegramApi>(
+    ctx: &RouteContext<'_, S, T>,
     message: &Message,
 ) -> Result<Gate, HandlerError> {
     // What a member can post: content, and kinds newer than this code (`Empty`), which are
@@ -135,4 +136,137 @@ pub async fn gate<S: GuardStore>(
         .enforce(&config, &member, Some(message.id.0), &missing, &state)
         .await?;
     Ok(Gate::Enforced(done))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The gate in-process: the in-memory store and a scripted Bot API, no server at all.
+
+    use super::*;
+    use crate::config::{GroupConfig, LinkedChannel};
+    use lambdagram::memory::MemoryStore;
+    use lambdagram::telegram::{BotApiError, ScriptedBot};
+    use serde_json::{json, Value};
+
+    const GROUP: i64 = -100_111;
+    const CHANNEL: i64 = -100_222;
+    const BOT: i64 = 42;
+    const USER: i64 = 7;
+
+    fn user(id: i64) -> Value {
+        json!({"id": id, "is_bot": id == BOT, "first_name": format!("U{id}")})
+    }
+
+    fn message(id: i32, from: i64, text: &str) -> Value {
+        json!({
+            "message_id": id, "date": 1_790_000_000,
+            "chat": {"id": GROUP, "type": "supergroup", "title": "G"},
+            "from": user(from), "text": text
+        })
+    }
+
+    async fn protected(store: &MemoryStore) {
+        let mut config = GroupConfig::new(GROUP);
+        config.enabled = true;
+        config.link([LinkedChannel {
+            id: CHANNEL,
+            title: "C".into(),
+            username: Some("c".into()),
+            invite_link: None,
+        }]);
+        store.save_group(&mut config, &[]).await.expect("save");
+    }
+
+    fn ctx<'a>(
+        bot: &'a ScriptedBot,
+        store: &'a MemoryStore,
+    ) -> RouteContext<'a, MemoryStore, ScriptedBot> {
+        RouteContext {
+            bot,
+            store,
+            bot_username: "B",
+            now: 1_790_000_000,
+            deadline_ms: lambdagram::time::now_ms() + 20_000,
+        }
+    }
+
+    /// The restriction applied but every answer was lost: the gate fails (Telegram redelivers)
+    /// with the intent on record; the redelivery imposes the same restriction without asking
+    /// whether an admin did it, confirms it and warns once.
+    #[tokio::test]
+    async fn a_lost_restriction_answer_is_finished_by_the_redelivery() {
+        let store = MemoryStore::new();
+        protected(&store).await;
+        let bot = ScriptedBot::new(BOT);
+        bot.answer(
+            "getChatAdministrators",
+            json!([{"status": "creator", "user": user(1), "is_anonymous": false}]),
+        )
+        .answer(
+            "getChatMember",
+            json!({"status": "left", "user": user(USER)}),
+        )
+        .answer(
+            "getChatMember",
+            json!({"status": "member", "user": user(USER)}),
+        );
+        for _ in 0..4 {
+            bot.fail(
+                "restrictChatMember",
+                BotApiError::Server {
+                    method: "RestrictChatMember",
+                    code: 502,
+                },
+            );
+        }
+        let update: Message = serde_json::from_value(message(5, USER, "hi")).expect("message");
+
+        let first = gate(&ctx(&bot, &store), &update).await;
+
+        assert!(matches!(
+            first,
+            Err(HandlerError::Telegram(BotApiError::Server { .. }))
+        ));
+        let state = store
+            .member_state(GROUP, USER, &[CHANNEL], 1_790_000_000)
+            .await
+            .expect("state");
+        assert!(
+            state.restricted_by_bot && state.restriction_pending,
+            "{state:?}"
+        );
+
+        // The redelivery.
+        let calls_before = bot.calls().len();
+        bot.fail(
+            "deleteMessage",
+            BotApiError::Api {
+                method: "DeleteMessage",
+                code: 400,
+                error: lambdagram::teloxide_core::ApiError::MessageToDeleteNotFound,
+                description: "Bad Request: message to delete not found".into(),
+            },
+        )
+        .answer("sendMessage", message(6, BOT, "warning"));
+        let again = gate(&ctx(&bot, &store), &update).await.expect("handled");
+
+        assert!(
+            matches!(again, Gate::Enforced(ref e) if e.restricted && e.warned),
+            "{again:?}"
+        );
+        let redelivered: Vec<String> = bot.methods()[calls_before..].to_vec();
+        assert_eq!(
+            redelivered,
+            ["deleteMessage", "restrictChatMember", "sendMessage"]
+        );
+        let state = store
+            .member_state(GROUP, USER, &[CHANNEL], 1_790_000_000)
+            .await
+            .expect("state");
+        assert!(
+            state.restricted_by_bot && !state.restriction_pending,
+            "{state:?}"
+        );
+        assert!(state.warning.is_some());
+    }
 }

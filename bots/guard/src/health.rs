@@ -18,7 +18,7 @@ use super::texts;
 use lambdagram::i18n::fill;
 use lambdagram::ports::StoreError;
 use lambdagram::route::HandlerError;
-use lambdagram::telegram::{with_retry, BotApiError};
+use lambdagram::telegram::{with_retry, BotApiError, TelegramApi};
 
 /// The notice for the group about what its record now says: what is missing, or that the
 /// protection works again.
@@ -64,7 +64,7 @@ pub fn notice(config: &GroupConfig) -> String {
 /// configuration won the race; after that the update fails and Telegram redelivers it.
 const HEALTH_TRIES: usize = 3;
 
-impl<S: GuardStore> Guard<'_, S> {
+impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
     /// Applies `change` (which says whether it changed anything) to the group's configuration,
     /// as read in `config`, saves it and, with `notify`, tells the group. When a concurrent edit
     /// saved first, the change is re-applied to a fresh read, so neither edit is lost. Returns
