@@ -16,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use channel_guard::ROUTES;
 use fake_bot_api::MemberStatus;
 use fake_bot_api::ALICE_ID;

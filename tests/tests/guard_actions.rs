@@ -5,7 +5,7 @@
 //! stored items.
 
 use channel_guard::config::{Action, GroupConfig, LinkedChannel, Settings};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{Fault, MemberStatus, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
 use lambdagram::aws::DynamoStore;
 use lambdagram::teloxide_core::types::{MessageKind, Update, UpdateKind};

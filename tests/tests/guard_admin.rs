@@ -8,7 +8,7 @@
 //! of @lambdagram_news.
 
 use channel_guard::config::{GroupConfig, LinkedChannel, Settings};
-use channel_guard::store::{GuardStore, Restriction};
+use channel_guard::store::{prelude::*, Restriction};
 use fake_bot_api::{
     AdminRights, Chat, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID,
     NEWS_USERNAME,

@@ -2,7 +2,7 @@
 //! touches. Exact Bot API calls and stored configuration.
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::{GuardStore, Restriction};
+use channel_guard::store::{prelude::*, Restriction};
 use fake_bot_api::{ChatPermissions, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
 use lambdagram::aws::DynamoStore;
 use lambdagram_e2e::stack::{Delivery, Stack};

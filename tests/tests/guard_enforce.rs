@@ -3,7 +3,7 @@
 //! exact Bot API calls, the stored items and the DynamoDB requests.
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{
     ChatPermissions, Fault, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID,
     NEWS_USERNAME,

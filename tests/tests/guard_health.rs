@@ -5,7 +5,7 @@
 
 use channel_guard::config::{Degradation, GroupConfig, LinkedChannel};
 use channel_guard::rights::Right;
-use channel_guard::store::{GuardStore, Restriction};
+use channel_guard::store::{prelude::*, Restriction};
 use fake_bot_api::{
     AdminRights, MemberStatus, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
 };

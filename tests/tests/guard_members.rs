@@ -8,7 +8,7 @@
 //! @lambdagram_news, of which Alice is a member.
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{
     AdminRights, Chat, ChatPermissions, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID,
     NEWS_ID, NEWS_USERNAME,

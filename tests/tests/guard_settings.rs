@@ -9,7 +9,7 @@
 
 use channel_guard::config::{Action, Configurers, GroupConfig, LinkedChannel};
 use channel_guard::menu;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{AdminRights, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID};
 use lambdagram::aws::DynamoStore;
 use lambdagram::i18n::Lang;

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::{GuardStore, Restriction, Warning};
+use channel_guard::store::{prelude::*, Restriction, Warning};
 use lambdagram::aws::DynamoStore;
 use lambdagram::memory::MemoryStore;
 use lambdagram_e2e::dynamodb;

@@ -3,7 +3,7 @@
 //! fake Bot API. Asserts the exact `deleteMessage` calls, the items left and the DynamoDB
 //! requests.
 
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID};
 use lambdagram::aws::DynamoStore;
 use lambdagram_e2e::stack::Stack;

@@ -5,7 +5,7 @@
 //! does), the stored items and, where it matters, the DynamoDB requests.
 
 use channel_guard::config::{Action, GroupConfig, LinkedChannel};
-use channel_guard::store::{GuardStore, Restriction};
+use channel_guard::store::{prelude::*, Restriction};
 use fake_bot_api::{
     AdminRights, Chat, ChatPermissions, MemberStatus, User, ALICE_ID, BORIS_ID, BOT_ID, LOUNGE_ID,
     NEWS_ID, NEWS_USERNAME,

@@ -271,7 +271,7 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn route_logs_name_the_update_and_never_carry_the_text() {
     use channel_guard::config::{GroupConfig, LinkedChannel};
-    use channel_guard::store::GuardStore;
+    use channel_guard::store::prelude::*;
     use fake_bot_api::{BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
 
     let stack = Stack::start().await;

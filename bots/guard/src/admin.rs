@@ -12,7 +12,7 @@ use lambdagram::teloxide_core::types::{
 use super::config::may_configure;
 use super::config::{Configurers, GroupConfig};
 use super::rights::{missing_in_channel, missing_in_group, Right};
-use super::store::GuardStore;
+use super::store::prelude::*;
 use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::route_api::RouteResponse;
@@ -105,7 +105,7 @@ pub struct Configuring {
 /// command and the group's configuration (one read), and check that the sender may change the
 /// protection (the group's "who may change settings"). `Err` is the answer to give instead:
 /// an update that is no group command is rejected, a sender who may not is told so.
-pub async fn configuring<S: GuardStore>(
+pub async fn configuring<S: GroupStore>(
     ctx: &RouteContext<'_, S>,
     update: &Update,
 ) -> Result<Result<Configuring, RouteResponse>, HandlerError> {

@@ -9,7 +9,10 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 
 use crate::config::GroupConfig;
-use crate::store::{GroupDirectory, GroupState, GuardStore, MemberState, Restriction, Warning};
+use crate::store::{
+    GroupDirectory, GroupState, GroupStore, MemberState, MemberStore, Restriction,
+    RestrictionStore, SweepStore, Warning, WarningStore,
+};
 use lambdagram::aws::{err, get_n, get_s, n, s, DynamoStore, Item};
 use lambdagram::ports::StoreError;
 use lambdagram::time::Epoch;
@@ -166,7 +169,7 @@ impl GroupDirectory for DynamoStore {
     }
 }
 
-impl GuardStore for DynamoStore {
+impl GroupStore for DynamoStore {
     async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
         let items = self
             .batch_get(vec![
@@ -195,50 +198,6 @@ impl GuardStore for DynamoStore {
                     });
                 }
                 _ => {}
-            }
-        }
-        Ok(state)
-    }
-
-    async fn member_state(
-        &self,
-        group_id: i64,
-        user_id: i64,
-        channels: &[i64],
-        now: Epoch,
-    ) -> Result<MemberState, StoreError> {
-        let mut keys: Vec<Item> = channels.iter().map(|c| sub_key(*c, user_id)).collect();
-        keys.push(key(group_pk(group_id), format!("WARN#{user_id}")));
-        keys.push(key(group_pk(group_id), format!("MUTE#{user_id}")));
-        let items = self.batch_get(keys).await?;
-        let mut state = MemberState {
-            subscriptions: channels.iter().map(|c| (*c, None)).collect(),
-            ..MemberState::default()
-        };
-        for item in items {
-            let pk = get_s(&item, "pk").unwrap_or_default();
-            let sk = get_s(&item, "sk").unwrap_or_default();
-            if sk == "SUB" {
-                if !live(&item, now) {
-                    continue;
-                }
-                let subscribed = item
-                    .get("subscribed")
-                    .and_then(|v| v.as_bool().ok())
-                    .copied();
-                if let Some(entry) = state
-                    .subscriptions
-                    .iter_mut()
-                    .find(|(c, _)| pk == format!("SUB#{c}#{user_id}"))
-                {
-                    entry.1 = subscribed;
-                }
-            } else if sk.starts_with("WARN#") {
-                state.warning = warning_from(&item).filter(|w| w.delete_at > now);
-            } else if sk.starts_with("MUTE#") {
-                // A timed mute that has ended is over: the next check restricts again.
-                state.restricted_by_bot = get_n(&item, "until").is_none_or(|until| until > now);
-                state.restriction_pending = state.restricted_by_bot && pending(&item);
             }
         }
         Ok(state)
@@ -328,6 +287,52 @@ impl GuardStore for DynamoStore {
         )
         .await
     }
+}
+
+impl MemberStore for DynamoStore {
+    async fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> Result<MemberState, StoreError> {
+        let mut keys: Vec<Item> = channels.iter().map(|c| sub_key(*c, user_id)).collect();
+        keys.push(key(group_pk(group_id), format!("WARN#{user_id}")));
+        keys.push(key(group_pk(group_id), format!("MUTE#{user_id}")));
+        let items = self.batch_get(keys).await?;
+        let mut state = MemberState {
+            subscriptions: channels.iter().map(|c| (*c, None)).collect(),
+            ..MemberState::default()
+        };
+        for item in items {
+            let pk = get_s(&item, "pk").unwrap_or_default();
+            let sk = get_s(&item, "sk").unwrap_or_default();
+            if sk == "SUB" {
+                if !live(&item, now) {
+                    continue;
+                }
+                let subscribed = item
+                    .get("subscribed")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied();
+                if let Some(entry) = state
+                    .subscriptions
+                    .iter_mut()
+                    .find(|(c, _)| pk == format!("SUB#{c}#{user_id}"))
+                {
+                    entry.1 = subscribed;
+                }
+            } else if sk.starts_with("WARN#") {
+                state.warning = warning_from(&item).filter(|w| w.delete_at > now);
+            } else if sk.starts_with("MUTE#") {
+                // A timed mute that has ended is over: the next check restricts again.
+                state.restricted_by_bot = get_n(&item, "until").is_none_or(|until| until > now);
+                state.restriction_pending = state.restricted_by_bot && pending(&item);
+            }
+        }
+        Ok(state)
+    }
 
     async fn cache_subscription(
         &self,
@@ -354,7 +359,9 @@ impl GuardStore for DynamoStore {
             .await
             .map(drop)
     }
+}
 
+impl RestrictionStore for DynamoStore {
     async fn record_restriction(
         &self,
         group_id: i64,
@@ -402,7 +409,9 @@ impl GuardStore for DynamoStore {
             .await?;
         Ok(old.is_some_and(|o| !o.is_empty()))
     }
+}
 
+impl WarningStore for DynamoStore {
     async fn claim_warning(
         &self,
         group_id: i64,
@@ -503,7 +512,9 @@ impl GuardStore for DynamoStore {
         }
         Ok(warning.filter(|w| w.delete_at > now))
     }
+}
 
+impl SweepStore for DynamoStore {
     async fn sweep_watermark(&self) -> Result<Option<Epoch>, StoreError> {
         self.count_read();
         let out = self

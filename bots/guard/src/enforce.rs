@@ -23,7 +23,7 @@ use super::config::{
     add_group_rights, channel_label, set_channel_admin, Action, GroupConfig, LinkedChannel,
 };
 use super::rights::{is_subscribed, Right};
-use super::store::{GuardStore, MemberState, Restriction};
+use super::store::{prelude::*, MemberState, Restriction};
 use super::texts;
 use crate::metrics::names;
 use lambdagram::i18n::{escape_html, fill};

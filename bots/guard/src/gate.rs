@@ -8,7 +8,7 @@
 use lambdagram::teloxide_core::types::{Message, MessageKind};
 
 use super::enforce::{Enforcement, Guard, Member};
-use super::store::GuardStore;
+use super::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::telegram::TelegramApi;
 

@@ -13,7 +13,7 @@ use super::config::channel_label;
 use super::config::{Degradation, GroupConfig};
 use super::enforce::Guard;
 use super::rights::Right;
-use super::store::GuardStore;
+use super::store::prelude::*;
 use super::texts;
 use lambdagram::i18n::fill;
 use lambdagram::ports::StoreError;

@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::config::GroupConfig;
-use crate::store::{GroupDirectory, GroupState, GuardStore, MemberState, Restriction, Warning};
+use crate::store::{
+    GroupDirectory, GroupState, GroupStore, MemberState, MemberStore, Restriction,
+    RestrictionStore, SweepStore, Warning, WarningStore,
+};
 use lambdagram::memory::{MemoryStore, TablesGuard};
 use lambdagram::ports::StoreError;
 use lambdagram::time::Epoch;
@@ -45,7 +48,7 @@ impl GuardMemory for MemoryStore {
     }
 }
 
-impl GuardStore for MemoryStore {
+impl GroupStore for MemoryStore {
     async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
         let g = self.tables();
         Ok(GroupState {
@@ -55,38 +58,6 @@ impl GuardStore for MemoryStore {
                 .get(&group_id)
                 .filter(|(_, exp)| *exp > now)
                 .map(|(a, _)| a.clone()),
-        })
-    }
-
-    async fn member_state(
-        &self,
-        group_id: i64,
-        user_id: i64,
-        channels: &[i64],
-        now: Epoch,
-    ) -> Result<MemberState, StoreError> {
-        let g = self.tables();
-        Ok(MemberState {
-            subscriptions: channels
-                .iter()
-                .map(|c| {
-                    let cached = g
-                        .subscriptions
-                        .get(&(*c, user_id))
-                        .filter(|(_, exp)| *exp > now)
-                        .map(|(s, _)| *s);
-                    (*c, cached)
-                })
-                .collect(),
-            warning: live_warning(g.warnings.get(&(group_id, user_id)), now),
-            restricted_by_bot: g
-                .restrictions
-                .get(&(group_id, user_id))
-                .is_some_and(|r| r.in_force(now)),
-            restriction_pending: g
-                .restrictions
-                .get(&(group_id, user_id))
-                .is_some_and(|r| r.in_force(now) && r.pending),
         })
     }
 
@@ -140,6 +111,40 @@ impl GuardStore for MemoryStore {
             .insert(group_id, (admins.to_vec(), expires_at));
         Ok(())
     }
+}
+
+impl MemberStore for MemoryStore {
+    async fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> Result<MemberState, StoreError> {
+        let g = self.tables();
+        Ok(MemberState {
+            subscriptions: channels
+                .iter()
+                .map(|c| {
+                    let cached = g
+                        .subscriptions
+                        .get(&(*c, user_id))
+                        .filter(|(_, exp)| *exp > now)
+                        .map(|(s, _)| *s);
+                    (*c, cached)
+                })
+                .collect(),
+            warning: live_warning(g.warnings.get(&(group_id, user_id)), now),
+            restricted_by_bot: g
+                .restrictions
+                .get(&(group_id, user_id))
+                .is_some_and(|r| r.in_force(now)),
+            restriction_pending: g
+                .restrictions
+                .get(&(group_id, user_id))
+                .is_some_and(|r| r.in_force(now) && r.pending),
+        })
+    }
 
     async fn cache_subscription(
         &self,
@@ -158,7 +163,9 @@ impl GuardStore for MemoryStore {
         self.tables().subscriptions.remove(&(channel_id, user_id));
         Ok(())
     }
+}
 
+impl RestrictionStore for MemoryStore {
     async fn record_restriction(
         &self,
         group_id: i64,
@@ -189,7 +196,9 @@ impl GuardStore for MemoryStore {
             .remove(&(group_id, user_id))
             .is_some())
     }
+}
 
+impl WarningStore for MemoryStore {
     async fn claim_warning(
         &self,
         group_id: i64,
@@ -240,7 +249,9 @@ impl GuardStore for MemoryStore {
         let removed = self.tables().warnings.remove(&(group_id, user_id));
         Ok(live_warning(removed.as_ref(), now))
     }
+}
 
+impl SweepStore for MemoryStore {
     async fn sweep_watermark(&self) -> Result<Option<Epoch>, StoreError> {
         Ok(self.tables().swept_until)
     }

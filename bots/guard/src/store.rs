@@ -69,23 +69,17 @@ pub trait GroupDirectory {
     ) -> impl std::future::Future<Output = Result<Vec<crate::config::GroupConfig>, StoreError>> + Send;
 }
 
-pub trait GuardStore: Send + Sync {
+// The guard's store port, split by capability: each route takes the ports it uses, and its
+// grants in the route table (the IAM statements of its function) mirror them.
+
+/// A group's configuration and its admin cache.
+pub trait GroupStore: Send + Sync {
     /// One read: the group's configuration and cached admin list.
     fn group_state(
         &self,
         group_id: i64,
         now: Epoch,
     ) -> impl Future<Output = Result<GroupState, StoreError>> + Send;
-
-    /// One read: the member's cached subscriptions to `channels`, live warning and restriction
-    /// record.
-    fn member_state(
-        &self,
-        group_id: i64,
-        user_id: i64,
-        channels: &[i64],
-        now: Epoch,
-    ) -> impl Future<Output = Result<MemberState, StoreError>> + Send;
 
     /// Saves the configuration and keeps the channel → group index in step (`unlinked` are
     /// channels the group no longer links), if the stored revision is still `config.version`
@@ -109,6 +103,19 @@ pub trait GuardStore: Send + Sync {
         admins: &[i64],
         expires_at: Epoch,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A member's state in a group and the membership cache.
+pub trait MemberStore: Send + Sync {
+    /// One read: the member's cached subscriptions to `channels`, live warning and restriction
+    /// record.
+    fn member_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        channels: &[i64],
+        now: Epoch,
+    ) -> impl Future<Output = Result<MemberState, StoreError>> + Send;
 
     fn cache_subscription(
         &self,
@@ -123,7 +130,10 @@ pub trait GuardStore: Send + Sync {
         channel_id: i64,
         user_id: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
 
+/// The restrictions the bot imposed (its only licence to lift them).
+pub trait RestrictionStore: Send + Sync {
     fn record_restriction(
         &self,
         group_id: i64,
@@ -143,7 +153,10 @@ pub trait GuardStore: Send + Sync {
         group_id: i64,
         user_id: i64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
 
+/// The warnings posted to non-subscribers.
+pub trait WarningStore: Send + Sync {
     /// Claims the right to post the user's warning: `true` when no live warning existed (a
     /// conditional write, so two deliveries never both warn).
     fn claim_warning(
@@ -170,7 +183,10 @@ pub trait GuardStore: Send + Sync {
         user_id: i64,
         now: Epoch,
     ) -> impl Future<Output = Result<Option<Warning>, StoreError>> + Send;
+}
 
+/// The warning sweeper's queue and progress.
+pub trait SweepStore: Send + Sync {
     /// How far the sweeper has swept: every warning due at or before it is gone (`None`
     /// before the first run).
     fn sweep_watermark(&self) -> impl Future<Output = Result<Option<Epoch>, StoreError>> + Send;
@@ -195,4 +211,20 @@ pub trait GuardStore: Send + Sync {
         group_id: i64,
         warning: &Warning,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Every capability of the guard's store: what an adapter implements, and what a handler that
+/// runs the whole gate takes.
+pub trait GuardStore:
+    GroupStore + MemberStore + RestrictionStore + WarningStore + SweepStore
+{
+}
+
+impl<T: GroupStore + MemberStore + RestrictionStore + WarningStore + SweepStore> GuardStore for T {}
+
+/// The store's traits, to call their methods on a concrete store.
+pub mod prelude {
+    pub use super::{
+        GroupStore, GuardStore, MemberStore, RestrictionStore, SweepStore, WarningStore,
+    };
 }

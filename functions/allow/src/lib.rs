@@ -12,7 +12,7 @@
 
 use channel_guard::admin::{configuring, reply, Configuring};
 use channel_guard::enforce::Guard;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang, Text};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

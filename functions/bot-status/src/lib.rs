@@ -10,7 +10,7 @@
 use channel_guard::config::{set_channel_admin, set_group_rights};
 use channel_guard::enforce::Guard;
 use channel_guard::rights::missing_in_group;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};

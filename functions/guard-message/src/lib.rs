@@ -4,7 +4,7 @@
 //! subscriber costs two batched reads, no write and no Bot API call.
 
 use channel_guard::gate::{gate, Gate};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{Update, UpdateKind};

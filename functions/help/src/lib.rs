@@ -3,7 +3,7 @@
 //! non-subscriber of a protected group gets the guard's treatment, not an answer.
 
 use channel_guard::gate::{gate, is_group, Gate};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{msg, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

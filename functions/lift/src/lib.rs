@@ -10,7 +10,7 @@ use channel_guard::callback::GuardCallback;
 use channel_guard::config::channel_label;
 use channel_guard::config::GroupConfig;
 use channel_guard::enforce::Guard;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};

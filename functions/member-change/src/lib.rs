@@ -18,7 +18,7 @@ use channel_guard::cache::ttl_secs;
 use channel_guard::config::GroupConfig;
 use channel_guard::enforce::{Guard, Member};
 use channel_guard::rights::is_subscribed;
-use channel_guard::store::{GuardStore, MemberState};
+use channel_guard::store::{prelude::*, MemberState};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};

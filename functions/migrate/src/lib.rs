@@ -9,7 +9,7 @@
 //! licence to lift them). Live warnings stay behind: their messages are in the old chat.
 
 use channel_guard::config::GroupConfig;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{ChatMigration, Update, UpdateKind};

@@ -4,7 +4,7 @@
 //! restriction record, at most one live warning), so a joiner seen twice is enforced once.
 
 use channel_guard::enforce::{Guard, Member};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::{MessageKind, Update, UpdateKind, User};

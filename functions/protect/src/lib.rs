@@ -10,7 +10,7 @@ use channel_guard::channels::{self, ArgsError, ChannelArg, MAX_CHANNELS};
 use channel_guard::config::channel_label;
 use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::rights::Right;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{escape_html, fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -36,7 +36,7 @@ pub enum Problem {
     NotYourChannel(ChannelArg),
 }
 
-impl<S: GuardStore> RouteHandler<S> for Protect {
+impl<S: GroupStore> RouteHandler<S> for Protect {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,

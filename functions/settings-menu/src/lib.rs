@@ -11,7 +11,7 @@ use channel_guard::config::may_configure;
 use channel_guard::config::{Configurers, GroupConfig};
 use channel_guard::menu;
 use channel_guard::menu_texts;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -68,7 +68,7 @@ struct Press {
     presser_lang: Lang,
 }
 
-impl<S: GuardStore> RouteHandler<S> for SettingsMenu {
+impl<S: GroupStore> RouteHandler<S> for SettingsMenu {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,

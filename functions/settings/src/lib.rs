@@ -6,7 +6,7 @@ use channel_guard::admin::{configuring, reply, Configuring, GroupCommand};
 use channel_guard::config::GroupConfig;
 use channel_guard::menu;
 use channel_guard::menu_texts;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
@@ -14,7 +14,7 @@ use lambdagram::teloxide_core::types::Update;
 
 pub struct Settings;
 
-impl<S: GuardStore> RouteHandler<S> for Settings {
+impl<S: GroupStore> RouteHandler<S> for Settings {
     /// A group with no configuration gets no menu, only a pointer to `/protect`: every setting
     /// is about how the protection treats non-subscribers, so before a channel is linked there
     /// is nothing for it to act on, and `/protect` (which checks the bot's rights first) is the

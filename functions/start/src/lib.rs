@@ -2,7 +2,7 @@
 //! "hello" the first time, "welcome back" after.
 
 use channel_guard::gate::{gate, is_group, Gate};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};

@@ -11,7 +11,7 @@ use channel_guard::admin_texts as texts;
 use channel_guard::config::channel_label;
 use channel_guard::config::GroupConfig;
 use channel_guard::rights::Right;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -19,7 +19,7 @@ use lambdagram::teloxide_core::types::Update;
 
 pub struct Status;
 
-impl<S: GuardStore> RouteHandler<S> for Status {
+impl<S: GroupStore + RestrictionStore> RouteHandler<S> for Status {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,

@@ -7,7 +7,7 @@
 //! Deleting is idempotent: a message already gone (the member was verified, an admin deleted
 //! it) is "message to delete not found", an answer to carry on from.
 
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::jobs::{JobContext, JobHandler};
 use lambdagram::route::HandlerError;
 use lambdagram::telegram::{with_retry, BotApiError};
@@ -45,7 +45,7 @@ pub struct SweepReport {
     pub failed_groups: usize,
 }
 
-impl<S: GuardStore> JobHandler<S> for Sweeper {
+impl<S: SweepStore> JobHandler<S> for Sweeper {
     type Report = SweepReport;
 
     async fn run(&self, ctx: JobContext<'_, S>) -> Result<SweepReport, HandlerError> {

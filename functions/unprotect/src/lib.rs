@@ -6,7 +6,7 @@ use channel_guard::admin::{configuring, lift_button, reply, Configuring};
 use channel_guard::admin_texts as texts;
 use channel_guard::config::channel_label;
 use channel_guard::config::GroupConfig;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -15,7 +15,7 @@ use lambdagram::teloxide_core::types::Update;
 
 pub struct Unprotect;
 
-impl<S: GuardStore> RouteHandler<S> for Unprotect {
+impl<S: GroupStore + RestrictionStore> RouteHandler<S> for Unprotect {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,

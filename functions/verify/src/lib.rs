@@ -8,7 +8,7 @@ use channel_guard::admin::{answer_press, Notice};
 use channel_guard::callback::GuardCallback;
 use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::enforce::Guard;
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::RecordedCall;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, IngressResponse};
 use lambdagram::memory::MemoryStore;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::ports::UserStore;
 use lambdagram::route::RouteDeps;

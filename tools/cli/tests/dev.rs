@@ -290,7 +290,7 @@ async fn with_a_table_start_registers_the_user_in_dynamodb() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_warning_sweeper_runs_in_the_loop_too() {
-    use channel_guard::store::GuardStore;
+    use channel_guard::store::prelude::*;
     let fake = FakeBotApi::start().await.expect("fake");
     let client = lambdagram_e2e::dynamodb::client().await;
     let table = lambdagram_e2e::dynamodb::fresh_table(&client).await;

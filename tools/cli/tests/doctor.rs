@@ -4,7 +4,7 @@
 use std::process::Output;
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::GuardStore;
+use channel_guard::store::prelude::*;
 use fake_bot_api::{
     AdminRights, FakeBotApi, MemberStatus, BOT_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
 };
