@@ -219,6 +219,29 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         self.remove_message(config, message_id, None).await
     }
 
+    /// Deletes the offending message: `true` when deleted. A fresh message that "can't be
+    /// deleted" means the bot may not delete messages (added to `lacking`); one already gone is
+    /// carried on from.
+    async fn delete(
+        &self,
+        group: ChatId,
+        message_id: i32,
+        lacking: &mut Vec<Right>,
+    ) -> Result<bool, HandlerError> {
+        let request = DeleteMessage::new(group, MessageId(message_id));
+        match with_retry(self.retry, || self.bot.call(&request)).await {
+            Ok(_) => Ok(true),
+            Err(e) if refusal(&e) == Some(ApiError::MessageCantBeDeleted) => {
+                lacking.push(Right::DeleteMessages);
+                Ok(false)
+            }
+            Err(e) => {
+                ignore_already_so::<()>(Err(e))?;
+                Ok(false)
+            }
+        }
+    }
+
     async fn remove_message(
         &self,
         config: &GroupConfig,
@@ -228,16 +251,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         let group = ChatId(config.group_id);
         let mut done = Enforcement::default();
         let mut lacking = Vec::new();
-        let request = DeleteMessage::new(group, MessageId(message_id));
-        match with_retry(self.retry, || self.bot.call(&request)).await {
-            Ok(_) => done.deleted_message = true,
-            Err(e) if refusal(&e) == Some(ApiError::MessageCantBeDeleted) => {
-                lacking.push(Right::DeleteMessages);
-            }
-            Err(e) => {
-                ignore_already_so::<()>(Err(e))?;
-            }
-        }
+        done.deleted_message = self.delete(group, message_id, &mut lacking).await?;
         // Only with the group's "kick": a sender-chat ban lasts until an admin lifts it, and
         // no record of the bot's would let `/unprotect` or `/allow` lift it.
         if let Some(sender_chat_id) = ban_sender_chat {
@@ -280,17 +294,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         // update (which Telegram would redeliver for a day, to the same refusal).
         let mut lacking = Vec::new();
         if let Some(id) = message_id {
-            let request = DeleteMessage::new(group, MessageId(id));
-            match with_retry(self.retry, || self.bot.call(&request)).await {
-                Ok(_) => done.deleted_message = true,
-                // A fresh message that "can't be deleted": the bot may not delete messages.
-                Err(e) if refusal(&e) == Some(ApiError::MessageCantBeDeleted) => {
-                    lacking.push(Right::DeleteMessages);
-                }
-                Err(e) => {
-                    ignore_already_so::<()>(Err(e))?;
-                }
-            }
+            done.deleted_message = self.delete(group, id, &mut lacking).await?;
         }
         match config.settings.action {
             // A member already restricted, with no record of the bot's, was restricted by an

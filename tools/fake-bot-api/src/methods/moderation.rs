@@ -16,6 +16,21 @@ fn normalize_until(until: Option<i64>, now: i64) -> i64 {
     }
 }
 
+/// Telegram's refusal when the bot may not ban or restrict in `chat_id`.
+fn bot_may_restrict(inner: &Inner, chat_id: i64) -> Result<(), ApiError> {
+    let can_restrict = inner
+        .bot_status(chat_id)
+        .and_then(|s| s.rights())
+        .is_some_and(|r| r.can_restrict_members);
+    if can_restrict {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "not enough rights to restrict/unrestrict chat member",
+        ))
+    }
+}
+
 /// The checks every moderation method shares. Returns (chat id, user id, target's status).
 fn prepare(
     inner: &Inner,
@@ -38,15 +53,7 @@ fn prepare(
         ));
     }
     let user_id = params.user_id()?;
-    let can_restrict = inner
-        .bot_status(chat_id)
-        .and_then(|s| s.rights())
-        .is_some_and(|r| r.can_restrict_members);
-    if !can_restrict {
-        return Err(ApiError::bad_request(
-            "not enough rights to restrict/unrestrict chat member",
-        ));
-    }
+    bot_may_restrict(inner, chat_id)?;
     if !inner.users.contains_key(&user_id) {
         return Err(ApiError::user_not_found());
     }
@@ -191,15 +198,7 @@ pub(crate) fn ban_sender_chat(inner: &mut Inner, params: &Params) -> MethodResul
         Ok(None) => return Err(ApiError::bad_request("sender_chat_id is empty")),
         Err(()) => return Err(ApiError::bad_request("invalid sender_chat_id specified")),
     };
-    let can_restrict = inner
-        .bot_status(chat_id)
-        .and_then(|s| s.rights())
-        .is_some_and(|r| r.can_restrict_members);
-    if !can_restrict {
-        return Err(ApiError::bad_request(
-            "not enough rights to restrict/unrestrict chat member",
-        ));
-    }
+    bot_may_restrict(inner, chat_id)?;
     if let Some(chat) = inner.chat_mut(chat_id) {
         chat.banned_sender_chats.insert(sender_chat_id);
     }
