@@ -77,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     // 1. The table entry, then everything that follows from it.
     let table_file = ws.join(BOT_DIR).join("src/routes.rs");
     edit(&table_file, |s| insert_route(s, &route, &args))?;
-    write(&function_dir.join("Cargo.toml"), &cargo_toml(route.name))?;
+    write(&function_dir.join("Cargo.toml"), &cargo_toml(&route))?;
     write(
         &function_dir.join("src/main.rs"),
         &main_rs(&route, &handler),
@@ -178,6 +178,15 @@ fn declare(args: &Args) -> anyhow::Result<Route> {
         ))),
         grants: &[],
     };
+    // A command answered in groups passes the guard's gate first, and takes what it needs.
+    let route = Route {
+        grants: if gated(&route) {
+            channel_guard::grants::GATE
+        } else {
+            &[]
+        },
+        ..route
+    };
     let mut routes = channel_guard::ROUTES.routes().to_vec();
     routes.push(route);
     check_table(RouteTable::new(Vec::leak(routes))).map_err(|e| anyhow::anyhow!(e))?;
@@ -247,7 +256,8 @@ fn insert_route(table: &str, route: &Route, args: &Args) -> anyhow::Result<Strin
     let entry = format!(
         "    Route {{\n        name: {name},\n        trigger: {trigger},\n        help: {help},\n        \
          audience: Audience::{audience:?},\n        side_effects: false,\n        about: {about},\n        \
-         grants: &[],\n    }},\n",
+         grants: {grants},\n    }},\n",
+        grants = if gated(route) { "GATE" } else { "&[]" },
         name = q(route.name),
         audience = route.audience,
         about = q(route.about),
@@ -256,21 +266,44 @@ fn insert_route(table: &str, route: &Route, args: &Args) -> anyhow::Result<Strin
     Ok(format!("{}{entry}{}", &table[..end], &table[end..]))
 }
 
-fn cargo_toml(name: &str) -> String {
+/// Whether the route answers commands in groups, where the guard's gate comes first (a
+/// non-subscriber of a protected group meets the guard, not an answer).
+fn gated(route: &Route) -> bool {
+    matches!(
+        route.trigger,
+        Trigger::Command {
+            scope: Scope::Groups | Scope::Everywhere,
+            ..
+        }
+    )
+}
+
+fn cargo_toml(route: &Route) -> String {
+    let guard = if gated(route) {
+        "channel-guard = { workspace = true, features = [\"aws\"] }\n"
+    } else {
+        ""
+    };
     format!(
         "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\
          license.workspace = true\npublish = false\n\n[dependencies]\n\
-         lambdagram = {{ workspace = true, features = [\"lambda\"] }}\n\
-         tokio = {{ workspace = true }}\nserde_json.workspace = true\n"
+         lambdagram = {{ workspace = true, features = [\"lambda\"] }}\n{guard}\
+         tokio = {{ workspace = true }}\nserde_json.workspace = true\n",
+        name = route.name
     )
 }
 
 fn main_rs(route: &Route, handler: &str) -> String {
+    let (store_use, store) = if gated(route) {
+        ("use lambdagram::aws::DynamoStore;", "DynamoStore")
+    } else {
+        ("use lambdagram::ports::NoStore;", "NoStore")
+    };
     format!(
-        "//! {about}\n\nuse lambdagram::ports::NoStore;\n\n\
+        "//! {about}\n\n{store_use}\n\n\
          #[tokio::main(flavor = \"current_thread\")]\n\
          async fn main() -> Result<(), lambdagram::lambda::Error> {{\n    \
-         lambdagram::lambda::run_route::<NoStore, _>({krate}::{handler}).await\n}}\n",
+         lambdagram::lambda::run_route::<{store}, _>({krate}::{handler}).await\n}}\n",
         about = route.about,
         krate = route.name.replace('-', "_"),
     )
@@ -303,18 +336,30 @@ fn lib_rs(route: &Route, handler: &str) -> String {
         Trigger::MyChatMember => ("MyChatMember(_change)", "        Ok(RouteResponse::done())".into()),
         _ => ("ChatMember(_change)", "        Ok(RouteResponse::done())".into()),
     };
+    let (guard_use, bound, ctx, gate) = if gated(route) {
+        (
+            "use channel_guard::gate::{gate, is_group, Gate};\nuse channel_guard::store::prelude::*;\n",
+            "GuardStore",
+            "ctx",
+            "        // In a group, a non-subscriber of a protected group meets the guard, not an answer.\n        \
+             if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {\n            \
+             return Ok(RouteResponse::done());\n        }\n",
+        )
+    } else {
+        ("", "Sync", "_ctx", "")
+    };
     format!(
-        "//! {about}\n\n\
+        "//! {about}\n\n{guard_use}\
          use lambdagram::route::{{HandlerError, RouteContext, RouteHandler}};\n\
          use lambdagram::route_api::RouteResponse;\n\
          use lambdagram::teloxide_core::types::{{Update, UpdateKind}};\n\n\
          pub struct {handler};\n\n\
-         impl<S: Sync> RouteHandler<S> for {handler} {{\n    \
-         async fn handle(\n        &self,\n        _ctx: RouteContext<'_, S>,\n        update: Update,\n    \
+         impl<S: {bound}> RouteHandler<S> for {handler} {{\n    \
+         async fn handle(\n        &self,\n        {ctx}: RouteContext<'_, S>,\n        update: Update,\n    \
          ) -> Result<RouteResponse, HandlerError> {{\n        \
          let UpdateKind::{kind} = update.kind else {{\n            \
          return Ok(RouteResponse::rejected(\"{name} got an update it does not take\"));\n        }};\n\
-         {body}\n    }}\n}}\n",
+         {gate}{body}\n    }}\n}}\n",
         about = route.about,
         name = route.name,
     )
@@ -413,7 +458,23 @@ mod tests {
             route.help.map(|t| (t.en, t.ru)),
             Some(("answers", "answers"))
         );
-        assert!(route.grants.is_empty());
+        assert_eq!(
+            route.grants,
+            channel_guard::grants::GATE,
+            "answered in groups: gated"
+        );
+        let private = declare(&args(&[
+            "hello",
+            "--command",
+            "/hello",
+            "--scope",
+            "private",
+        ]))
+        .expect("ok");
+        assert!(
+            private.grants.is_empty(),
+            "a private command needs no table"
+        );
     }
 
     #[test]
@@ -438,6 +499,7 @@ mod tests {
         assert!(out.starts_with("pub const ROUTES: RouteTable = RouteTable::new(&[\n    Route { .. },\n    Route {\n        name: \"ping\",\n"), "{out}");
         assert!(out.contains("scope: Scope::Groups,"), "{out}");
         assert!(out.contains("audience: Audience::GroupAdmins,"), "{out}");
+        assert!(out.contains("grants: GATE,"), "{out}");
         assert!(
             out.ends_with("    },\n]);\n\npub const JOBS: &[Job] = &[];\n"),
             "{out}"
