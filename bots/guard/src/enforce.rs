@@ -28,7 +28,7 @@ use super::texts;
 use crate::metrics::names;
 use lambdagram::i18n::{escape_html, fill};
 use lambdagram::metrics;
-use lambdagram::route::HandlerError;
+use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy, TelegramApi};
 use lambdagram::time::Epoch;
 
@@ -106,6 +106,18 @@ fn ignore_already_so<T>(r: Result<T, BotApiError>) -> Result<Option<T>, BotApiEr
         Ok(v) => Ok(Some(v)),
         Err(e) if already_so(&e) => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+impl<'a, S, T> Guard<'a, S, T> {
+    /// The guard over an invocation's ports, clock and deadline.
+    pub fn of(ctx: &RouteContext<'a, S, T>) -> Self {
+        Guard {
+            bot: ctx.bot,
+            store: ctx.store,
+            now: ctx.now,
+            retry: ctx.retry(),
+        }
     }
 }
 

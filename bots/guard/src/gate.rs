@@ -40,12 +40,7 @@ async fn sender_chat_gate<S: GuardStore, T: TelegramApi>(
     {
         return Ok(Gate::Pass);
     }
-    let guard = Guard {
-        bot: ctx.bot,
-        store: ctx.store,
-        now: ctx.now,
-        retry: ctx.retry(),
-    };
+    let guard = Guard::of(ctx);
     let done = guard
         .enforce_sender_chat(&config, sender_chat_id, message.id.0)
         .await?;
@@ -97,12 +92,7 @@ pub async fn gate<S: GuardStore, T: TelegramApi>(
     if config.allow_list.contains(&user_id) {
         return Ok(Gate::Pass);
     }
-    let guard = Guard {
-        bot: ctx.bot,
-        store: ctx.store,
-        now: ctx.now,
-        retry: ctx.retry(),
-    };
+    let guard = Guard::of(ctx);
     if guard
         .admins(group_id, group.admins)
         .await?

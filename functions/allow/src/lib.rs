@@ -98,12 +98,7 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
             Request::Add(user_id) => {
                 config.allow_list.push(user_id);
                 ctx.store.save_group(&mut config, &[]).await?;
-                let guard = Guard {
-                    bot: ctx.bot,
-                    store: ctx.store,
-                    now: ctx.now,
-                    retry: ctx.retry(),
-                };
+                let guard = Guard::of(&ctx);
                 let lifted = guard.lift(command.group_id, user_id).await?;
                 tracing::info!(group_id = command.group_id, lifted, "user allow-listed");
                 let added = fill(ADDED.get(lang), &[("user", &user_link(user_id))]);

@@ -33,12 +33,7 @@ impl<S: GuardStore> RouteHandler<S> for BotStatus {
                 "bot status route without my_chat_member",
             ));
         };
-        let guard = Guard {
-            bot: ctx.bot,
-            store: ctx.store,
-            now: ctx.now,
-            retry: ctx.retry(),
-        };
+        let guard = Guard::of(&ctx);
         let chat = &change.chat;
         if chat.is_channel() {
             channel_changed(

@@ -74,12 +74,7 @@ impl<S: GuardStore> RouteHandler<S> for Lift {
                 ctx.store.remove_restriction(group_id, r.user_id).await?;
             }
         }
-        let guard = Guard {
-            bot: ctx.bot,
-            store: ctx.store,
-            now: ctx.now,
-            retry: ctx.retry(),
-        };
+        let guard = Guard::of(&ctx);
         let (mut lifted, mut left) = (0usize, 0usize);
         if !restrictions.is_empty() {
             let permissions = guard.group_permissions(group_id).await?;

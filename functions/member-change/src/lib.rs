@@ -87,12 +87,7 @@ impl<S: GuardStore> RouteHandler<S> for MemberChange {
                 "chat_member route without a chat_member update",
             ));
         };
-        let guard = Guard {
-            bot: ctx.bot,
-            store: ctx.store,
-            now: ctx.now,
-            retry: ctx.retry(),
-        };
+        let guard = Guard::of(&ctx);
         if change.chat.is_channel() {
             channel_change(&guard, &change).await?;
         } else if change.chat.is_group() || change.chat.is_supergroup() {

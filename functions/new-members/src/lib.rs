@@ -60,12 +60,7 @@ impl<S: GuardStore> RouteHandler<S> for NewMembers {
         if joiners.is_empty() {
             return Ok(RouteResponse::done());
         }
-        let guard = Guard {
-            bot: ctx.bot,
-            store: ctx.store,
-            now: ctx.now,
-            retry: ctx.retry(),
-        };
+        let guard = Guard::of(&ctx);
         // The message does not say who is an administrator (the owner may come back): ask
         // the admin cache.
         let admins = guard.admins(group_id, group.admins).await?;

@@ -59,12 +59,7 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             .store
             .member_state(group_id, user_id, &channels, ctx.now)
             .await?;
-        let guard = Guard {
-            bot: ctx.bot,
-            store: ctx.store,
-            now: ctx.now,
-            retry: ctx.retry(),
-        };
+        let guard = Guard::of(&ctx);
         let missing = guard
             .missing_channels(&config, user_id, &state, true)
             .await?;

@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     // 1. The table entry, then everything that follows from it.
     let table_file = ws.join(BOT_DIR).join("src/routes.rs");
-    edit(&table_file, |s| insert_route(s, &route, &args))?;
+    edit(&table_file, |s| insert_route(s, &route))?;
     write(&function_dir.join("Cargo.toml"), &cargo_toml(&route))?;
     write(
         &function_dir.join("src/main.rs"),
@@ -226,7 +226,7 @@ fn insert_after(text: &str, anchor: &str, line: &str) -> anyhow::Result<String> 
 }
 
 /// The table entry, appended to `ROUTES`.
-fn insert_route(table: &str, route: &Route, args: &Args) -> anyhow::Result<String> {
+fn insert_route(table: &str, route: &Route) -> anyhow::Result<String> {
     let start = table
         .find("pub const ROUTES: RouteTable = RouteTable::new(&[")
         .ok_or_else(|| anyhow::anyhow!("no `pub const ROUTES: RouteTable` in the bot's table"))?;
@@ -262,7 +262,6 @@ fn insert_route(table: &str, route: &Route, args: &Args) -> anyhow::Result<Strin
         audience = route.audience,
         about = q(route.about),
     );
-    let _ = args;
     Ok(format!("{}{entry}{}", &table[..end], &table[end..]))
 }
 
@@ -495,7 +494,7 @@ mod tests {
         let table = "pub const ROUTES: RouteTable = RouteTable::new(&[\n    Route { .. },\n]);\n\npub const JOBS: &[Job] = &[];\n";
         let a = args(&["ping", "--command", "ping", "--scope", "groups", "--admins"]);
         let route = declare(&a).expect("ok");
-        let out = insert_route(table, &route, &a).expect("inserted");
+        let out = insert_route(table, &route).expect("inserted");
         assert!(out.starts_with("pub const ROUTES: RouteTable = RouteTable::new(&[\n    Route { .. },\n    Route {\n        name: \"ping\",\n"), "{out}");
         assert!(out.contains("scope: Scope::Groups,"), "{out}");
         assert!(out.contains("audience: Audience::GroupAdmins,"), "{out}");

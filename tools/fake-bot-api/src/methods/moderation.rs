@@ -31,6 +31,14 @@ fn bot_may_restrict(inner: &Inner, chat_id: i64) -> Result<(), ApiError> {
     }
 }
 
+/// The type of the existing chat `chat_id`.
+fn chat_kind(inner: &Inner, chat_id: i64) -> Result<ChatType, ApiError> {
+    inner
+        .chat(chat_id)
+        .map(|c| c.chat.kind)
+        .ok_or_else(ApiError::chat_not_found)
+}
+
 /// The checks every moderation method shares. Returns (chat id, user id, target's status).
 fn prepare(
     inner: &Inner,
@@ -38,10 +46,7 @@ fn prepare(
     supergroups_only: bool,
 ) -> Result<(i64, i64, MemberStatus), ApiError> {
     let chat_id = params.existing_chat_id(inner)?;
-    let kind = inner
-        .chat(chat_id)
-        .map(|c| c.chat.kind)
-        .ok_or_else(ApiError::chat_not_found)?;
+    let kind = chat_kind(inner, chat_id)?;
     if kind == ChatType::Private {
         return Err(ApiError::bad_request(
             "chat member status can't be changed in private chats",
@@ -184,10 +189,7 @@ pub(crate) fn unban(inner: &mut Inner, params: &Params) -> MethodResult {
 /// behalf (the bot needs the right to ban users there).
 pub(crate) fn ban_sender_chat(inner: &mut Inner, params: &Params) -> MethodResult {
     let chat_id = params.existing_chat_id(inner)?;
-    let kind = inner
-        .chat(chat_id)
-        .map(|c| c.chat.kind)
-        .ok_or_else(ApiError::chat_not_found)?;
+    let kind = chat_kind(inner, chat_id)?;
     if kind == ChatType::Private {
         return Err(ApiError::bad_request(
             "method is not available for private chats",
