@@ -16,6 +16,18 @@ pub enum DispatchError {
     /// The function answered something that is not a [`RouteResponse`].
     #[error("route function {route} answered garbage: {detail}")]
     BadAnswer { route: &'static str, detail: String },
+    /// The request may have reached the function and the answer been lost (a timeout, a reset
+    /// connection, a service-side failure): it may have run, or be running still.
+    #[error("route function {route} outcome unknown: {detail}")]
+    Unknown { route: &'static str, detail: String },
+}
+
+impl DispatchError {
+    /// Whether the route may still be producing effects for this update, so the update's
+    /// claim must be kept (until its lease ends) rather than released for the redelivery.
+    pub fn may_still_run(&self) -> bool {
+        matches!(self, DispatchError::Unknown { .. })
+    }
 }
 
 /// Runs a route's function on an encoded [`crate::route_api::RouteRequest`] and returns its

@@ -25,6 +25,19 @@ pub const RECORD_VISIT: Grant = Grant {
     leading_keys: &["USER#*"],
 };
 
+/// The effect journal ([`crate::journal`]): a conditional put before an effect, an update after,
+/// a delete when it provably did not happen, on STEP# items only.
+pub const JOURNAL_EFFECTS: Grant = Grant {
+    name: "JournalEffects",
+    about: "the effect journal: intent and result of each visible effect, on STEP# items",
+    actions: &[
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    ],
+    leading_keys: &["STEP#*"],
+};
+
 /// The checks every grant passes (a valid `Sid`, DynamoDB actions only, a key prefix).
 pub fn check_grant(grant: &Grant) -> Result<(), String> {
     let valid_sid = grant
@@ -66,6 +79,7 @@ mod tests {
     #[test]
     fn grants_are_named_narrow_and_on_dynamodb() {
         assert_eq!(check_grant(&RECORD_VISIT), Ok(()));
+        assert_eq!(check_grant(&JOURNAL_EFFECTS), Ok(()));
         let wide = Grant {
             actions: &["dynamodb:*"],
             ..RECORD_VISIT

@@ -18,6 +18,13 @@ use crate::secret::WebhookSecret;
 use crate::time::Epoch;
 use crate::update::UpdateView;
 
+/// How long a claim on an update blocks its redeliveries. It covers everything that may still
+/// act on the update after the claim: the webhook's own run (its timeout), the route's cold
+/// start (Lambda's init phase, at most 10 s) and the route's run (its timeout), with a margin;
+/// `tests/tests/template.rs` checks it against the template's timeouts. Completion is fenced
+/// by the claim's token, so a run that outlived its lease cannot mark the update done.
+pub const LEASE_SECS: i64 = 90;
+
 /// Ingress settings.
 #[derive(Clone, Debug)]
 pub struct IngressConfig {
@@ -28,7 +35,8 @@ pub struct IngressConfig {
     pub bot_username: String,
     /// Larger bodies are refused with 413 (Telegram's updates are a few KiB).
     pub max_body_bytes: usize,
-    /// How long a claim blocks redeliveries: longer than a route function may run.
+    /// How long a claim blocks redeliveries: longer than the whole chain may run (see
+    /// [`LEASE_SECS`]).
     pub lease_secs: i64,
     /// How long a done record is kept: longer than Telegram keeps retrying (24 h).
     pub keep_done_secs: i64,
@@ -43,7 +51,7 @@ impl IngressConfig {
             secret,
             bot_username: bot_username.into(),
             max_body_bytes: 256 * 1024,
-            lease_secs: 60,
+            lease_secs: LEASE_SECS,
             keep_done_secs: 26 * 3600,
             keep_dead_letters_secs: 14 * 86_400,
         }
@@ -335,7 +343,13 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
             }
             Err(err) => {
                 tracing::error!(error = %err, "dispatch failed; Telegram will redeliver");
-                self.release(update_id, token.as_deref()).await;
+                if err.may_still_run() {
+                    // The route may be running still: the claim holds the redelivery off
+                    // until the lease ends, so the two never run side by side.
+                    tracing::warn!("claim kept until its lease ends");
+                } else {
+                    self.release(update_id, token.as_deref()).await;
+                }
                 (Outcome::Failed { route: route.name }, None)
             }
         }

@@ -4,7 +4,8 @@
 //!
 //! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`jobs`] (the scheduled
 //!   jobs), [`classify`], [`update`],
-//!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`ports`], [`i18n`],
+//!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`journal`] (effects at
+//!   most once), [`ports`], [`i18n`],
 //!   [`secret`], [`metrics`].
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
 //!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
@@ -18,6 +19,7 @@ pub mod i18n;
 pub mod ingress;
 pub mod inprocess;
 pub mod jobs;
+pub mod journal;
 pub mod log_safe;
 pub mod memory;
 pub mod metrics;

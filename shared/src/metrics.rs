@@ -29,6 +29,9 @@ pub mod names {
     pub const BOT_API_RATE_LIMITED: &str = "BotApiRateLimited";
     /// Time spent waiting before retrying Bot API calls (429 `retry_after` and backoff).
     pub const BOT_API_RETRY_WAIT: &str = "BotApiRetryWait";
+    /// Journalled effects (`journal::once`) that may have been made with their answer lost, and
+    /// are not made again.
+    pub const EFFECTS_UNCERTAIN: &str = "EffectsUncertain";
     pub const ALL: &[&str] = &[
         UPDATES,
         UNAUTHORIZED,
@@ -45,6 +48,7 @@ pub mod names {
         BOT_API_CALLS,
         BOT_API_RATE_LIMITED,
         BOT_API_RETRY_WAIT,
+        EFFECTS_UNCERTAIN,
     ];
 }
 

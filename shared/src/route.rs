@@ -22,6 +22,8 @@ pub struct RouteContext<'a, S, T = BotApi> {
     pub bot: &'a T,
     pub store: &'a S,
     pub bot_username: &'a str,
+    /// The update's id: the key of its effects in the effect journal.
+    pub update_id: i64,
     pub now: Epoch,
     /// Epoch milliseconds by which the invocation must have finished.
     pub deadline_ms: u64,
@@ -125,6 +127,7 @@ pub async fn run_once<S, H: RouteHandler<S>>(
         bot: &deps.bot,
         store: &deps.store,
         bot_username: &deps.bot_username,
+        update_id: update.id.0 as i64,
         now,
         deadline_ms,
     };
@@ -276,6 +279,7 @@ mod tests {
                 BotApiError::Network {
                     method: "SendMessage",
                     detail: "connection reset".into(),
+                    may_have_arrived: true,
                 }
                 .into(),
                 Transient,

@@ -40,6 +40,11 @@ impl Dispatcher for &Scripted {
             .unwrap()
             .push((route.name.to_owned(), payload));
         match self.answers.lock().unwrap().pop_front() {
+            // The invocation's answer was lost: the function may be running still.
+            Some(Err(detail)) if detail == LOST => Err(DispatchError::Unknown {
+                route: route.name,
+                detail,
+            }),
             Some(Err(detail)) => Err(DispatchError::Failed {
                 route: route.name,
                 detail,
@@ -51,6 +56,9 @@ impl Dispatcher for &Scripted {
 }
 
 const SECRET: &str = "test-secret_123";
+
+/// A scripted failure whose outcome is unknown (`DispatchError::Unknown`).
+const LOST: &str = "lost";
 
 /// A bot with one command that has effects (so it pays the ledger).
 const ROUTES: RouteTable = RouteTable::new(&[Route {
@@ -178,6 +186,35 @@ async fn a_failed_route_answers_5xx_and_its_redelivery_is_handled() {
     assert!(matches!(retry.outcome, Outcome::Handled { .. }));
     let dup = ing.handle(req(Some(SECRET), &body), 1006).await;
     assert_eq!(dup.outcome, Outcome::Duplicate { route: "start" });
+    assert_eq!(d.calls().len(), 2);
+}
+
+#[tokio::test]
+async fn an_invoke_whose_answer_was_lost_keeps_the_claim_until_the_lease_ends() {
+    use lambdagram::ingress::LEASE_SECS;
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let ing = ingress(&store, &d);
+    d.then(Err(LOST.into()));
+    let body = start_update(8);
+    let first = ing.handle(req(Some(SECRET), &body), 1000).await;
+    assert_eq!(
+        (first.status, first.outcome),
+        (500, Outcome::Failed { route: "start" })
+    );
+    // The route may still be running: its redelivery waits (never runs beside it) ...
+    let early = ing
+        .handle(req(Some(SECRET), &body), 1000 + LEASE_SECS - 1)
+        .await;
+    assert_eq!(
+        (early.status, early.outcome),
+        (503, Outcome::InFlight { route: "start" })
+    );
+    assert_eq!(d.calls().len(), 1);
+    // ... and is handled once the lease is over.
+    let late = ing
+        .handle(req(Some(SECRET), &body), 1000 + LEASE_SECS)
+        .await;
+    assert_eq!(late.status, 200);
     assert_eq!(d.calls().len(), 2);
 }
 

@@ -43,11 +43,18 @@ async fn each_update_kind_costs_exactly_this() {
     let stack = Stack::start().await;
 
     let expected: &[Expected] = &[
-        // Claim the update, record the visit (one UpdateItem returns the record), mark done.
+        // Claim the update, record the visit (one UpdateItem returns the record), journal the
+        // welcome (intent before, result after: never two welcomes), mark done.
         (
             "private-start-en",
             200,
-            &["PutItem", "UpdateItem", "UpdateItem"],
+            &[
+                "PutItem",
+                "UpdateItem",
+                "PutItem",
+                "UpdateItem",
+                "UpdateItem",
+            ],
             &["sendMessage"],
             None,
         ),

@@ -628,3 +628,68 @@ async fn dead_letters_are_listed_by_day_and_replays_settle_them_alike_in_both_st
     };
     assert_eq!(letters, [item(502, t + 6), item(503, DAY0 + 3 * DAY)]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The effect journal
+// ---------------------------------------------------------------------------------------------
+
+use lambdagram::journal::{EffectJournal, KEEP_STEPS_SECS};
+
+/// Begin, finish, abandon on a few steps, and expiry: the answers, as lines.
+async fn journal_scenario<S: EffectJournal>(store: &S) -> Vec<String> {
+    let mut log = Vec::new();
+    let mut begin = async |update: i64, step: &str, now: Epoch| {
+        let state = store.begin_step(update, step, now).await.expect("begin");
+        log.push(format!("begin {update}/{step} @{now}: {state:?}"));
+    };
+    begin(7, "welcome", 1000).await;
+    begin(7, "welcome", 1001).await;
+    store.finish_step(7, "welcome", 1002).await.expect("finish");
+    begin(7, "welcome", 1003).await;
+    // Another step of the same update, and the same step of another update, are apart.
+    begin(7, "notice", 1004).await;
+    begin(8, "welcome", 1004).await;
+    // A withdrawn intent can be begun again; a done step cannot be withdrawn.
+    store.abandon_step(7, "notice").await.expect("abandon");
+    begin(7, "notice", 1005).await;
+    store.abandon_step(7, "welcome").await.expect("abandon");
+    begin(7, "welcome", 1006).await;
+    // Remembered as long as Telegram may redeliver, then forgotten.
+    begin(7, "welcome", 1002 + KEEP_STEPS_SECS - 1).await;
+    begin(7, "welcome", 1002 + KEEP_STEPS_SECS).await;
+    log
+}
+
+#[tokio::test]
+async fn the_journal_tells_new_pending_and_done_steps_apart_on_both_adapters() {
+    let expected = lines(&[
+        "begin 7/welcome @1000: New",
+        "begin 7/welcome @1001: Pending",
+        "begin 7/welcome @1003: Done",
+        "begin 7/notice @1004: New",
+        "begin 8/welcome @1004: New",
+        "begin 7/notice @1005: New",
+        "begin 7/welcome @1006: Done",
+        "begin 7/welcome @94601: Done",
+        "begin 7/welcome @94602: New",
+    ]);
+    assert_eq!(journal_scenario(&MemoryStore::new()).await, expected);
+
+    let db = Dynamo::new().await;
+    assert_eq!(journal_scenario(&db.store).await, expected);
+    let mut items = db.items().await;
+    items.sort_by_key(|i| (i["pk"].to_string(), i["sk"].to_string()));
+    assert_eq!(
+        items,
+        [
+            json!({"pk": "STEP#7", "sk": "notice", "state": "pending", "expires_at": 1005 + KEEP_STEPS_SECS}),
+            json!({"pk": "STEP#7", "sk": "welcome", "state": "pending", "expires_at": 94602 + KEEP_STEPS_SECS}),
+            json!({"pk": "STEP#8", "sk": "welcome", "state": "pending", "expires_at": 1004 + KEEP_STEPS_SECS}),
+        ]
+    );
+    assert_eq!(
+        db.calls(),
+        (0, 12),
+        "one write per begin, finish and abandon; no read"
+    );
+}

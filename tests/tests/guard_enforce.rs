@@ -523,3 +523,55 @@ async fn a_refused_restriction_leaves_no_record_of_the_bots() {
     );
     assert!(stack.fake.calls_to("sendMessage").is_empty(), "no warning");
 }
+
+/// The warning reaches the group and its answer is lost (a 502 after Telegram's back end
+/// acted). `sendMessage` is not idempotent, so it is never sent again: the update completes
+/// with the delete and the restriction done, one warning in the group, and the warning's claim
+/// standing so the member's next message adds none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warning_whose_answer_was_lost_is_never_posted_twice() {
+    let stack = protected_lounge().await;
+    stack.fake.inject(Fault::answer_lost("sendMessage", 502));
+    let bot_messages = |stack: &Stack| {
+        stack
+            .fake
+            .world()
+            .messages(LOUNGE_ID)
+            .into_iter()
+            .filter(|m| m["from"]["is_bot"] == true)
+            .count()
+    };
+
+    let (status, message_id) = says(&stack, BORIS_ID, "hello").await;
+
+    assert_eq!(status, 200, "done with what could be done: no redelivery");
+    assert_eq!(
+        methods(&stack),
+        [
+            "getChatAdministrators",
+            "getChatMember",
+            "deleteMessage",
+            "getChatMember",
+            "restrictChatMember",
+            "sendMessage"
+        ],
+        "one attempt at the warning"
+    );
+    assert_eq!(bot_messages(&stack), 1, "the warning is in the group once");
+    assert!(stack.fake.world().message(LOUNGE_ID, message_id).is_none());
+
+    // Boris writes again (say he was unmuted by hand meanwhile): deleted, no second warning.
+    stack
+        .fake
+        .world()
+        .set_member(LOUNGE_ID, BORIS_ID, MemberStatus::member());
+    stack.fake.clear_calls();
+    let (status, _) = says(&stack, BORIS_ID, "hello?").await;
+    assert_eq!(status, 200);
+    assert!(
+        stack.fake.calls_to("sendMessage").is_empty(),
+        "{:?}",
+        methods(&stack)
+    );
+    assert_eq!(bot_messages(&stack), 1);
+}

@@ -736,3 +736,33 @@ fn the_observability_stack_is_a_nested_application_given_what_it_watches() {
         "alarms and the dashboard live in infra/observability.yaml"
     );
 }
+
+/// A function's `Timeout` in seconds (its own or the Globals'), or a failure naming it.
+fn timeout_secs(id: &str, function: &Value) -> i64 {
+    property(function, "Timeout")
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("{id} needs a numeric Timeout (or one in Globals.Function)"))
+}
+
+/// Lambda's init phase (a cold start) may take this long before the handler's timeout starts.
+const LAMBDA_INIT_LIMIT_SECS: i64 = 10;
+
+#[test]
+fn the_ledger_lease_outlasts_everything_that_may_act_on_a_claimed_update() {
+    // After the webhook claims an update, effects may come until the webhook's own timeout,
+    // then a route function's cold start and its timeout (an Invoke sent at the last moment).
+    // A lease ending earlier would let a redelivery run beside the first attempt.
+    let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let longest_route = route_function_ids()
+        .values()
+        .map(|id| timeout_secs(id, &resources()[*id]))
+        .max()
+        .expect("the route table has routes");
+    let chain = timeout_secs(webhook_id, webhook) + LAMBDA_INIT_LIMIT_SECS + longest_route;
+    assert!(
+        lambdagram::ingress::LEASE_SECS > chain,
+        "the ledger's lease ({} s) must be longer than the webhook's timeout, a cold start and \
+         the longest route timeout ({chain} s): raise LEASE_SECS or lower the timeouts",
+        lambdagram::ingress::LEASE_SECS
+    );
+}

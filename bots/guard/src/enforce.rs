@@ -491,6 +491,18 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
             .reply_markup(InlineKeyboardMarkup::new(rows));
         let sent = match with_retry(self.retry, || self.bot.call(&request)).await {
             Ok(sent) => sent,
+            // The request may have reached Telegram and the warning be in the group with its
+            // answer lost: never a second one. The claim stays (no warning for the member
+            // while it lives) and the update completes with what is done.
+            Err(e) if !e.may_resend() => {
+                tracing::warn!(
+                    group_id = config.group_id,
+                    error = %e,
+                    "warning may have been posted: not posted again"
+                );
+                metrics::count(names::WARNINGS_UNCERTAIN, &[], 1);
+                return Ok(false);
+            }
             Err(e) => {
                 // Not posted: release the claim, so the redelivery (or the next message) warns.
                 self.store
@@ -504,11 +516,32 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
                 return Err(e.into());
             }
         };
-        self.store
+        if let Err(err) = self
+            .store
             .set_warning_message(config.group_id, member.user_id, sent.id.0, delete_at)
-            .await?;
+            .await
+        {
+            // A warning on no record would never be swept, and the next message would post
+            // another: take it back, so the redelivery posts the one warning and records it.
+            self.retract_warning(config.group_id, member.user_id, sent.id)
+                .await;
+            return Err(err.into());
+        }
         metrics::count(names::WARNINGS_POSTED, &[], 1);
         Ok(true)
+    }
+
+    /// Undoes a posted warning whose record could not be written: deletes the message and
+    /// releases the claim. Best effort (the invocation is failing anyway); what fails is
+    /// logged, and a claim left behind expires by itself.
+    async fn retract_warning(&self, group_id: i64, user_id: i64, message: MessageId) {
+        let delete = DeleteMessage::new(ChatId(group_id), message);
+        if let Err(e) = ignore_already_so(with_retry(self.retry, || self.bot.call(&delete)).await) {
+            tracing::error!(group_id, error = %e, "unrecorded warning not deleted");
+        }
+        if let Err(e) = self.store.remove_warning(group_id, user_id, self.now).await {
+            tracing::error!(group_id, error = %e, "warning claim not released");
+        }
     }
 
     /// Lifts the bot's own restriction (restoring the group's default permissions, not

@@ -175,6 +175,7 @@ mod tests {
             bot,
             store,
             bot_username: "B",
+            update_id: 1,
             now: 1_790_000_000,
             deadline_ms: lambdagram::time::now_ms() + 20_000,
         }

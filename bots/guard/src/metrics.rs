@@ -8,6 +8,9 @@ pub mod names {
     pub const RESTRICTIONS_IMPOSED: &str = "RestrictionsImposed";
     pub const RESTRICTIONS_LIFTED: &str = "RestrictionsLifted";
     pub const WARNINGS_POSTED: &str = "WarningsPosted";
+    /// A warning whose `sendMessage` may have reached Telegram with its answer lost: not sent
+    /// again (never two warnings), and unknown whether it is in the group.
+    pub const WARNINGS_UNCERTAIN: &str = "WarningsUncertain";
     pub const PROTECTIONS_DEGRADED: &str = "ProtectionsDegraded";
     pub const PROTECTIONS_RECOVERED: &str = "ProtectionsRecovered";
     pub const ALL: &[&str] = &[
@@ -16,6 +19,7 @@ pub mod names {
         RESTRICTIONS_IMPOSED,
         RESTRICTIONS_LIFTED,
         WARNINGS_POSTED,
+        WARNINGS_UNCERTAIN,
         PROTECTIONS_DEGRADED,
         PROTECTIONS_RECOVERED,
     ];

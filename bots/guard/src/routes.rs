@@ -3,7 +3,7 @@
 //! template all follow from [`ROUTES`].
 
 use crate::grants::*;
-use lambdagram::grants::RECORD_VISIT;
+use lambdagram::grants::{JOURNAL_EFFECTS, RECORD_VISIT};
 use lambdagram::i18n::{msg, Text};
 use lambdagram::jobs::Job;
 use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
@@ -20,7 +20,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "/start - records the user's visit and says hello.",
-        grants: &[RECORD_VISIT, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
+        grants: &[RECORD_VISIT, JOURNAL_EFFECTS, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
     },
     Route {
         name: "help",

@@ -1,9 +1,11 @@
 //! `/start`: creates or refreshes the user's record (one DynamoDB write) and sends a welcome —
-//! "hello" the first time, "welcome back" after.
+//! "hello" the first time, "welcome back" after. The welcome is journalled (one write before,
+//! one after): a redelivery never welcomes twice, even when the first answer was lost.
 
 use channel_guard::gate::{gate, is_group, Gate};
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
+use lambdagram::journal::{once, EffectJournal};
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -13,7 +15,7 @@ use lambdagram::teloxide_core::types::{ParseMode, Update, UpdateKind};
 
 pub struct Start;
 
-impl<S: UserStore + GuardStore> RouteHandler<S> for Start {
+impl<S: UserStore + GuardStore + EffectJournal> RouteHandler<S> for Start {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
@@ -50,7 +52,10 @@ impl<S: UserStore + GuardStore> RouteHandler<S> for Start {
             ],
         );
         let welcome = SendMessage::new(message.chat.id, text).parse_mode(ParseMode::Html);
-        with_retry(ctx.retry(), || ctx.bot.call(&welcome)).await?;
+        once(&ctx, "welcome", || {
+            with_retry(ctx.retry(), || ctx.bot.call(&welcome))
+        })
+        .await?;
         Ok(RouteResponse::done())
     }
 }

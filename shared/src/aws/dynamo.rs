@@ -16,6 +16,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use crate::i18n::Lang;
+use crate::journal::{EffectJournal, StepState, KEEP_STEPS_SECS};
 use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
 use crate::time::Epoch;
 
@@ -236,6 +237,97 @@ fn user_key(user_id: i64) -> [(String, AttributeValue); 2] {
         ("pk".into(), s(format!("USER#{user_id}"))),
         ("sk".into(), s("PROFILE")),
     ]
+}
+
+fn step_key(update_id: i64, step: &str) -> Item {
+    Item::from([
+        ("pk".into(), s(format!("STEP#{update_id}"))),
+        ("sk".into(), s(step)),
+    ])
+}
+
+impl EffectJournal for DynamoStore {
+    /// One conditional put ("absent or expired"); on failure the old item, returned by the
+    /// failed put itself, tells pending from done.
+    async fn begin_step(
+        &self,
+        update_id: i64,
+        step: &str,
+        now: Epoch,
+    ) -> Result<StepState, StoreError> {
+        self.count_write();
+        let mut item = step_key(update_id, step);
+        item.insert("state".into(), s("pending"));
+        item.insert("expires_at".into(), n(now + KEEP_STEPS_SECS));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
+            .expression_attribute_values(":now", n(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(StepState::New),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(c) => {
+                    let done = c
+                        .item
+                        .as_ref()
+                        .and_then(|i| get_s(i, "state"))
+                        .is_some_and(|st| st == "done");
+                    Ok(if done {
+                        StepState::Done
+                    } else {
+                        StepState::Pending
+                    })
+                }
+                other => Err(err("begin_step", other)),
+            },
+            Err(other) => Err(err("begin_step", other)),
+        }
+    }
+
+    /// One update: the step is done (kept as long as a redelivery may come).
+    async fn finish_step(&self, update_id: i64, step: &str, now: Epoch) -> Result<(), StoreError> {
+        self.count_write();
+        self.client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(step_key(update_id, step)))
+            .update_expression("SET #state = :done, expires_at = :exp")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":done", s("done"))
+            .expression_attribute_values(":exp", n(now + KEEP_STEPS_SECS))
+            .send()
+            .await
+            .map_err(|e| err("finish_step", e))?;
+        Ok(())
+    }
+
+    /// One delete, of a pending intent only (a done step stays done).
+    async fn abandon_step(&self, update_id: i64, step: &str) -> Result<(), StoreError> {
+        self.count_write();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(step_key(update_id, step)))
+            .condition_expression("#state = :pending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", s("pending"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
+            }
+            Err(e) => Err(err("abandon_step", e)),
+        }
+    }
 }
 
 impl UpdateLedger for DynamoStore {

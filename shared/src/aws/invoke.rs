@@ -84,10 +84,7 @@ impl Dispatcher for LambdaDispatcher {
             .payload(Blob::new(payload))
             .send()
             .await
-            .map_err(|e| DispatchError::Unavailable {
-                route: route.name,
-                detail: aws_sdk_lambda::error::DisplayErrorContext(e).to_string(),
-            })?;
+            .map_err(|e| invoke_error(route.name, e))?;
         let body = out.payload.map(Blob::into_inner).unwrap_or_default();
         if let Some(kind) = out.function_error {
             return Err(DispatchError::Failed {
@@ -99,6 +96,30 @@ impl Dispatcher for LambdaDispatcher {
             route: route.name,
             detail: e.to_string(),
         })
+    }
+}
+
+/// Whether a failed Invoke may have run the function. Lambda's refusals (throttled, not found,
+/// not allowed, a payload too large: 4xx) ran nothing, and neither did a request that could
+/// not be built; a 5xx from the service, a timeout, a lost connection or an unreadable answer
+/// may come after the function started. The client makes one attempt only (the webhook builds
+/// it with retries off): a retry here would run the route a second time behind the ledger's
+/// back.
+fn invoke_error(
+    route: &'static str,
+    e: aws_sdk_lambda::error::SdkError<aws_sdk_lambda::operation::invoke::InvokeError>,
+) -> DispatchError {
+    use aws_sdk_lambda::error::SdkError;
+    let ran_nothing = match &e {
+        SdkError::ConstructionFailure(_) => true,
+        SdkError::ServiceError(service) => (400..500).contains(&service.raw().status().as_u16()),
+        _ => false,
+    };
+    let detail = aws_sdk_lambda::error::DisplayErrorContext(e).to_string();
+    if ran_nothing {
+        DispatchError::Unavailable { route, detail }
+    } else {
+        DispatchError::Unknown { route, detail }
     }
 }
 
@@ -114,6 +135,45 @@ fn function_error_detail(kind: &str, payload: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_sdk_lambda::config::http::HttpResponse;
+    use aws_sdk_lambda::error::SdkError;
+    use aws_sdk_lambda::operation::invoke::InvokeError;
+    use aws_sdk_lambda::primitives::SdkBody;
+
+    fn service_error(status: u16) -> SdkError<InvokeError> {
+        let status = status.try_into().expect("a status code");
+        SdkError::service_error(
+            InvokeError::unhandled("refused"),
+            HttpResponse::new(status, SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn only_an_invoke_that_ran_nothing_releases_the_update() {
+        // Throttled, not found, not allowed, too large: Lambda ran nothing.
+        for status in [400, 403, 404, 413, 429] {
+            let e = invoke_error("start", service_error(status));
+            assert!(
+                matches!(e, DispatchError::Unavailable { .. }),
+                "{status}: {e}"
+            );
+            assert!(!e.may_still_run());
+        }
+        assert!(
+            !invoke_error("start", SdkError::construction_failure("no region")).may_still_run()
+        );
+        // A service failure, a timeout, a lost connection: the route may be running.
+        for e in [
+            service_error(500),
+            service_error(502),
+            SdkError::timeout_error("read timed out"),
+        ] {
+            let e = invoke_error("start", e);
+            assert!(matches!(e, DispatchError::Unknown { .. }), "{e}");
+            assert!(e.may_still_run());
+        }
+    }
 
     #[test]
     fn an_error_answer_is_cut_on_a_character_boundary() {

@@ -21,7 +21,14 @@ pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,
     );
-    let dispatcher = LambdaDispatcher::from_env(aws_sdk_lambda::Client::new(&sdk), routes)?;
+    // One attempt per Invoke: a retry after a timeout could run the route twice at once, and
+    // the ledger cannot tell. A failed Invoke fails the update; Telegram redelivers it.
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(&sdk)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build(),
+    );
+    let dispatcher = LambdaDispatcher::from_env(lambda, routes)?;
     // The ledger's and the dispatcher's connections open while the secret is read.
     let (secret, (), ()) = tokio::join!(
         resolve_secret("WEBHOOK_SECRET", &sdk),

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::journal::{EffectJournal, StepState, KEEP_STEPS_SECS};
 use crate::ports::{
     Claim, DeadLetter, DeadLetterArchive, DeadLetters, Reopened, Settled, StoreError, UpdateLedger,
     UserProfile, UserRecord, UserStore,
@@ -33,6 +34,8 @@ struct State {
     ledger: HashMap<i64, LedgerEntry>,
     users: HashMap<i64, UserRecord>,
     dead_letters: BTreeMap<(String, i64), StoredLetter>,
+    /// The effect journal: (update, step) → (done, expires_at).
+    steps: HashMap<(i64, String), (bool, Epoch)>,
     /// Tables of the bots' own stores, one per type (see [`MemoryStore::lock_tables`]).
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }
@@ -110,6 +113,47 @@ impl<T: 'static> DerefMut for TablesGuard<'_, T> {
             Some(t) => t,
             None => unreachable!("lock_tables inserted a T under T's type id"),
         }
+    }
+}
+
+impl EffectJournal for MemoryStore {
+    async fn begin_step(
+        &self,
+        update_id: i64,
+        step: &str,
+        now: Epoch,
+    ) -> Result<StepState, StoreError> {
+        let mut s = self.lock();
+        let key = (update_id, step.to_owned());
+        match s.steps.get(&key) {
+            Some((done, expires_at)) if *expires_at > now => {
+                return Ok(if *done {
+                    StepState::Done
+                } else {
+                    StepState::Pending
+                })
+            }
+            _ => {}
+        }
+        s.steps.insert(key, (false, now + KEEP_STEPS_SECS));
+        Ok(StepState::New)
+    }
+
+    async fn finish_step(&self, update_id: i64, step: &str, now: Epoch) -> Result<(), StoreError> {
+        self.lock()
+            .steps
+            .insert((update_id, step.to_owned()), (true, now + KEEP_STEPS_SECS));
+        Ok(())
+    }
+
+    async fn abandon_step(&self, update_id: i64, step: &str) -> Result<(), StoreError> {
+        let mut s = self.lock();
+        let key = (update_id, step.to_owned());
+        // A done step stays done.
+        if matches!(s.steps.get(&key), Some((false, _))) {
+            s.steps.remove(&key);
+        }
+        Ok(())
     }
 }
 

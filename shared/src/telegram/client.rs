@@ -52,11 +52,15 @@ pub enum BotApiError {
     /// A 5xx answer: Telegram's side failed; worth a retry.
     #[error("{method}: server error {code}")]
     Server { method: &'static str, code: u16 },
-    /// No answer (connect, timeout, reset): worth a retry.
+    /// No answer (connect, timeout, reset). `may_have_arrived` is false only when the request
+    /// provably never left (the connection was never made): then any call may be re-sent. After
+    /// that, Telegram may have acted on it with its answer lost on the way back, so only an
+    /// idempotent call is worth a retry (see [`BotApiError::may_resend`]).
     #[error("{method}: network error: {detail}")]
     Network {
         method: &'static str,
         detail: String,
+        may_have_arrived: bool,
     },
     /// An answer we could not read. `detail` says how, never what the answer held (it may
     /// quote message text); the full serde message is a debug event where it happened.
@@ -75,6 +79,23 @@ impl BotApiError {
             self,
             BotApiError::Server { .. } | BotApiError::Network { .. }
         )
+    }
+
+    /// Whether sending the same call again cannot repeat a visible effect: always, unless the
+    /// call may have reached Telegram and is not idempotent (a message sent twice is two
+    /// messages; a deletion or a restriction applied twice is one). A 5xx came from Telegram's
+    /// side, possibly after its back end acted; a 429 and a refusal are answers that nothing
+    /// was done.
+    pub fn may_resend(&self) -> bool {
+        match self {
+            BotApiError::Network {
+                method,
+                may_have_arrived: true,
+                ..
+            }
+            | BotApiError::Server { method, .. } => is_idempotent(method),
+            _ => true,
+        }
     }
 
     /// Whether the error is Telegram's final word on this call, so the update can never
@@ -218,6 +239,9 @@ impl BotApi {
             .await
             .map_err(|e| BotApiError::Network {
                 method,
+                // A failed connect sent nothing; a timeout or a reset may come after Telegram
+                // read the request.
+                may_have_arrived: !e.is_connect(),
                 detail: e.without_url().to_string(),
             })?;
         let status = response.status().as_u16();
@@ -229,10 +253,27 @@ impl BotApi {
         }
         let body = response.bytes().await.map_err(|e| BotApiError::Network {
             method,
+            // The answer's headers came: Telegram has handled the call.
+            may_have_arrived: true,
             detail: e.without_url().to_string(),
         })?;
         decode::<P::Output>(method, status, &body)
     }
+}
+
+/// Whether calling `payload_name` (teloxide's name, `SendMessage`) twice has the effect of
+/// calling it once. Sending, forwarding, copying and creating are not; reading, answering a
+/// callback, editing, deleting, restricting, banning, approving and setting are (a repeated
+/// one at worst answers "not modified" or "not found"). Unknown methods count as not
+/// idempotent.
+pub fn is_idempotent(payload_name: &str) -> bool {
+    const NOT: [&str; 4] = ["Send", "Forward", "Copy", "Create"];
+    const YES: [&str; 14] = [
+        "Get", "Answer", "Edit", "Delete", "Restrict", "Ban", "Unban", "Approve", "Decline", "Set",
+        "Promote", "Pin", "Unpin", "Leave",
+    ];
+    !NOT.iter().any(|p| payload_name.starts_with(p))
+        && YES.iter().any(|p| payload_name.starts_with(p))
 }
 
 /// The method as Telegram documents it (`sendMessage`; teloxide names payloads `SendMessage`).

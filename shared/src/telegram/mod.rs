@@ -13,7 +13,7 @@ mod retry;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use client::{method_name, BotApi, BotApiError};
+pub use client::{is_idempotent, method_name, BotApi, BotApiError};
 pub use port::{Retrying, ScriptedBot, ScriptedCall, TelegramApi};
 pub use retry::{with_retry, RetryPolicy};
 

@@ -19,6 +19,7 @@ use anyhow::{bail, Context};
 use channel_guard::store::prelude::*;
 use fake_bot_api::RecordedCall;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, IngressResponse};
+use lambdagram::journal::EffectJournal;
 use lambdagram::memory::MemoryStore;
 use lambdagram::ports::{DeadLetters, UpdateLedger, UserStore};
 use lambdagram::route::RouteDeps;
@@ -447,7 +448,7 @@ const ATTEMPTS: u32 = 3;
 impl Session<'_> {
     async fn serve<S>(&self, store: S) -> anyhow::Result<Served>
     where
-        S: UserStore + GuardStore + UpdateLedger + DeadLetters + Clone + 'static,
+        S: UserStore + GuardStore + EffectJournal + UpdateLedger + DeadLetters + Clone + 'static,
     {
         // The handlers reach Telegram through the relay, so the transcript shows their calls.
         let relay = Relay::start(self.api_url).await?;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use channel_guard::store::prelude::*;
 use lambdagram::inprocess::InProcessDispatcher;
+use lambdagram::journal::EffectJournal;
 use lambdagram::ports::UserStore;
 use lambdagram::route::RouteDeps;
 
@@ -11,7 +12,7 @@ use lambdagram::route::RouteDeps;
 /// (in-memory for `local`, in-memory or DynamoDB for `dev`).
 pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> InProcessDispatcher
 where
-    S: UserStore + GuardStore + 'static,
+    S: UserStore + GuardStore + EffectJournal + 'static,
 {
     let mut d = InProcessDispatcher::new();
     d.register("start", deps.clone(), start::Start);
