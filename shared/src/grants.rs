@@ -38,6 +38,16 @@ pub const JOURNAL_EFFECTS: Grant = Grant {
     leading_keys: &["STEP#*"],
 };
 
+/// The bot's shared flood control ([`crate::flood`]): one conditional update per message and
+/// scope, on FLOOD# items only. A route granted it takes part (`gen template` sets
+/// `FLOOD_CONTROL=on` for it).
+pub const PACE_MESSAGES: Grant = Grant {
+    name: "PaceMessages",
+    about: "the shared flood control: message counts per chat and per bot, on FLOOD# items",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["FLOOD#*"],
+};
+
 /// The checks every grant passes (a valid `Sid`, DynamoDB actions only, a key prefix).
 pub fn check_grant(grant: &Grant) -> Result<(), String> {
     let valid_sid = grant
@@ -80,6 +90,7 @@ mod tests {
     fn grants_are_named_narrow_and_on_dynamodb() {
         assert_eq!(check_grant(&RECORD_VISIT), Ok(()));
         assert_eq!(check_grant(&JOURNAL_EFFECTS), Ok(()));
+        assert_eq!(check_grant(&PACE_MESSAGES), Ok(()));
         let wide = Grant {
             actions: &["dynamodb:*"],
             ..RECORD_VISIT

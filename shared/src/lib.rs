@@ -14,6 +14,7 @@
 pub mod classify;
 pub mod config;
 pub mod dispatch;
+pub mod flood;
 pub mod grants;
 pub mod i18n;
 pub mod ingress;

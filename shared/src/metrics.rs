@@ -29,6 +29,8 @@ pub mod names {
     pub const BOT_API_RATE_LIMITED: &str = "BotApiRateLimited";
     /// Time spent waiting before retrying Bot API calls (429 `retry_after` and backoff).
     pub const BOT_API_RETRY_WAIT: &str = "BotApiRetryWait";
+    /// Messages held back by the shared flood control (a full window), before any call.
+    pub const BOT_API_PACED: &str = "BotApiPaced";
     /// Journalled effects (`journal::once`) that may have been made with their answer lost, and
     /// are not made again.
     pub const EFFECTS_UNCERTAIN: &str = "EffectsUncertain";
@@ -49,6 +51,7 @@ pub mod names {
         BOT_API_RATE_LIMITED,
         BOT_API_RETRY_WAIT,
         EFFECTS_UNCERTAIN,
+        BOT_API_PACED,
     ];
 }
 

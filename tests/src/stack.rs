@@ -100,20 +100,25 @@ impl Stack {
             })
             .await
             .expect("start webhook");
-        // Route and job functions run alike: the bot token and the Bot API, nothing else.
+        // Route and job functions run alike: the bot token and the Bot API, and the shared
+        // flood control where the table grants it (as `gen template` does).
         let workers = ROUTES
             .iter()
-            .map(|r| (r.name, 20))
-            .chain(JOBS.iter().map(|j| (j.name, 50)));
-        for (name, timeout_secs) in workers {
+            .map(|r| (r.name, 20, r.grants))
+            .chain(JOBS.iter().map(|j| (j.name, 50, j.grants)));
+        for (name, timeout_secs, grants) in workers {
+            let mut vars = vec![
+                ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),
+                ("TELEGRAM_API_URL".into(), fake.base_url()),
+            ];
+            if grants.contains(&lambdagram::grants::PACE_MESSAGES) {
+                vars.push(("FLOOD_CONTROL".into(), "on".into()));
+            }
             emulator
                 .spawn(FunctionSpec {
                     name: name.into(),
                     binary: crate::paths::function_binary(name),
-                    env: env(vec![
-                        ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),
-                        ("TELEGRAM_API_URL".into(), fake.base_url()),
-                    ]),
+                    env: env(vars),
                     timeout: Duration::from_secs(timeout_secs),
                     instances: 1,
                 })
@@ -222,6 +227,39 @@ impl Stack {
     /// Every item in the table, as JSON, sorted by key.
     pub async fn items(&self) -> Vec<Value> {
         crate::dynamodb::scan_table(&self.dynamo, &self.table).await
+    }
+
+    /// The shared flood control's windows (`FLOOD#` items), as `(scope, window, count)`.
+    pub async fn flood_windows(&self) -> Vec<(String, i64, i64)> {
+        self.items()
+            .await
+            .iter()
+            .filter_map(|i| {
+                let scope = i["pk"].as_str()?.strip_prefix("FLOOD#")?.to_owned();
+                let window = i["sk"].as_str()?.parse().ok()?;
+                Some((scope, window, i["n"].as_i64()?))
+            })
+            .collect()
+    }
+
+    /// Forgets every flood-control window, as if the waits Telegram asked for had passed.
+    pub async fn forget_flood_windows(&self) {
+        for (scope, window, _) in self.flood_windows().await {
+            self.dynamo
+                .delete_item()
+                .table_name(&self.table)
+                .key(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(format!("FLOOD#{scope}")),
+                )
+                .key(
+                    "sk",
+                    aws_sdk_dynamodb::types::AttributeValue::S(window.to_string()),
+                )
+                .send()
+                .await
+                .expect("delete a flood window");
+        }
     }
 
     /// Everything the functions logged, one line per entry, prefixed with the function name.

@@ -44,7 +44,8 @@ async fn each_update_kind_costs_exactly_this() {
 
     let expected: &[Expected] = &[
         // Claim the update, record the visit (one UpdateItem returns the record), journal the
-        // welcome (intent before, result after: never two welcomes), mark done.
+        // welcome (intent, then a slot in the chat's and the bot's flood windows, then the
+        // result: never two welcomes, never past Telegram's limits), mark done.
         (
             "private-start-en",
             200,
@@ -52,6 +53,8 @@ async fn each_update_kind_costs_exactly_this() {
                 "PutItem",
                 "UpdateItem",
                 "PutItem",
+                "UpdateItem",
+                "UpdateItem",
                 "UpdateItem",
                 "UpdateItem",
             ],
@@ -154,6 +157,9 @@ async fn each_update_kind_costs_exactly_this() {
                 "PutItem",
                 "PutItem",
                 "PutItem",
+                // The warning's slots in the group's and the bot's flood windows.
+                "UpdateItem",
+                "UpdateItem",
                 "TransactWriteItems",
             ],
             &[

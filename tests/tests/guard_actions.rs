@@ -332,6 +332,27 @@ async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once
         ]
     );
 
+    // Telegram's wait is shared: the Lounge's window is full for every function, so the
+    // redelivery at once sends nothing to Telegram and fails again.
+    let lounge = LOUNGE_ID.to_string();
+    let windows = stack.flood_windows().await;
+    assert!(
+        windows
+            .iter()
+            .any(|(scope, _, n)| *scope == lounge && *n == 20),
+        "{windows:?}"
+    );
+    let sends = stack.fake.calls_to("sendMessage").len();
+    let paced = stack.deliver(&update).await;
+    assert!(paced.status >= 500, "{paced:?}");
+    assert_eq!(
+        stack.fake.calls_to("sendMessage").len(),
+        sends,
+        "paced, not sent"
+    );
+
+    // Once the wait is over, the redelivery warns.
+    stack.forget_flood_windows().await;
     stack.fake.clear_faults();
     let d = stack.deliver(&update).await;
 

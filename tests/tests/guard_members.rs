@@ -201,6 +201,9 @@ async fn a_non_subscriber_joining_is_restricted_and_warned_at_once() {
             "PutItem",
             "PutItem",
             "PutItem",
+            // The warning's slots in the Lounge's and the bot's flood windows.
+            "UpdateItem",
+            "UpdateItem",
             "TransactWriteItems",
             "UpdateItem"
         ])

@@ -149,6 +149,7 @@ async fn start_registers_the_user_and_sends_one_welcome() {
     let first_seen = user["first_seen"].as_i64().expect("first_seen");
     assert!(first_seen >= before && first_seen <= now(), "{user}");
     assert_eq!(user["last_seen"], user["first_seen"]);
+    let items = without_flood_windows(&items);
     assert_eq!(
         items.len(),
         3,
@@ -217,6 +218,26 @@ async fn a_route_that_fails_makes_telegram_redeliver_and_the_redelivery_replies_
         None,
         "the failed claim is released so the redelivery is handled"
     );
+    // Telegram's wait is shared by every function; the redelivery comes after it.
+    // Alice's chat takes one message a second: its one-second windows are full for the next
+    // minute (60 filled, the most a cool-down fills, from the second the answer came; the
+    // message's own slot may be the second before), and the bot's window counts the one
+    // message tried.
+    let windows = stack.flood_windows().await;
+    let alice: Vec<_> = windows
+        .iter()
+        .filter(|(scope, _, _)| *scope == ALICE_ID.to_string())
+        .collect();
+    assert!((60..=61).contains(&alice.len()), "{windows:?}");
+    assert!(alice.iter().all(|(_, _, n)| *n == 1), "{windows:?}");
+    assert!(
+        alice.windows(2).all(|w| w[1].1 == w[0].1 + 1),
+        "consecutive seconds: {windows:?}"
+    );
+    let bot: Vec<_> = windows.iter().filter(|(s, _, _)| s == "bot").collect();
+    assert_eq!(bot.len(), 1, "{windows:?}");
+    assert_eq!(bot[0].2, 1);
+    stack.forget_flood_windows().await;
 
     let retried = stack.deliver(&update).await;
 
@@ -530,6 +551,8 @@ async fn each_sandbox_opens_its_connections_once_at_cold_start() {
             "UpdateItem",
             "PutItem",
             "UpdateItem",
+            "UpdateItem",
+            "UpdateItem",
             "UpdateItem"
         ],
         "an update costs what it did: the warm-up is the sandbox's, once"
@@ -590,6 +613,7 @@ async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_red
         })
     );
     assert_done(&stack, 7101).await;
+    let items = without_flood_windows(&items);
     assert_eq!(
         items.len(),
         3,
@@ -658,6 +682,15 @@ async fn a_transient_bot_api_error_still_fails_and_leaves_no_dead_letter() {
         Vec::<Value>::new(),
         "nothing was sent: the welcome's intent is withdrawn for the redelivery"
     );
+}
+
+/// The items apart from the flood-control windows (one per scope and second or minute).
+fn without_flood_windows(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| !i["pk"].as_str().is_some_and(|pk| pk.starts_with("FLOOD#")))
+        .cloned()
+        .collect()
 }
 
 /// The journal's items (`STEP#<update>`), without their expiry.

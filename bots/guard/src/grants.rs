@@ -2,7 +2,7 @@
 //! route in the route table (`routes.rs`) declares the ones its handler takes, and the managed
 //! policies of the template are generated from them. Keys: docs/guard-design.md.
 
-use lambdagram::grants::Grant;
+use lambdagram::grants::{Grant, PACE_MESSAGES};
 
 const GET: &str = "dynamodb:BatchGetItem";
 const PUT: &str = "dynamodb:PutItem";
@@ -169,4 +169,5 @@ pub const GATE: &[Grant] = &[
     WRITE_GUARD_STATE,
     DEGRADE_PROTECTION,
     RELEASE_WARNING,
+    PACE_MESSAGES,
 ];

@@ -3,7 +3,7 @@
 //! template all follow from [`ROUTES`].
 
 use crate::grants::*;
-use lambdagram::grants::{JOURNAL_EFFECTS, RECORD_VISIT};
+use lambdagram::grants::{JOURNAL_EFFECTS, PACE_MESSAGES, RECORD_VISIT};
 use lambdagram::i18n::{msg, Text};
 use lambdagram::jobs::Job;
 use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
@@ -20,7 +20,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "/start - records the user's visit and says hello.",
-        grants: &[RECORD_VISIT, JOURNAL_EFFECTS, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
+        grants: &[RECORD_VISIT, JOURNAL_EFFECTS, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
     },
     Route {
         name: "help",
@@ -136,7 +136,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
-        grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION],
+        grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
     },
     Route {
         name: "lift",
@@ -156,7 +156,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard chat_member - checks joiners, restricts channel leavers in every linked group, refreshes admins.",
-        grants: &[READ_GUARD_STATE, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION],
+        grants: &[READ_GUARD_STATE, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION, PACE_MESSAGES],
     },
     Route {
         name: "new-members",
@@ -167,7 +167,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "Channel guard new_chat_members - checks each joiner (the service message path of the join check).",
-        grants: &[READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING],
+        grants: &[READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
     },
     Route {
         name: "bot-status",

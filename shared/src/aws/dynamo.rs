@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
+use crate::flood::{self, FloodControl, FloodFuture, Limit, Slot};
 use crate::i18n::Lang;
 use crate::journal::{EffectJournal, StepState, KEEP_STEPS_SECS};
 use crate::ports::{Claim, StoreError, UpdateLedger, UserProfile, UserRecord, UserStore};
@@ -237,6 +238,79 @@ fn user_key(user_id: i64) -> [(String, AttributeValue); 2] {
         ("pk".into(), s(format!("USER#{user_id}"))),
         ("sk".into(), s("PROFILE")),
     ]
+}
+
+fn flood_key(scope: &str, window: Epoch) -> Item {
+    Item::from([
+        ("pk".into(), s(format!("FLOOD#{scope}"))),
+        ("sk".into(), s(window.to_string())),
+    ])
+}
+
+/// A window's count is kept a minute past its end (TTL), then DynamoDB deletes it.
+fn flood_expiry(limit: Limit, window: Epoch) -> AttributeValue {
+    n(window + limit.window_secs + 60)
+}
+
+impl FloodControl for DynamoStore {
+    /// One conditional update: the count goes up unless it has reached the limit.
+    fn take_slot<'a>(&'a self, scope: &'a str, limit: Limit, now: Epoch) -> FloodFuture<'a, Slot> {
+        Box::pin(async move {
+            let window = flood::window_start(limit, now);
+            self.count_write();
+            let result = self
+                .client
+                .update_item()
+                .table_name(&*self.table)
+                .set_key(Some(flood_key(scope, window)))
+                .update_expression("ADD #n :one SET expires_at = :exp")
+                .condition_expression("attribute_not_exists(#n) OR #n < :max")
+                .expression_attribute_names("#n", "n")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":max", n(i64::from(limit.max)))
+                .expression_attribute_values(":exp", flood_expiry(limit, window))
+                .send()
+                .await;
+            match result {
+                Ok(_) => Ok(Slot::Taken),
+                Err(SdkError::ServiceError(e))
+                    if e.err().is_conditional_check_failed_exception() =>
+                {
+                    Ok(Slot::Full {
+                        retry_after: flood::until_window_ends(limit, now),
+                    })
+                }
+                Err(e) => Err(err("take_slot", e)),
+            }
+        })
+    }
+
+    /// One unconditional update per window (they are few: see [`flood::MAX_FILLED_WINDOWS`]).
+    fn fill_until<'a>(
+        &'a self,
+        scope: &'a str,
+        limit: Limit,
+        now: Epoch,
+        until: Epoch,
+    ) -> FloodFuture<'a, ()> {
+        Box::pin(async move {
+            for window in flood::windows(limit, now, until) {
+                self.count_write();
+                self.client
+                    .update_item()
+                    .table_name(&*self.table)
+                    .set_key(Some(flood_key(scope, window)))
+                    .update_expression("SET #n = :max, expires_at = :exp")
+                    .expression_attribute_names("#n", "n")
+                    .expression_attribute_values(":max", n(i64::from(limit.max)))
+                    .expression_attribute_values(":exp", flood_expiry(limit, window))
+                    .send()
+                    .await
+                    .map_err(|e| err("fill_until", e))?;
+            }
+            Ok(())
+        })
+    }
 }
 
 fn step_key(update_id: i64, step: &str) -> Item {

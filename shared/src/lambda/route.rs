@@ -4,7 +4,10 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use tracing::Instrument;
 
 use crate::aws::{resolve_secret, sdk_config, DynamoStore};
+use std::sync::Arc;
+
 use crate::config::{self, ConfigError};
+use crate::flood::{FloodControl, Limits};
 use crate::ports::NoStore;
 use crate::route::{run_once, RouteDeps, RouteHandler};
 use crate::route_api::{RouteRequest, RouteResponse};
@@ -20,6 +23,11 @@ pub trait StoreFromEnv: Sized + Send + Sync + 'static {
     fn warm_up(&self) -> impl std::future::Future<Output = ()> + Send {
         async {}
     }
+
+    /// Where the bot's shared flood control counts, if this store can hold it.
+    fn flood_control(&self) -> Option<Arc<dyn FloodControl>> {
+        None
+    }
 }
 
 impl StoreFromEnv for DynamoStore {
@@ -33,6 +41,10 @@ impl StoreFromEnv for DynamoStore {
     fn warm_up(&self) -> impl std::future::Future<Output = ()> + Send {
         DynamoStore::warm_up(self)
     }
+
+    fn flood_control(&self) -> Option<Arc<dyn FloodControl>> {
+        Some(Arc::new(self.clone()))
+    }
 }
 
 impl StoreFromEnv for NoStore {
@@ -40,6 +52,9 @@ impl StoreFromEnv for NoStore {
         Ok(NoStore)
     }
 }
+
+/// The variable that makes a function take part in the bot's shared flood control.
+pub const FLOOD_CONTROL: &str = "FLOOD_CONTROL";
 
 /// What a route or job function builds once per cold start: the bot and the store, their
 /// connections opened while the token is read (three round trips at once, not one after the
@@ -55,7 +70,16 @@ pub(super) async fn cold_start<S: StoreFromEnv>(
         crate::telegram::warm_up(&client, &api_url),
         store.warm_up(),
     );
-    let bot = BotApi::with_client(client, &token?, &api_url)?;
+    let mut bot = BotApi::with_client(client, &token?, &api_url)?;
+    // The template turns it on for the functions granted `PaceMessages` (the route table's
+    // word), so none pays for it without the right to it.
+    if config::optional(FLOOD_CONTROL).as_deref() == Some("on") {
+        let control = store.flood_control().ok_or_else(|| ConfigError::Invalid {
+            name: FLOOD_CONTROL.into(),
+            reason: "on, in a function without the bot's table".into(),
+        })?;
+        bot = bot.with_flood_control(control, Limits::default());
+    }
     Ok((bot, store))
 }
 

@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::flood::{self, FloodControl, FloodFuture, Limit, Slot};
 use crate::journal::{EffectJournal, StepState, KEEP_STEPS_SECS};
 use crate::ports::{
     Claim, DeadLetter, DeadLetterArchive, DeadLetters, Reopened, Settled, StoreError, UpdateLedger,
@@ -34,6 +35,8 @@ struct State {
     ledger: HashMap<i64, LedgerEntry>,
     users: HashMap<i64, UserRecord>,
     dead_letters: BTreeMap<(String, i64), StoredLetter>,
+    /// Flood control: (scope, window start) → messages counted.
+    flood: HashMap<(String, Epoch), u32>,
     /// The effect journal: (update, step) → (done, expires_at).
     steps: HashMap<(i64, String), (bool, Epoch)>,
     /// Tables of the bots' own stores, one per type (see [`MemoryStore::lock_tables`]).
@@ -113,6 +116,41 @@ impl<T: 'static> DerefMut for TablesGuard<'_, T> {
             Some(t) => t,
             None => unreachable!("lock_tables inserted a T under T's type id"),
         }
+    }
+}
+
+impl FloodControl for MemoryStore {
+    fn take_slot<'a>(&'a self, scope: &'a str, limit: Limit, now: Epoch) -> FloodFuture<'a, Slot> {
+        Box::pin(async move {
+            let mut s = self.lock();
+            let count = s
+                .flood
+                .entry((scope.to_owned(), flood::window_start(limit, now)))
+                .or_insert(0);
+            if *count >= limit.max {
+                return Ok(Slot::Full {
+                    retry_after: flood::until_window_ends(limit, now),
+                });
+            }
+            *count += 1;
+            Ok(Slot::Taken)
+        })
+    }
+
+    fn fill_until<'a>(
+        &'a self,
+        scope: &'a str,
+        limit: Limit,
+        now: Epoch,
+        until: Epoch,
+    ) -> FloodFuture<'a, ()> {
+        Box::pin(async move {
+            let mut s = self.lock();
+            for window in flood::windows(limit, now, until) {
+                s.flood.insert((scope.to_owned(), window), limit.max);
+            }
+            Ok(())
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use teloxide_core::requests::Payload;
 use teloxide_core::ApiError;
 
 use super::{http_client, ClientError};
+use crate::flood::{self, FloodControl, Limits, Slot};
 
 /// A Bot API client for route functions. Cheap to clone; built once per cold start.
 #[derive(Clone)]
@@ -17,6 +18,14 @@ pub struct BotApi {
     base: Arc<str>,
     /// The bot's own user id: a token is `<bot id>:<secret>`, so no `getMe` is needed.
     bot_id: Option<i64>,
+    /// Flood control shared with the bot's other functions, if this one takes part.
+    flood: Option<Arc<Pacing>>,
+}
+
+/// The store the message windows are counted in, and the limits.
+struct Pacing {
+    control: Arc<dyn FloodControl>,
+    limits: Limits,
 }
 
 impl std::fmt::Debug for BotApi {
@@ -197,7 +206,18 @@ impl BotApi {
                 .split_once(':')
                 .and_then(|(id, _)| id.parse().ok())
                 .filter(|id: &i64| *id > 0),
+            flood: None,
         })
+    }
+
+    /// This client, taking part in the bot's shared flood control ([`crate::flood`]): every
+    /// message it sends first takes a slot in its chat's window and the bot's, and a full
+    /// window is answered like Telegram's 429, without a call; a 429 from Telegram makes the
+    /// chat wait in every function. Calls that are not messages (deletions, restrictions,
+    /// reads) are not paced.
+    pub fn with_flood_control(mut self, control: Arc<dyn FloodControl>, limits: Limits) -> Self {
+        self.flood = Some(Arc::new(Pacing { control, limits }));
+        self
     }
 
     /// The bot's user id, read from its token (`None` for a token not shaped `<id>:<secret>`).
@@ -212,7 +232,34 @@ impl BotApi {
         P: Payload + Serialize,
         P::Output: DeserializeOwned,
     {
+        let paced = self.paced_chat(payload);
+        if let (Some(pacing), Some(chat_id)) = (&self.flood, paced) {
+            let now = crate::time::now();
+            match flood::admit(&*pacing.control, &pacing.limits, chat_id, now).await {
+                Ok(Slot::Taken) => {}
+                Ok(Slot::Full { retry_after }) => {
+                    crate::metrics::count(crate::metrics::names::BOT_API_PACED, &[], 1);
+                    return Err(BotApiError::RetryAfter {
+                        method: P::NAME,
+                        retry_after,
+                    });
+                }
+                // Pacing is a courtesy to Telegram, not a condition of sending: Telegram's
+                // own 429 still guards its limits.
+                Err(e) => tracing::warn!(error = %e, "flood control unavailable: not paced"),
+            }
+        }
         let result = self.call_uncounted(payload).await;
+        if let (Err(BotApiError::RetryAfter { retry_after, .. }), Some(pacing), Some(chat_id)) =
+            (&result, &self.flood, paced)
+        {
+            let now = crate::time::now();
+            let told =
+                flood::cool_down(&*pacing.control, &pacing.limits, chat_id, now, *retry_after);
+            if let Err(e) = told.await {
+                tracing::warn!(error = %e, "flood control: the wait was not shared");
+            }
+        }
         let outcome = match &result {
             Ok(_) => "ok",
             Err(e) => e.outcome(),
@@ -223,6 +270,15 @@ impl BotApi {
             1,
         );
         result
+    }
+
+    /// The chat a message goes to, when this client paces messages: a call that is not
+    /// idempotent (it adds something to a chat) with a numeric `chat_id`.
+    fn paced_chat<P: Payload + Serialize>(&self, payload: &P) -> Option<i64> {
+        if self.flood.is_none() || is_idempotent(P::NAME) {
+            return None;
+        }
+        serde_json::to_value(payload).ok()?.get("chat_id")?.as_i64()
     }
 
     async fn call_uncounted<P>(&self, payload: &P) -> Result<P::Output, BotApiError>

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lambdagram::grants::Grant;
+use lambdagram::grants::{Grant, PACE_MESSAGES};
 use lambdagram::jobs::Job;
 #[cfg(test)]
 use lambdagram::routes::Route;
@@ -275,6 +275,9 @@ fn function(y: &mut String, name: &str, about: &str, grants: &[Grant], job: Opti
          BOT_TOKEN_PARAMETER: !Ref BotTokenParameter\n          \
          TELEGRAM_API_URL: !Ref TelegramApiUrl\n",
     );
+    if grants.contains(&PACE_MESSAGES) {
+        y.push_str("          FLOOD_CONTROL: \"on\"\n");
+    }
     if let Some(job) = job {
         let _ = write!(
             y,
