@@ -4,7 +4,8 @@
 //!
 //! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`jobs`] (the scheduled
 //!   jobs), [`classify`], [`update`],
-//!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`ports`], [`i18n`],
+//!   [`ingress`] (the webhook's logic), [`route`] (the route side: [`input`] a handler's
+//!   typed input, [`middleware`], [`pipeline`] one invocation), [`ports`], [`i18n`],
 //!   [`secret`], [`metrics`].
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
 //!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
@@ -17,10 +18,13 @@ pub mod grants;
 pub mod i18n;
 pub mod ingress;
 pub mod inprocess;
+pub mod input;
 pub mod jobs;
 pub mod log_safe;
 pub mod memory;
 pub mod metrics;
+pub mod middleware;
+pub mod pipeline;
 pub mod ports;
 pub mod route;
 pub mod route_api;

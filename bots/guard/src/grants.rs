@@ -162,11 +162,3 @@ pub const FORGET_SWEPT_WARNINGS: Grant = Grant {
     actions: &[DELETE],
     leading_keys: &["GROUP#*", "DUE#*"],
 };
-
-/// What the gate (`crate::gate`) takes in a group: any route that passes it declares these.
-pub const GATE: &[Grant] = &[
-    READ_GUARD_STATE,
-    WRITE_GUARD_STATE,
-    DEGRADE_PROTECTION,
-    RELEASE_WARNING,
-];

@@ -1,6 +1,7 @@
 //! `lambdagram gen template`: the functions of `template.yaml`, generated from the route table.
 //!
-//! A route is declared once, in its bot's table; its function, log group, IAM policies, the
+//! A route is declared once, in its bot's table; its function, log group, IAM policies (its own
+//! grants and its middleware's), the
 //! webhook's `ROUTE_FUNCTION_*` variable, invoke grant and `DependsOn`, and its output all follow
 //! from that entry. The generated resources sit between two marker lines in `template.yaml`
 //! (the rest — parameters, API, table, alarms, dashboard — is written by hand); `--check` fails
@@ -131,15 +132,15 @@ fn grants(routes: RouteTable, jobs: &[Job]) -> anyhow::Result<BTreeMap<&'static 
     let mut all: BTreeMap<&'static str, Grant> = BTreeMap::new();
     let used = routes
         .iter()
-        .flat_map(|r| r.grants.iter())
-        .chain(jobs.iter().flat_map(|j| j.grants.iter()));
+        .flat_map(|r| r.all_grants())
+        .chain(jobs.iter().flat_map(|j| j.grants.iter().copied()));
     for grant in used {
         match all.get(grant.name) {
-            Some(known) if known != grant => {
+            Some(known) if *known != grant => {
                 anyhow::bail!("two different grants are named {}", grant.name)
             }
             _ => {
-                all.insert(grant.name, *grant);
+                all.insert(grant.name, grant);
             }
         }
     }
@@ -150,7 +151,7 @@ fn resources(routes: RouteTable, jobs: &[Job]) -> anyhow::Result<String> {
     let mut y = String::new();
     webhook(&mut y, routes);
     for route in routes {
-        function(&mut y, route.name, route.about, route.grants, None);
+        function(&mut y, route.name, route.about, &route.all_grants(), None);
     }
     for job in jobs {
         function(&mut y, job.name, job.about, job.grants, Some(job));
@@ -353,10 +354,11 @@ fn outputs(routes: RouteTable, jobs: &[Job]) -> String {
 /// What a route table entry costs the template, for tests: the managed policies it attaches.
 pub fn attached_policies(route: &Route) -> Vec<String> {
     let mut ids = vec!["ReadBotTokenPolicy".to_owned()];
-    if !route.grants.is_empty() {
+    let grants = route.all_grants();
+    if !grants.is_empty() {
         ids.push("TableConnectionPolicy".to_owned());
     }
-    ids.extend(route.grants.iter().map(policy_id));
+    ids.extend(grants.iter().map(policy_id));
     ids
 }
 
