@@ -4,7 +4,8 @@
 //! grants and its middleware's), the
 //! webhook's `ROUTE_FUNCTION_*` variable, invoke grant and `DependsOn`, and its output all follow
 //! from that entry. The generated resources sit between two marker lines in `template.yaml`
-//! (the rest — parameters, API, table, alarms, dashboard — is written by hand); `--check` fails
+//! (the rest — parameters, API, the nested state and observability stacks — is written by hand;
+//! the table's ARN comes from the state stack's `TableArn` output); `--check` fails
 //! when the checked-in copy is stale, and a test runs it.
 
 use std::collections::BTreeMap;
@@ -228,13 +229,13 @@ fn webhook(y: &mut String, routes: RouteTable) {
          # on the ledger's own items only (docs/state.md).\n            \
          - Sid: UpdateLedger\n              Effect: Allow\n              Action:\n                \
          - dynamodb:PutItem\n                - dynamodb:UpdateItem\n                - dynamodb:DeleteItem\n              \
-         Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
+         Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
          ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"UPDATE#*\"]\n            \
          # An update a route gave up for a permanent error is kept as a dead letter (one\n            \
          # PutItem, on dead letters only). Listing and replaying them is the operators' job\n            \
          # (lambdagram dead-letters / replay --dead-letters), with their own credentials.\n            \
          - Sid: RecordDeadLetters\n              Effect: Allow\n              Action: dynamodb:PutItem\n              \
-         Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
+         Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
          ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"DEAD#*\"]\n",
     );
     log_group(y, WEBHOOK);
@@ -318,7 +319,7 @@ fn policy(y: &mut String, grant: &Grant) {
     for action in grant.actions {
         let _ = writeln!(y, "              - {action}");
     }
-    y.push_str("            Resource: !GetAtt StateTable.Arn\n");
+    y.push_str("            Resource: !GetAtt State.Outputs.TableArn\n");
     if !grant.leading_keys.is_empty() {
         let keys: Vec<String> = grant.leading_keys.iter().map(|k| quoted(k)).collect();
         let _ = write!(
