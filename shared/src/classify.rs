@@ -137,6 +137,7 @@ mod tests {
             side_effects: false,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         }
     }
 
@@ -149,6 +150,7 @@ mod tests {
             side_effects: true,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         }
     }
 

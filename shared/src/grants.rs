@@ -25,7 +25,7 @@ pub const RECORD_VISIT: Grant = Grant {
     leading_keys: &["USER#*"],
 };
 
-/// The effect journal ([`crate::journal`]): a conditional put before an effect, an update after,
+/// The effect journal (`journal`): a conditional put before an effect, an update after,
 /// a delete when it provably did not happen, on STEP# items only.
 pub const JOURNAL_EFFECTS: Grant = Grant {
     name: "JournalEffects",
@@ -38,7 +38,7 @@ pub const JOURNAL_EFFECTS: Grant = Grant {
     leading_keys: &["STEP#*"],
 };
 
-/// The bot's shared flood control ([`crate::flood`]): one conditional update per message and
+/// The bot's shared flood control (`flood`): one conditional update per message and
 /// scope, on FLOOD# items only. A route granted it takes part (`gen template` sets
 /// `FLOOD_CONTROL=on` for it).
 pub const PACE_MESSAGES: Grant = Grant {

@@ -7,50 +7,58 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::dispatch::{DispatchError, Dispatcher};
-use crate::route::{run_once, RouteDeps, RouteHandler};
+use crate::middleware::Middleware;
+use crate::pipeline::{run_once, Pipeline};
+use crate::route::{RouteDeps, RouteHandler};
 use crate::route_api::{RouteRequest, RouteResponse};
-use crate::routes::Route;
+use crate::routes::{Route, RouteTable};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Runner = Arc<dyn Fn(RouteRequest) -> BoxFuture<Result<RouteResponse, String>> + Send + Sync>;
 
-/// Route name → handler, over shared dependencies.
+/// Route name → handler behind its middleware, over shared dependencies.
 pub struct InProcessDispatcher {
+    table: RouteTable,
     runners: HashMap<&'static str, Runner>,
     /// How long a handler may run, as a Lambda timeout would allow.
     pub timeout_ms: u64,
 }
 
-impl Default for InProcessDispatcher {
-    fn default() -> Self {
+impl InProcessDispatcher {
+    /// A dispatcher for the routes of `table`, none registered yet.
+    pub fn new(table: RouteTable) -> Self {
         Self {
+            table,
             runners: HashMap::new(),
             timeout_ms: 25_000,
         }
     }
-}
 
-impl InProcessDispatcher {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Registers `handler` for the route named `name`.
-    pub fn register<S, H>(&mut self, name: &'static str, deps: Arc<RouteDeps<S>>, handler: H)
+    /// Registers `handler` behind `middleware` for the route named `name`, as its function
+    /// would run it: `Err` when the table has no such route or `middleware` is not exactly what
+    /// the route declares.
+    pub fn register<S, H>(
+        &mut self,
+        name: &str,
+        deps: Arc<RouteDeps<S>>,
+        middleware: &[&'static dyn Middleware<S>],
+        handler: H,
+    ) -> Result<(), String>
     where
         S: Send + Sync + 'static,
         H: RouteHandler<S> + 'static,
     {
-        let handler = Arc::new(handler);
+        let pipeline = Arc::new(Pipeline::new(self.table, name, middleware, handler)?);
+        let name = pipeline.route().name;
         let timeout_ms = self.timeout_ms;
         let runner: Runner = Arc::new(move |req: RouteRequest| {
             let deps = deps.clone();
-            let handler = handler.clone();
+            let pipeline = pipeline.clone();
             Box::pin(async move {
                 let deadline_ms = crate::time::now_ms() + timeout_ms;
                 run_once(
                     &deps,
-                    handler.as_ref(),
+                    pipeline.as_ref(),
                     req,
                     crate::time::now(),
                     deadline_ms,
@@ -60,6 +68,7 @@ impl InProcessDispatcher {
             })
         });
         self.runners.insert(name, runner);
+        Ok(())
     }
 
     /// The names of the registered routes.

@@ -4,8 +4,9 @@
 //!
 //! - Domain (no Lambda or AWS types): [`routes`] (the route table), [`jobs`] (the scheduled
 //!   jobs), [`classify`], [`update`],
-//!   [`ingress`] (the webhook's logic), [`route`] (the route side), [`journal`] (effects at
-//!   most once), [`ports`], [`i18n`],
+//!   [`ingress`] (the webhook's logic), [`route`] (the route side: [`input`] a handler's
+//!   typed input, [`middleware`], [`pipeline`] one invocation), [`journal`] (effects at most
+//!   once), [`flood`] (flood control shared by every function), [`ports`], [`i18n`],
 //!   [`secret`], [`metrics`].
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
 //!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
@@ -19,11 +20,14 @@ pub mod grants;
 pub mod i18n;
 pub mod ingress;
 pub mod inprocess;
+pub mod input;
 pub mod jobs;
 pub mod journal;
 pub mod log_safe;
 pub mod memory;
 pub mod metrics;
+pub mod middleware;
+pub mod pipeline;
 pub mod ports;
 pub mod route;
 pub mod route_api;

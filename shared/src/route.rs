@@ -1,11 +1,11 @@
-//! The route side: what a route handler gets, and how one invocation is run.
+//! The route side: what a route handler gets, and what may go wrong in it (one invocation is
+//! run by the `pipeline` module).
 
 use std::future::Future;
 
-use teloxide_core::types::Update;
-
+use crate::input::FromUpdate;
 use crate::ports::StoreError;
-use crate::route_api::{PermanentFailure, RouteRequest, RouteResponse};
+use crate::route_api::{PermanentFailure, RouteResponse};
 use crate::telegram::{BotApi, BotApiError, RetryPolicy};
 use crate::time::Epoch;
 
@@ -37,7 +37,7 @@ impl<S, T> RouteContext<'_, S, T> {
 
 /// A failure while handling a valid update. A transient one fails the invocation and Telegram
 /// redelivers the update; a permanent one is acknowledged and recorded as a dead letter
-/// ([`run_once`]).
+/// (`run_once` in the `pipeline` module).
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
     #[error("Bot API: {0}")]
@@ -84,85 +84,22 @@ impl HandlerError {
 /// Telegram's descriptions are a line; anything longer is cut (on a character boundary).
 const MAX_REASON_BYTES: usize = 300;
 
-/// A route's handler.
+/// A route's handler: it receives what its route's trigger guarantees ([`FromUpdate`]), once
+/// the middleware its route declares let the update through.
 pub trait RouteHandler<S>: Send + Sync {
+    /// What it reads from the update: a `Message`, a `Command`, a `Callback`, …
+    type Input: FromUpdate;
+
     fn handle<'a>(
         &'a self,
         ctx: RouteContext<'a, S>,
-        update: Update,
+        input: Self::Input,
     ) -> impl Future<Output = Result<RouteResponse, HandlerError>> + Send + 'a;
-}
-
-/// Decodes one route request and runs the handler on it. An update the handler's types cannot
-/// read is rejected (acknowledged and counted by the webhook), never retried. A permanent error
-/// of the handler becomes an answer with a dead letter (acknowledged, recorded and counted by
-/// the webhook); only transient errors fail the invocation.
-pub async fn run_once<S, H: RouteHandler<S>>(
-    deps: &RouteDeps<S>,
-    handler: &H,
-    request: RouteRequest,
-    now: Epoch,
-    deadline_ms: u64,
-) -> Result<RouteResponse, HandlerError> {
-    let update: Update = match serde_json::from_str(request.update.get()) {
-        Ok(u) => u,
-        Err(err) => {
-            // serde quotes the values it met, and they may be message text: the reason (which
-            // the webhook logs) and the warning carry only where the update stopped parsing.
-            let summary = crate::log_safe::json_error(&err);
-            tracing::warn!(route = request.route, error = %summary, "update does not parse");
-            tracing::debug!(route = request.route, error = %err, "update does not parse (detail)");
-            return Ok(RouteResponse::rejected(format!(
-                "unparseable update: {summary}"
-            )));
-        }
-    };
-    // The invocation's span (the Lambda glue declares these fields) names the update and chat.
-    let span = tracing::Span::current();
-    span.record("update_id", update.id.0);
-    if let Some(chat) = update.chat() {
-        span.record("chat_id", chat.id.0);
-    }
-    let ctx = RouteContext {
-        bot: &deps.bot,
-        store: &deps.store,
-        bot_username: &deps.bot_username,
-        update_id: update.id.0 as i64,
-        now,
-        deadline_ms,
-    };
-    match handler.handle(ctx, update).await {
-        Err(err) => match err.permanent_failure(&request.route) {
-            Some(failure) => {
-                tracing::warn!(
-                    step = %failure.step,
-                    class = %failure.class,
-                    reason = %failure.reason,
-                    "permanent error: the update is given up"
-                );
-                Ok(RouteResponse::dead_letter(failure))
-            }
-            None => Err(err),
-        },
-        answer => answer,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Unreachable;
-
-    impl RouteHandler<()> for Unreachable {
-        async fn handle(
-            &self,
-            _: RouteContext<'_, ()>,
-            _: Update,
-        ) -> Result<RouteResponse, HandlerError> {
-            panic!("an unparseable update never reaches the handler")
-        }
-    }
 
     use teloxide_core::ApiError;
 
@@ -351,110 +288,5 @@ mod tests {
             format!("400 {}", "é".repeat(148)),
             "cut on a character boundary"
         );
-    }
-
-    /// A handler that fails with the error it is given.
-    struct FailsWith(fn() -> HandlerError);
-
-    impl RouteHandler<()> for FailsWith {
-        async fn handle(
-            &self,
-            _: RouteContext<'_, ()>,
-            _: Update,
-        ) -> Result<RouteResponse, HandlerError> {
-            Err((self.0)())
-        }
-    }
-
-    fn deps() -> RouteDeps<()> {
-        RouteDeps {
-            bot: BotApi::new("1:x", "http://127.0.0.1:9").expect("client"),
-            store: (),
-            bot_username: "LambdagramBot".into(),
-        }
-    }
-
-    fn start_request() -> RouteRequest {
-        let update = r#"{"update_id": 7, "message": {"message_id": 1, "date": 1700000000,
-            "chat": {"id": 5, "type": "private", "first_name": "A"},
-            "from": {"id": 5, "is_bot": false, "first_name": "A"}, "text": "/start"}}"#;
-        RouteRequest {
-            route: "start".into(),
-            update: serde_json::value::RawValue::from_string(update.into()).expect("json"),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_permanent_error_is_answered_with_a_dead_letter_and_a_transient_one_fails() {
-        let blocked = FailsWith(|| {
-            refused(
-                403,
-                ApiError::BotBlocked,
-                "Forbidden: bot was blocked by the user",
-            )
-            .into()
-        });
-        let answer = run_once(&deps(), &blocked, start_request(), 0, 0)
-            .await
-            .expect("acknowledged");
-        assert_eq!(
-            answer,
-            RouteResponse::dead_letter(PermanentFailure {
-                route: "start".into(),
-                step: "sendMessage".into(),
-                class: "refused".into(),
-                reason: "403 Forbidden: bot was blocked by the user".into(),
-            })
-        );
-        assert_eq!(
-            serde_json::to_value(&answer).expect("json"),
-            serde_json::json!({"dead_letter": {"route": "start", "step": "sendMessage",
-                "class": "refused", "reason": "403 Forbidden: bot was blocked by the user"}})
-        );
-
-        let bad_gateway = FailsWith(|| {
-            BotApiError::Server {
-                method: "SendMessage",
-                code: 502,
-            }
-            .into()
-        });
-        let failed = run_once(&deps(), &bad_gateway, start_request(), 0, 0).await;
-        assert!(
-            matches!(
-                failed,
-                Err(HandlerError::Telegram(BotApiError::Server {
-                    code: 502,
-                    ..
-                }))
-            ),
-            "{failed:?}"
-        );
-    }
-
-    #[tokio::test]
-    async fn the_rejection_of_an_unparseable_update_does_not_quote_it() {
-        let marker = "my-private-words-4711";
-        let deps = RouteDeps {
-            bot: BotApi::new("1:x", "http://127.0.0.1:9").expect("client"),
-            store: (),
-            bot_username: "LambdagramBot".into(),
-        };
-        // teloxide reads a message it cannot parse as `UpdateKind::Error`; only the envelope
-        // itself can fail.
-        let update = format!(r#"{{"update_id": "{marker}", "message": {{"text": "hi"}}}}"#);
-        let request = RouteRequest {
-            route: "start".into(),
-            update: serde_json::value::RawValue::from_string(update).expect("json"),
-        };
-        let answer = run_once(&deps, &Unreachable, request, 0, 0)
-            .await
-            .expect("rejected, not failed");
-        let reason = answer.rejected.expect("rejected");
-        assert!(
-            reason.starts_with("unparseable update: data error at line"),
-            "{reason}"
-        );
-        assert!(!reason.contains(marker), "{reason}");
     }
 }

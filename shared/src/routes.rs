@@ -109,6 +109,20 @@ impl MenuScope {
     }
 }
 
+/// A middleware as a route declares it: what runs before the route's handler, by name, and the
+/// grants it takes (added to the function's policies). Its implementation is given to the
+/// runtime with the handler, which refuses to start a route whose implementations differ from
+/// its declaration (the `middleware` module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MiddlewareDecl {
+    /// Unique in the bot (lowercase, `-`).
+    pub name: &'static str,
+    /// What it does, for readers of the table.
+    pub about: &'static str,
+    /// What it may do on the state table.
+    pub grants: &'static [Grant],
+}
+
 /// One route: an update trigger handled by one Lambda function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Route {
@@ -127,8 +141,11 @@ pub struct Route {
     /// What its function does: the function's description in the template.
     pub about: &'static str,
     /// What its function may do on the state table (the store operations its handler makes);
-    /// the template's policies are generated from them. Empty: no table access at all.
+    /// the template's policies are generated from them, with its middleware's. Empty (and no
+    /// middleware that takes any): no table access at all.
     pub grants: &'static [Grant],
+    /// What runs before the handler, in order; each may answer instead of it.
+    pub middleware: &'static [MiddlewareDecl],
 }
 
 impl Route {
@@ -138,6 +155,18 @@ impl Route {
             "ROUTE_FUNCTION_{}",
             self.name.to_ascii_uppercase().replace('-', "_")
         )
+    }
+
+    /// Every grant its function needs: its own, then its middleware's, each once.
+    pub fn all_grants(&self) -> Vec<Grant> {
+        let mut all: Vec<Grant> = Vec::new();
+        let middleware = self.middleware.iter().flat_map(|m| m.grants.iter());
+        for grant in self.grants.iter().chain(middleware) {
+            if !all.contains(grant) {
+                all.push(*grant);
+            }
+        }
+        all
     }
 
     /// The command name, for command routes.
@@ -256,6 +285,14 @@ pub fn check_table(table: RouteTable) -> Result<(), String> {
                 return Err(format!("command /{c} is declared twice"));
             }
         }
+        for (j, m) in r.middleware.iter().enumerate() {
+            if r.middleware[j + 1..].iter().any(|o| o.name == m.name) {
+                return Err(format!(
+                    "route `{}` declares middleware `{}` twice",
+                    r.name, m.name
+                ));
+            }
+        }
         if let Trigger::Callback { prefix } = r.trigger {
             if prefix.is_empty() || prefix.contains(':') {
                 return Err(format!(
@@ -290,6 +327,7 @@ mod tests {
             side_effects,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         }
     }
 
@@ -303,6 +341,7 @@ mod tests {
             side_effects: false,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         },
         Route {
             name: "unknown-command",
@@ -312,6 +351,7 @@ mod tests {
             side_effects: false,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         },
         Route {
             name: "press",
@@ -321,6 +361,7 @@ mod tests {
             side_effects: true,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         },
         Route {
             name: "member",
@@ -330,6 +371,7 @@ mod tests {
             side_effects: true,
             about: "a test route",
             grants: &[],
+            middleware: &[],
         },
     ]);
 
@@ -355,6 +397,14 @@ mod tests {
         );
         const WEBHOOK: RouteTable = RouteTable::new(&[command("webhook", Scope::Private, false)]);
         assert!(check_table(WEBHOOK).is_err());
+        const TWICE_GATED: RouteTable = RouteTable::new(&[Route {
+            middleware: &[GATE, GATE],
+            ..command("a", Scope::Groups, false)
+        }]);
+        assert_eq!(
+            check_table(TWICE_GATED),
+            Err("route `a` declares middleware `gate` twice".to_owned())
+        );
     }
 
     #[test]
@@ -367,6 +417,35 @@ mod tests {
             TABLE.visible_commands().map(|(c, _)| c).collect::<Vec<_>>(),
             vec!["start"]
         );
+    }
+
+    const VISIT: Grant = Grant {
+        name: "Visit",
+        about: "v",
+        actions: &["dynamodb:UpdateItem"],
+        leading_keys: &["USER#*"],
+    };
+    const READ: Grant = Grant {
+        name: "Read",
+        about: "r",
+        actions: &["dynamodb:GetItem"],
+        leading_keys: &["G#*"],
+    };
+    const GATE: MiddlewareDecl = MiddlewareDecl {
+        name: "gate",
+        about: "a test middleware",
+        grants: &[READ, VISIT],
+    };
+
+    #[test]
+    fn a_route_needs_its_own_grants_and_its_middlewares_once_each() {
+        let route = Route {
+            grants: &[VISIT],
+            middleware: &[GATE],
+            ..command("a", Scope::Groups, false)
+        };
+        assert_eq!(route.all_grants(), vec![VISIT, READ]);
+        assert_eq!(command("b", Scope::Groups, false).all_grants(), vec![]);
     }
 
     #[test]

@@ -75,6 +75,7 @@ const ROUTES: RouteTable = RouteTable::new(&[Route {
     side_effects: true,
     about: "a test route",
     grants: &[],
+    middleware: &[],
 }]);
 
 fn ingress<'a>(store: &MemoryStore, d: &'a Scripted) -> Ingress<MemoryStore, &'a Scripted> {

@@ -167,6 +167,12 @@ pub fn observability_template() -> &'static Value {
     TEMPLATE.get_or_init(|| load("infra/observability.yaml"))
 }
 
+/// `infra/state.yaml` (the state table), parsed likewise.
+pub fn state_template() -> &'static Value {
+    static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| load("infra/state.yaml"))
+}
+
 fn load(relative: &str) -> Value {
     let path = crate::paths::workspace().join(relative);
     let text = std::fs::read_to_string(&path)

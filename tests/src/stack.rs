@@ -104,8 +104,8 @@ impl Stack {
         // flood control where the table grants it (as `gen template` does).
         let workers = ROUTES
             .iter()
-            .map(|r| (r.name, 20, r.grants))
-            .chain(JOBS.iter().map(|j| (j.name, 50, j.grants)));
+            .map(|r| (r.name, 20, r.all_grants()))
+            .chain(JOBS.iter().map(|j| (j.name, 50, j.grants.to_vec())));
         for (name, timeout_secs, grants) in workers {
             let mut vars = vec![
                 ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),

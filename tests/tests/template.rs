@@ -412,7 +412,7 @@ fn functions_with_table_access_and_only_they_may_describe_the_table_at_cold_star
         json!([{
             "Effect": "Allow",
             "Action": "dynamodb:DescribeTimeToLive",
-            "Resource": {"Fn::GetAtt": ["StateTable", "Arn"]}
+            "Resource": {"Fn::GetAtt": ["State", "Outputs.TableArn"]}
         }]),
         "DescribeTimeToLive on the state table, nothing else"
     );
@@ -467,15 +467,27 @@ fn every_function_is_an_arm64_al2023_cargo_lambda_build() {
 // State table and API
 // ---------------------------------------------------------------------------------------------
 
+/// The state template's resources (infra/state.yaml: the table).
+fn state_resources() -> &'static Map<String, Value> {
+    lambdagram_e2e::cfn_yaml::state_template()["Resources"]
+        .as_object()
+        .expect("infra/state.yaml needs a Resources mapping")
+}
+
+/// `!GetAtt State.Outputs.<output>`: an output of the nested state stack.
+fn state_output(output: &str) -> Value {
+    json!({ "Fn::GetAtt": ["State", format!("Outputs.{output}")] })
+}
+
 #[test]
 fn the_state_table_has_pk_sk_keys_and_ttl_on_expires_at() {
-    let tables: Vec<_> = resources()
+    let tables: Vec<_> = state_resources()
         .iter()
         .filter(|(_, r)| r["Type"] == "AWS::DynamoDB::Table")
         .collect();
     let [(id, table)] = tables.as_slice() else {
         panic!(
-            "template.yaml needs exactly one AWS::DynamoDB::Table (docs/state.md), found {}",
+            "infra/state.yaml needs exactly one AWS::DynamoDB::Table (docs/state.md), found {}",
             tables.len()
         );
     };
@@ -504,9 +516,86 @@ fn the_state_table_has_pk_sk_keys_and_ttl_on_expires_at() {
     let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
     assert_eq!(
         environment(webhook).get("TABLE_NAME").copied(),
-        Some(&json!({ "Ref": id })),
-        "{webhook_id}: set TABLE_NAME: !Ref {id} (in Globals.Function.Environment.Variables)"
+        Some(&state_output("TableName")),
+        "{webhook_id}: set TABLE_NAME: !GetAtt State.Outputs.TableName (in \
+         Globals.Function.Environment.Variables)"
     );
+}
+
+#[test]
+fn the_state_table_outlives_its_stack_and_an_existing_one_can_be_used_instead() {
+    let state = lambdagram_e2e::cfn_yaml::state_template();
+    let table = &state_resources()["StateTable"];
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    // Created only when no existing table is named.
+    assert_eq!(table["Condition"], "CreateTable");
+    assert_eq!(
+        state["Conditions"]["CreateTable"],
+        json!({ "Fn::Equals": [{ "Ref": "ExistingTableName" }, ""] })
+    );
+    assert_eq!(state["Parameters"]["ExistingTableName"]["Default"], "");
+    assert_eq!(
+        state["Outputs"]["TableName"]["Value"],
+        json!({ "Fn::If": ["CreateTable", { "Ref": "StateTable" }, { "Ref": "ExistingTableName" }] })
+    );
+    assert_eq!(
+        state["Outputs"]["TableArn"]["Value"],
+        json!({ "Fn::If": [
+            "CreateTable",
+            { "Fn::GetAtt": ["StateTable", "Arn"] },
+            { "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${ExistingTableName}" }
+        ] })
+    );
+}
+
+#[test]
+fn the_state_stack_is_a_nested_application_and_the_only_place_of_the_table() {
+    let app = &resources()["State"];
+    assert_eq!(app["Type"], "AWS::Serverless::Application");
+    assert_eq!(app["Properties"]["Location"], "infra/state.yaml");
+    assert_eq!(
+        app["Properties"]["Parameters"],
+        json!({ "ExistingTableName": { "Ref": "ExistingTableName" } }),
+        "the operator's ExistingTableName is handed through"
+    );
+    assert_eq!(template()["Parameters"]["ExistingTableName"]["Default"], "");
+    assert!(
+        !resources()
+            .values()
+            .any(|r| r["Type"] == "AWS::DynamoDB::Table"),
+        "the table lives in infra/state.yaml"
+    );
+    // Nothing names the table but through the state stack's outputs.
+    let text = std::fs::read_to_string(lambdagram_e2e::paths::workspace().join("template.yaml"))
+        .expect("read template.yaml");
+    assert!(
+        !text.contains("StateTable"),
+        "template.yaml refers to StateTable"
+    );
+    assert_eq!(
+        template()["Outputs"]["TableName"]["Value"],
+        state_output("TableName")
+    );
+    assert_eq!(
+        resources()["Observability"]["Properties"]["Parameters"]["TableName"],
+        state_output("TableName")
+    );
+    for (id, function) in functions() {
+        for statement in statements(function) {
+            let on_table = one_or_many(&statement["Action"])
+                .iter()
+                .filter_map(|a| a.as_str())
+                .any(|a| a.starts_with("dynamodb:"));
+            if on_table {
+                assert_eq!(
+                    statement["Resource"],
+                    state_output("TableArn"),
+                    "{id}: its table statements name !GetAtt State.Outputs.TableArn"
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -765,4 +854,27 @@ fn the_ledger_lease_outlasts_everything_that_may_act_on_a_claimed_update() {
          the longest route timeout ({chain} s): raise LEASE_SECS or lower the timeouts",
         lambdagram::ingress::LEASE_SECS
     );
+}
+
+#[test]
+fn exactly_the_functions_granted_pace_messages_take_part_in_flood_control() {
+    // A function with FLOOD_CONTROL=on but no grant would fail every message's slot (and send
+    // unpaced); one with the grant but not the variable would never pace.
+    for (id, function) in functions() {
+        let on = environment(function)
+            .get("FLOOD_CONTROL")
+            .is_some_and(|v| *v == "on");
+        let granted = statements(function)
+            .iter()
+            .any(|s| s["Sid"] == lambdagram::grants::PACE_MESSAGES.name);
+        assert_eq!(
+            on, granted,
+            "{id}: FLOOD_CONTROL={on} but the PaceMessages grant is {granted}"
+        );
+    }
+    let paced = functions()
+        .into_iter()
+        .filter(|(_, f)| environment(f).contains_key("FLOOD_CONTROL"))
+        .count();
+    assert!(paced > 0, "the guard's message routes are paced");
 }

@@ -6,7 +6,7 @@ use lambdagram::teloxide_core::payloads::{
     SendMessageSetters,
 };
 use lambdagram::teloxide_core::types::{
-    CallbackQuery, ChatId, MessageId, ParseMode, ReplyParameters, Update, UpdateKind, UserId,
+    CallbackQuery, ChatId, MessageId, ParseMode, ReplyParameters, UserId,
 };
 
 use super::config::may_configure;
@@ -14,6 +14,7 @@ use super::config::{Configurers, GroupConfig};
 use super::rights::{missing_in_channel, missing_in_group, Right};
 use super::store::prelude::*;
 use lambdagram::i18n::Lang;
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
@@ -42,19 +43,12 @@ pub struct GroupCommand {
 }
 
 impl GroupCommand {
-    /// Reads the command; `Err` says why the update cannot be one (the route rejects it).
-    pub fn read(update: &Update) -> Result<GroupCommand, &'static str> {
-        let UpdateKind::Message(message) = &update.kind else {
-            return Err("a group command without a message");
-        };
+    /// Reads the command; `Err` says why it cannot be a group's (the route rejects it).
+    pub fn read(command: &Command) -> Result<GroupCommand, &'static str> {
+        let message = &command.message;
         if !(message.chat.is_group() || message.chat.is_supergroup()) {
             return Err("a group command outside a group");
         }
-        let text = message.text().ok_or("a group command without text")?;
-        let args = text
-            .split_once(char::is_whitespace)
-            .map_or("", |(_, rest)| rest)
-            .trim();
         let sender = match (&message.sender_chat, &message.from) {
             (Some(chat), _) if chat.id == message.chat.id => Sender::AnonymousAdmin,
             (Some(_), _) => Sender::OtherChat,
@@ -67,13 +61,8 @@ impl GroupCommand {
             group_id: message.chat.id.0,
             message_id: message.id.0,
             sender,
-            args: args.to_owned(),
-            sender_lang: Lang::from_code(
-                message
-                    .from
-                    .as_ref()
-                    .and_then(|u| u.language_code.as_deref()),
-            ),
+            args: command.args.clone(),
+            sender_lang: command.lang(),
         })
     }
 
@@ -107,9 +96,9 @@ pub struct Configuring {
 /// an update that is no group command is rejected, a sender who may not is told so.
 pub async fn configuring<S: GroupStore>(
     ctx: &RouteContext<'_, S>,
-    update: &Update,
+    command: &Command,
 ) -> Result<Result<Configuring, RouteResponse>, HandlerError> {
-    let command = match GroupCommand::read(update) {
+    let command = match GroupCommand::read(command) {
         Ok(command) => command,
         Err(why) => return Ok(Err(RouteResponse::rejected(why))),
     };
@@ -360,10 +349,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn update(message: serde_json::Value) -> Update {
+    fn update(message: serde_json::Value) -> Command {
+        use lambdagram::input::FromUpdate;
+        use lambdagram::routes::{Scope, Trigger};
         // As the route reads it: from text (teloxide's `Update` does not read from a `Value`).
         let text = json!({"update_id": 1, "message": message}).to_string();
-        serde_json::from_str(&text).expect("an update")
+        let update = serde_json::from_str(&text).expect("an update");
+        let trigger = Trigger::Command {
+            name: "protect",
+            scope: Scope::Groups,
+        };
+        Command::from_update(&update, trigger).expect("a command")
     }
 
     fn group_message(extra: serde_json::Value) -> serde_json::Value {

@@ -69,12 +69,21 @@ impl GuardCallback {
 
     /// Reads callback data; anything not produced by [`GuardCallback::encode`] is `None`.
     pub fn decode(data: &str) -> Option<GuardCallback> {
-        use SettingChange as S;
         if data.is_empty() || data.len() > MAX_LEN {
             return None;
         }
-        let mut parts = data.split(':');
-        let prefix = parts.next()?;
+        let (prefix, rest) = data.split_once(':')?;
+        GuardCallback::decode_after(prefix, rest)
+    }
+
+    /// Reads the data `rest` after `prefix:` (what the framework hands a callback route), as
+    /// [`GuardCallback::decode`] reads `prefix:rest`.
+    pub fn decode_after(prefix: &str, rest: &str) -> Option<GuardCallback> {
+        use SettingChange as S;
+        if prefix.len() + 1 + rest.len() > MAX_LEN {
+            return None;
+        }
+        let mut parts = rest.split(':');
         let a = parts.next();
         let b = parts.next();
         if parts.next().is_some() {
@@ -143,6 +152,12 @@ mod tests {
             let data = cb.encode();
             assert!(!data.is_empty() && data.len() <= MAX_LEN, "{data}");
             assert_eq!(GuardCallback::decode(&data), Some(cb), "{data}");
+            let (prefix, rest) = data.split_once(':').expect("prefix:rest");
+            assert_eq!(
+                GuardCallback::decode_after(prefix, rest),
+                Some(cb),
+                "{data}"
+            );
         }
     }
 
@@ -164,6 +179,8 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert_eq!(GuardCallback::decode(data), None, "{data}");
+            let (prefix, rest) = data.split_once(':').unwrap_or((data, ""));
+            assert_eq!(GuardCallback::decode_after(prefix, rest), None, "{data}");
         }
     }
 }

@@ -2,7 +2,7 @@
 //! route in the route table (`routes.rs`) declares the ones its handler takes, and the managed
 //! policies of the template are generated from them. Keys: docs/guard-design.md.
 
-use lambdagram::grants::{Grant, PACE_MESSAGES};
+use lambdagram::grants::Grant;
 
 const GET: &str = "dynamodb:BatchGetItem";
 const PUT: &str = "dynamodb:PutItem";
@@ -162,12 +162,3 @@ pub const FORGET_SWEPT_WARNINGS: Grant = Grant {
     actions: &[DELETE],
     leading_keys: &["GROUP#*", "DUE#*"],
 };
-
-/// What the gate (`crate::gate`) takes in a group: any route that passes it declares these.
-pub const GATE: &[Grant] = &[
-    READ_GUARD_STATE,
-    WRITE_GUARD_STATE,
-    DEGRADE_PROTECTION,
-    RELEASE_WARNING,
-    PACE_MESSAGES,
-];

@@ -20,6 +20,7 @@ pub mod health;
 pub mod menu;
 pub mod menu_texts;
 pub mod metrics;
+pub mod middleware;
 pub mod rights;
 pub mod routes;
 pub mod store;

@@ -3,6 +3,7 @@
 //! template all follow from [`ROUTES`].
 
 use crate::grants::*;
+use crate::middleware::GATE;
 use lambdagram::grants::{JOURNAL_EFFECTS, PACE_MESSAGES, RECORD_VISIT};
 use lambdagram::i18n::{msg, Text};
 use lambdagram::jobs::Job;
@@ -20,7 +21,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "/start - records the user's visit and says hello.",
-        grants: &[RECORD_VISIT, JOURNAL_EFFECTS, READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
+        grants: &[RECORD_VISIT, JOURNAL_EFFECTS, PACE_MESSAGES],
+        middleware: &[GATE],
     },
     Route {
         name: "help",
@@ -32,7 +34,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "/help - lists the commands in the user's language.",
-        grants: GATE,
+        grants: &[],
+        middleware: &[GATE],
     },
     Route {
         name: "unknown-command",
@@ -42,6 +45,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Unknown commands in a private chat - says so and points at /help.",
         grants: &[],
+        middleware: &[],
     },
     Route {
         name: "guard-message",
@@ -52,7 +56,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "Channel guard - a group message from a non-subscriber is deleted, muted and warned.",
-        grants: GATE,
+        grants: &[],
+        middleware: &[GATE],
     },
     Route {
         name: "protect",
@@ -65,6 +70,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /protect - checks rights live, links channels, turns the guard on.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
+        middleware: &[],
     },
     Route {
         name: "unprotect",
@@ -77,6 +83,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /unprotect - turns the guard off, keeps its config, offers to lift mutes.",
         grants: &[READ_GROUP_RESTRICTIONS, SAVE_GROUP_CONFIG],
+        middleware: &[],
     },
     Route {
         name: "status",
@@ -90,6 +97,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /status - protection, linked channels, the bot's rights checked live, mutes.",
         grants: &[READ_GROUP_RESTRICTIONS],
+        middleware: &[],
     },
     Route {
         name: "settings",
@@ -103,6 +111,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /settings - the settings menu, by webhook reply.",
         grants: &[READ_GROUP_CONFIG],
+        middleware: &[],
     },
     Route {
         name: "allow",
@@ -115,6 +124,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /allow - the group's allow-list (list, add by reply or id, remove).",
         grants: &[ALLOW_LIST],
+        middleware: &[],
     },
     Route {
         name: "settings-menu",
@@ -126,6 +136,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard settings menu buttons - validates the presser, saves the change, redraws the menu.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
+        middleware: &[],
     },
     Route {
         name: "verify",
@@ -137,6 +148,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
         grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
+        middleware: &[],
     },
     Route {
         name: "lift",
@@ -148,6 +160,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"lift restrictions\" button after /unprotect - lifts every restriction the bot imposed.",
         grants: &[GROUP_RESTRICTIONS, WARNING_QUEUE],
+        middleware: &[],
     },
     Route {
         name: "member-change",
@@ -157,6 +170,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard chat_member - checks joiners, restricts channel leavers in every linked group, refreshes admins.",
         grants: &[READ_GUARD_STATE, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION, PACE_MESSAGES],
+        middleware: &[],
     },
     Route {
         name: "new-members",
@@ -168,6 +182,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard new_chat_members - checks each joiner (the service message path of the join check).",
         grants: &[READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
+        middleware: &[],
     },
     Route {
         name: "bot-status",
@@ -177,6 +192,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard my_chat_member - the bot's own rights changed, so degrade or recover the protection.",
         grants: &[PROTECTION_HEALTH],
+        middleware: &[],
     },
     Route {
         name: "migrate",
@@ -186,6 +202,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard group-to-supergroup migration - carries the protection over to the new chat id.",
         grants: &[MOVE_PROTECTION],
+        middleware: &[],
     },
 ]);
 
@@ -238,11 +255,24 @@ mod tests {
     fn every_grant_passes_the_framework_checks() {
         let grants = ROUTES
             .iter()
-            .flat_map(|r| r.grants.iter())
-            .chain(JOBS.iter().flat_map(|j| j.grants.iter()));
+            .flat_map(|r| r.all_grants())
+            .chain(JOBS.iter().flat_map(|j| j.grants.iter().copied()));
         for grant in grants {
-            assert_eq!(lambdagram::grants::check_grant(grant), Ok(()));
+            assert_eq!(lambdagram::grants::check_grant(&grant), Ok(()));
         }
+    }
+
+    #[test]
+    fn group_messages_and_the_commands_everyone_may_send_in_groups_pass_the_gate_first() {
+        let gated: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.middleware == [GATE])
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(gated, ["start", "help", "guard-message"]);
+        assert!(ROUTES
+            .iter()
+            .all(|r| r.middleware.is_empty() || r.middleware == [GATE]));
     }
 
     #[test]

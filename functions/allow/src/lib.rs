@@ -14,9 +14,9 @@ use channel_guard::admin::{configuring, reply, Configuring};
 use channel_guard::enforce::Guard;
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang, Text};
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
 pub struct Allow;
 
@@ -59,30 +59,30 @@ pub fn request(args: &str, replied_to: Option<i64>) -> Request {
 }
 
 impl<S: GuardStore> RouteHandler<S> for Allow {
+    type Input = Command;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        input: Command,
     ) -> Result<RouteResponse, HandlerError> {
         let Configuring {
             command,
             config,
             lang,
-        } = match configuring(&ctx, &update).await? {
+        } = match configuring(&ctx, &input).await? {
             Ok(c) => c,
             Err(answer) => return Ok(answer),
         };
         // The author of the message replied to, unless it is a bot or a chat (anonymous admin,
         // channel post): those are never checked anyway.
-        let replied_to = match &update.kind {
-            UpdateKind::Message(m) => m
-                .reply_to_message()
-                .filter(|r| r.sender_chat.is_none())
-                .and_then(|r| r.from.as_ref())
-                .filter(|u| !u.is_bot)
-                .and_then(|u| i64::try_from(u.id.0).ok()),
-            _ => None,
-        };
+        let replied_to = input
+            .message
+            .reply_to_message()
+            .filter(|r| r.sender_chat.is_none())
+            .and_then(|r| r.from.as_ref())
+            .filter(|u| !u.is_bot)
+            .and_then(|u| i64::try_from(u.id.0).ok());
         let Some(mut config) = config else {
             return Ok(reply(&command.answer(NOT_SET_UP.get(lang))));
         };

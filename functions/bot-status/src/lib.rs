@@ -16,23 +16,18 @@ use lambdagram::i18n::Lang;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
-use lambdagram::teloxide_core::types::{
-    ChatMemberKind, ChatMemberUpdated, ParseMode, Update, UpdateKind,
-};
+use lambdagram::teloxide_core::types::{ChatMemberKind, ChatMemberUpdated, ParseMode};
 
 pub struct BotStatus;
 
 impl<S: GuardStore> RouteHandler<S> for BotStatus {
+    type Input = ChatMemberUpdated;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        change: ChatMemberUpdated,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::MyChatMember(change) = update.kind else {
-            return Ok(RouteResponse::rejected(
-                "bot status route without my_chat_member",
-            ));
-        };
         let guard = Guard::of(&ctx);
         let chat = &change.chat;
         if chat.is_channel() {

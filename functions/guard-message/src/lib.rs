@@ -1,37 +1,24 @@
-//! A message in a group, or an edit of one: the guard's gate alone (`channel_guard::gate`). A message in a
-//! protected group from someone not subscribed to every linked channel is deleted, the group's
-//! action applied, and one warning posted. Everyone else passes at the budget: a known
-//! subscriber costs two batched reads, no write and no Bot API call.
+//! A message in a group, or an edit of one: the guard's gate alone (`channel_guard::gate`),
+//! which the route table declares as this route's middleware, so the framework runs it before
+//! this handler. A message in a protected group from someone not subscribed to every linked
+//! channel is deleted, the group's action applied, and one warning posted. Everyone else passes
+//! at the budget: a known subscriber costs two batched reads, no write and no Bot API call.
 
-use channel_guard::gate::{gate, Gate};
-use channel_guard::store::prelude::*;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{Update, UpdateKind};
+use lambdagram::teloxide_core::types::Message;
 
 pub struct GuardMessage;
 
-impl<S: GuardStore> RouteHandler<S> for GuardMessage {
+impl<S: Sync> RouteHandler<S> for GuardMessage {
+    type Input = Message;
+
+    /// Reached only when the gate let the message through: nothing more to do.
     async fn handle(
         &self,
-        ctx: RouteContext<'_, S>,
-        update: Update,
+        _ctx: RouteContext<'_, S>,
+        _message: Message,
     ) -> Result<RouteResponse, HandlerError> {
-        let (UpdateKind::Message(message) | UpdateKind::EditedMessage(message)) = update.kind
-        else {
-            return Ok(RouteResponse::rejected(
-                "group message route without a message",
-            ));
-        };
-        let Gate::Enforced(done) = gate(&ctx, &message).await? else {
-            return Ok(RouteResponse::done());
-        };
-        tracing::info!(
-            restricted = done.restricted,
-            warned = done.warned,
-            deleted = done.deleted_message,
-            "non-subscriber's message handled"
-        );
         Ok(RouteResponse::done())
     }
 }

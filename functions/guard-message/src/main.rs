@@ -4,5 +4,11 @@ use lambdagram::aws::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<DynamoStore, _>(guard_message::GuardMessage).await
+    lambdagram::lambda::run_route::<DynamoStore, _>(
+        channel_guard::ROUTES,
+        "guard-message",
+        &[&channel_guard::middleware::Gated],
+        guard_message::GuardMessage,
+    )
+    .await
 }

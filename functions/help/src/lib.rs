@@ -1,13 +1,12 @@
 //! `/help`: the command list from the route table, in the sender's language, sent as the
-//! webhook reply (no Bot API round trip). In a group it passes the guard's gate first: a
-//! non-subscriber of a protected group gets the guard's treatment, not an answer.
+//! webhook reply (no Bot API round trip). In a group it runs behind the guard's gate (declared
+//! in the route table): a non-subscriber of a protected group gets the guard's treatment, not an
+//! answer.
 
-use channel_guard::gate::{gate, is_group, Gate};
-use channel_guard::store::prelude::*;
 use lambdagram::i18n::{msg, Lang};
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
 pub struct Help;
 
@@ -20,27 +19,17 @@ pub fn help_text(lang: Lang) -> String {
     text
 }
 
-impl<S: GuardStore> RouteHandler<S> for Help {
+impl<S: Sync> RouteHandler<S> for Help {
+    type Input = Command;
+
     async fn handle(
         &self,
-        ctx: RouteContext<'_, S>,
-        update: Update,
+        _ctx: RouteContext<'_, S>,
+        command: Command,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::Message(message) = update.kind else {
-            return Ok(RouteResponse::rejected("/help without a message"));
-        };
-        if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {
-            return Ok(RouteResponse::done());
-        }
-        let lang = Lang::from_code(
-            message
-                .from
-                .as_ref()
-                .and_then(|u| u.language_code.as_deref()),
-        );
         Ok(RouteResponse::reply(
             "sendMessage",
-            serde_json::json!({ "chat_id": message.chat.id.0, "text": help_text(lang) }),
+            serde_json::json!({ "chat_id": command.chat().id.0, "text": help_text(command.lang()) }),
         ))
     }
 }

@@ -13,11 +13,12 @@ use channel_guard::enforce::Guard;
 use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
+use lambdagram::input::Callback;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
 use lambdagram::teloxide_core::payloads::{EditMessageText, EditMessageTextSetters};
-use lambdagram::teloxide_core::types::{ChatId, ParseMode, Update, UpdateKind};
+use lambdagram::teloxide_core::types::{ChatId, ParseMode};
 
 /// Time kept back for editing the message and answering: below it, lifting stops and the
 /// button stays for the rest.
@@ -26,15 +27,15 @@ pub const RESERVE_MS: u64 = 5_000;
 pub struct Lift;
 
 impl<S: GuardStore> RouteHandler<S> for Lift {
+    type Input = Callback;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        press: Callback,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::CallbackQuery(query) = &update.kind else {
-            return Ok(RouteResponse::rejected("lift without a callback query"));
-        };
-        let decoded = query.data.as_deref().and_then(GuardCallback::decode);
+        let query = &press.query;
+        let decoded = GuardCallback::decode_after(press.prefix(), &press.data);
         let (Ok(presser), Some(GuardCallback::LiftAll), Some(message)) =
             (i64::try_from(query.from.id.0), decoded, &query.message)
         else {

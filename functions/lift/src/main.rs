@@ -4,5 +4,6 @@ use lambdagram::aws::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<DynamoStore, _>(lift::Lift).await
+    lambdagram::lambda::run_route::<DynamoStore, _>(channel_guard::ROUTES, "lift", &[], lift::Lift)
+        .await
 }

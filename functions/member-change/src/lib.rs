@@ -23,9 +23,7 @@ use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApiError};
 use lambdagram::teloxide_core::payloads::GetChatMember;
-use lambdagram::teloxide_core::types::{
-    ChatId, ChatMemberKind, ChatMemberUpdated, Update, UpdateKind, User, UserId,
-};
+use lambdagram::teloxide_core::types::{ChatId, ChatMemberKind, ChatMemberUpdated, User, UserId};
 use lambdagram::teloxide_core::ApiError;
 
 pub struct MemberChange;
@@ -77,16 +75,13 @@ fn member(user: &User) -> Member {
 }
 
 impl<S: GuardStore> RouteHandler<S> for MemberChange {
+    type Input = ChatMemberUpdated;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        change: ChatMemberUpdated,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::ChatMember(change) = update.kind else {
-            return Ok(RouteResponse::rejected(
-                "chat_member route without a chat_member update",
-            ));
-        };
         let guard = Guard::of(&ctx);
         if change.chat.is_channel() {
             channel_change(&guard, &change).await?;

@@ -10,30 +10,21 @@
 
 use channel_guard::config::GroupConfig;
 use channel_guard::store::prelude::*;
+use lambdagram::input::Migration;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{ChatMigration, Update, UpdateKind};
 
 pub struct Migrate;
 
 impl<S: GuardStore> RouteHandler<S> for Migrate {
+    type Input = Migration;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        migration: Migration,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::Message(message) = update.kind else {
-            return Ok(RouteResponse::rejected("migration route without a message"));
-        };
-        let (from, to) = match message.chat_migration() {
-            Some(ChatMigration::To { chat_id }) => (message.chat.id.0, chat_id.0),
-            Some(ChatMigration::From { chat_id }) => (chat_id.0, message.chat.id.0),
-            None => {
-                return Ok(RouteResponse::rejected(
-                    "migration route without a migration",
-                ))
-            }
-        };
+        let (from, to) = (migration.from.0, migration.to.0);
         let moved = carry_over(ctx.store, from, to, ctx.now).await?;
         tracing::info!(from, to, moved, "group migrated to a supergroup");
         Ok(RouteResponse::done())

@@ -5,9 +5,10 @@
 
 use channel_guard::enforce::{Guard, Member};
 use channel_guard::store::prelude::*;
+use lambdagram::input::NewChatMembers;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{MessageKind, Update, UpdateKind, User};
+use lambdagram::teloxide_core::types::User;
 
 pub struct NewMembers;
 
@@ -29,26 +30,18 @@ pub fn people(new_members: &[User]) -> Vec<Member> {
 }
 
 impl<S: GuardStore> RouteHandler<S> for NewMembers {
+    type Input = NewChatMembers;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        joined: NewChatMembers,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::Message(message) = update.kind else {
-            return Ok(RouteResponse::rejected(
-                "new-members route without a message",
-            ));
-        };
-        let MessageKind::NewChatMembers(joined) = &message.kind else {
-            return Ok(RouteResponse::rejected(
-                "new-members route without new chat members",
-            ));
-        };
-        let mut joiners = people(&joined.new_chat_members);
+        let mut joiners = people(&joined.members);
         if joiners.is_empty() {
             return Ok(RouteResponse::done());
         }
-        let group_id = message.chat.id.0;
+        let group_id = joined.message.chat.id.0;
         let group = ctx.store.group_state(group_id, ctx.now).await?;
         let Some(config) = group
             .config

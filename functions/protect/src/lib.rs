@@ -12,11 +12,12 @@ use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::rights::Right;
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::{escape_html, fill, Lang};
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
 use lambdagram::teloxide_core::payloads::GetChat;
-use lambdagram::teloxide_core::types::{ChatId, Recipient, Update};
+use lambdagram::teloxide_core::types::{ChatId, Recipient};
 
 pub struct Protect;
 
@@ -37,16 +38,18 @@ pub enum Problem {
 }
 
 impl<S: GroupStore> RouteHandler<S> for Protect {
+    type Input = Command;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        input: Command,
     ) -> Result<RouteResponse, HandlerError> {
         let Configuring {
             command,
             config: existing,
             lang,
-        } = match configuring(&ctx, &update).await? {
+        } = match configuring(&ctx, &input).await? {
             Ok(c) => c,
             Err(answer) => return Ok(answer),
         };

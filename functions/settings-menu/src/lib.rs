@@ -13,6 +13,7 @@ use channel_guard::menu;
 use channel_guard::menu_texts;
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::Lang;
+use lambdagram::input::Callback;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy};
@@ -21,7 +22,7 @@ use lambdagram::teloxide_core::payloads::{
     GetChatMember,
 };
 use lambdagram::teloxide_core::types::{
-    CallbackQuery, ChatId, ChatMemberKind, MessageId, ParseMode, Update, UpdateKind, UserId,
+    CallbackQuery, ChatId, ChatMemberKind, MessageId, ParseMode, UserId,
 };
 
 pub struct SettingsMenu;
@@ -69,21 +70,18 @@ struct Press {
 }
 
 impl<S: GroupStore> RouteHandler<S> for SettingsMenu {
+    type Input = Callback;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        callback: Callback,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::CallbackQuery(query) = &update.kind else {
-            return Ok(RouteResponse::rejected("a settings button without a query"));
-        };
+        let query = &callback.query;
         let answer = AnswerCallbackQuery::new(query.id.clone());
-        let (Some(change), Some(press)) = (change_of(query), press_of(query)) else {
+        let (Some(change), Some(press)) = (change_of(&callback), press_of(query)) else {
             // Forged, stale or not from a group's menu: the spinner stops, nothing else.
-            tracing::info!(
-                update_id = update.id.0,
-                "settings press ignored: not a menu button"
-            );
+            tracing::info!("settings press ignored: not a menu button");
             return Ok(RouteResponse::webhook_reply(&answer));
         };
         let Some(config) = ctx.store.group_state(press.group_id, ctx.now).await?.config else {
@@ -142,8 +140,8 @@ impl<S: GroupStore> RouteHandler<S> for SettingsMenu {
 }
 
 /// The change the button's data names; `None` for anything not drawn by the menu.
-fn change_of(query: &CallbackQuery) -> Option<SettingChange> {
-    match GuardCallback::decode(query.data.as_deref()?)? {
+fn change_of(callback: &Callback) -> Option<SettingChange> {
+    match GuardCallback::decode_after(callback.prefix(), &callback.data)? {
         GuardCallback::Settings(change) => Some(change),
         _ => None,
     }
@@ -322,10 +320,19 @@ mod tests {
         .expect("a callback query")
     }
 
+    /// The press as the framework hands it over: the data after the prefix.
+    fn callback(query: &CallbackQuery) -> Callback {
+        let data = query.data.as_deref().unwrap_or_default();
+        Callback {
+            data: data.split_once(':').map_or("", |(_, rest)| rest).to_owned(),
+            query: query.clone(),
+        }
+    }
+
     #[test]
     fn reads_only_menu_buttons_in_groups() {
         let q = query("set:a:k", "supergroup");
-        assert_eq!(change_of(&q), Some(KICK));
+        assert_eq!(change_of(&callback(&q)), Some(KICK));
         let press = press_of(&q).expect("a press in a group");
         assert_eq!(
             (
@@ -337,7 +344,8 @@ mod tests {
             (-100, MessageId(42), 5, Lang::Ru)
         );
         for forged in ["set:w:301", "set:a", "joined:5", "lift:all", "set:x:1"] {
-            assert_eq!(change_of(&query(forged, "supergroup")), None, "{forged}");
+            let forged = callback(&query(forged, "supergroup"));
+            assert_eq!(change_of(&forged), None, "{:?}", forged.query.data);
         }
         let private: CallbackQuery = serde_json::from_value(json!({
             "id": "q1", "chat_instance": "c", "data": "set:a:k",

@@ -7,14 +7,16 @@ use channel_guard::config::GroupConfig;
 use channel_guard::menu;
 use channel_guard::menu_texts;
 use channel_guard::store::prelude::*;
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
-use lambdagram::teloxide_core::types::Update;
 
 pub struct Settings;
 
 impl<S: GroupStore> RouteHandler<S> for Settings {
+    type Input = Command;
+
     /// A group with no configuration gets no menu, only a pointer to `/protect`: every setting
     /// is about how the protection treats non-subscribers, so before a channel is linked there
     /// is nothing for it to act on, and `/protect` (which checks the bot's rights first) is the
@@ -25,13 +27,13 @@ impl<S: GroupStore> RouteHandler<S> for Settings {
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        input: Command,
     ) -> Result<RouteResponse, HandlerError> {
         let Configuring {
             command,
             config,
             lang,
-        } = match configuring(&ctx, &update).await? {
+        } = match configuring(&ctx, &input).await? {
             Ok(c) => c,
             Err(answer) => return Ok(answer),
         };

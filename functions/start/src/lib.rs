@@ -2,35 +2,31 @@
 //! "hello" the first time, "welcome back" after. The welcome is journalled (one write before,
 //! one after): a redelivery never welcomes twice, even when the first answer was lost.
 
-use channel_guard::gate::{gate, is_group, Gate};
-use channel_guard::store::prelude::*;
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
+use lambdagram::input::Command;
 use lambdagram::journal::{once, EffectJournal};
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::telegram::with_retry;
 use lambdagram::teloxide_core::payloads::{SendMessage, SendMessageSetters};
-use lambdagram::teloxide_core::types::{ParseMode, Update, UpdateKind};
+use lambdagram::teloxide_core::types::ParseMode;
 
+/// In a group it runs behind the guard's gate (declared in the route table): a non-subscriber
+/// of a protected group meets the guard, not a welcome.
 pub struct Start;
 
-impl<S: UserStore + GuardStore + EffectJournal> RouteHandler<S> for Start {
+impl<S: UserStore + EffectJournal> RouteHandler<S> for Start {
+    type Input = Command;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        command: Command,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::Message(message) = update.kind else {
-            return Ok(RouteResponse::rejected("/start without a message"));
-        };
-        let Some(from) = message.from.as_ref() else {
+        let Some(from) = command.from() else {
             return Ok(RouteResponse::rejected("/start without a sender"));
         };
-        // In a group, a non-subscriber of a protected group meets the guard, not a welcome.
-        if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {
-            return Ok(RouteResponse::done());
-        }
         let profile = UserProfile {
             user_id: from.id.0 as i64,
             first_name: from.first_name.clone(),
@@ -51,7 +47,7 @@ impl<S: UserStore + GuardStore + EffectJournal> RouteHandler<S> for Start {
                 ("bot", &format!("@{}", ctx.bot_username)),
             ],
         );
-        let welcome = SendMessage::new(message.chat.id, text).parse_mode(ParseMode::Html);
+        let welcome = SendMessage::new(command.chat().id, text).parse_mode(ParseMode::Html);
         once(&ctx, "welcome", || {
             with_retry(ctx.retry(), || ctx.bot.call(&welcome))
         })

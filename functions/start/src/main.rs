@@ -4,5 +4,11 @@ use lambdagram::aws::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<DynamoStore, _>(start::Start).await
+    lambdagram::lambda::run_route::<DynamoStore, _>(
+        channel_guard::ROUTES,
+        "start",
+        &[&channel_guard::middleware::Gated],
+        start::Start,
+    )
+    .await
 }

@@ -13,19 +13,21 @@ use channel_guard::config::GroupConfig;
 use channel_guard::rights::Right;
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang};
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::Update;
 
 pub struct Status;
 
 impl<S: GroupStore + RestrictionStore> RouteHandler<S> for Status {
+    type Input = Command;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        input: Command,
     ) -> Result<RouteResponse, HandlerError> {
-        let command = match GroupCommand::read(&update) {
+        let command = match GroupCommand::read(&input) {
             Ok(command) => command,
             Err(why) => return Ok(RouteResponse::rejected(why)),
         };

@@ -4,5 +4,11 @@ use lambdagram::aws::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<DynamoStore, _>(status::Status).await
+    lambdagram::lambda::run_route::<DynamoStore, _>(
+        channel_guard::ROUTES,
+        "status",
+        &[],
+        status::Status,
+    )
+    .await
 }

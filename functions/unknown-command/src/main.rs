@@ -4,5 +4,11 @@ use lambdagram::ports::NoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<NoStore, _>(unknown_command::UnknownCommand).await
+    lambdagram::lambda::run_route::<NoStore, _>(
+        channel_guard::ROUTES,
+        "unknown-command",
+        &[],
+        unknown_command::UnknownCommand,
+    )
+    .await
 }

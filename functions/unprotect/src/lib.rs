@@ -8,24 +8,26 @@ use channel_guard::config::channel_label;
 use channel_guard::config::GroupConfig;
 use channel_guard::store::prelude::*;
 use lambdagram::i18n::{fill, Lang};
+use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::payloads::SendMessageSetters;
-use lambdagram::teloxide_core::types::Update;
 
 pub struct Unprotect;
 
 impl<S: GroupStore + RestrictionStore> RouteHandler<S> for Unprotect {
+    type Input = Command;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        input: Command,
     ) -> Result<RouteResponse, HandlerError> {
         let Configuring {
             command,
             config,
             lang,
-        } = match configuring(&ctx, &update).await? {
+        } = match configuring(&ctx, &input).await? {
             Ok(c) => c,
             Err(answer) => return Ok(answer),
         };

@@ -11,25 +11,25 @@ use channel_guard::enforce::Guard;
 use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
+use lambdagram::input::Callback;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
 pub struct Verify;
 
 impl<S: GuardStore> RouteHandler<S> for Verify {
+    type Input = Callback;
+
     async fn handle(
         &self,
         ctx: RouteContext<'_, S>,
-        update: Update,
+        press: Callback,
     ) -> Result<RouteResponse, HandlerError> {
-        let UpdateKind::CallbackQuery(query) = &update.kind else {
-            return Ok(RouteResponse::rejected("verify without a callback query"));
-        };
+        let query = &press.query;
         let Ok(presser) = i64::try_from(query.from.id.0) else {
             return Ok(answer_press(query, None));
         };
-        let decoded = query.data.as_deref().and_then(GuardCallback::decode);
+        let decoded = GuardCallback::decode_after(press.prefix(), &press.data);
         let (Some(GuardCallback::Joined { user_id }), Some(message)) = (decoded, &query.message)
         else {
             // Forged or stale data, or a button outside a chat: nothing to do.

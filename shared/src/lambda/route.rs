@@ -1,4 +1,5 @@
-//! A route function: Lambda event (the webhook's [`RouteRequest`]) → a [`RouteHandler`].
+//! A route function: Lambda event (the webhook's [`RouteRequest`]) → the route's middleware
+//! and [`RouteHandler`].
 
 use lambda_runtime::{service_fn, LambdaEvent};
 use tracing::Instrument;
@@ -8,9 +9,12 @@ use std::sync::Arc;
 
 use crate::config::{self, ConfigError};
 use crate::flood::{FloodControl, Limits};
+use crate::middleware::Middleware;
+use crate::pipeline::{run_once, Pipeline};
 use crate::ports::NoStore;
-use crate::route::{run_once, RouteDeps, RouteHandler};
+use crate::route::{RouteDeps, RouteHandler};
 use crate::route_api::{RouteRequest, RouteResponse};
+use crate::routes::RouteTable;
 use crate::telegram::BotApi;
 
 use super::{init_observability, take_cold_start, Error};
@@ -83,13 +87,24 @@ pub(super) async fn cold_start<S: StoreFromEnv>(
     Ok((bot, store))
 }
 
-/// Builds the route's dependencies once (SDK config, store, bot) and runs `handler` per event.
-pub async fn run_route<S, H>(handler: H) -> Result<(), Error>
+/// Runs the route `name` of `table`: checks that `middleware` implements exactly what the route
+/// declares (a route whose middleware is missing fails at cold start, before any update), builds
+/// its dependencies once (SDK config, store, bot) and runs the middleware and `handler` per
+/// event.
+pub async fn run_route<S, H>(
+    table: RouteTable,
+    name: &str,
+    middleware: &[&'static dyn Middleware<S>],
+    handler: H,
+) -> Result<(), Error>
 where
     S: StoreFromEnv,
     H: RouteHandler<S>,
 {
     init_observability();
+    let pipeline = Pipeline::new(table, name, middleware, handler).inspect_err(|e| {
+        tracing::error!(error = %e, "the route's middleware is not what its table declares");
+    })?;
     let sdk = sdk_config().await;
     let (bot, store) = cold_start::<S>(&sdk).await?;
     let deps = RouteDeps {
@@ -97,7 +112,7 @@ where
         store,
         bot_username: config::bot_username()?,
     };
-    let (deps, handler) = (&deps, &handler);
+    let (deps, pipeline) = (&deps, &pipeline);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<RouteRequest>| async move {
             let span = tracing::info_span!(
@@ -111,7 +126,7 @@ where
             let started = std::time::Instant::now();
             let result: Result<RouteResponse, _> = run_once(
                 deps,
-                handler,
+                pipeline,
                 event.payload,
                 crate::time::now(),
                 event.context.deadline,

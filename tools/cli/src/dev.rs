@@ -462,7 +462,11 @@ impl Session<'_> {
         let secret = WebhookSecret::generate()?;
         let config =
             IngressConfig::new(channel_guard::ROUTES, secret.clone(), self.username.clone());
-        let ingress = Ingress::new(config, store.clone(), registry::in_process(deps.clone()));
+        let ingress = Ingress::new(
+            config,
+            store.clone(),
+            registry::in_process(deps.clone()).map_err(anyhow::Error::msg)?,
+        );
         let allowed = channel_guard::ROUTES.allowed_updates();
         // The scheduled jobs run here too (the warning sweeper, every minute in AWS): at most
         // once a minute, between polls.

@@ -1,12 +1,14 @@
 //! `lambdagram gen template`: the functions of `template.yaml`, generated from the route table.
 //!
-//! A route is declared once, in its bot's table; its function, log group, IAM policies, the
+//! A route is declared once, in its bot's table; its function, log group, IAM policies (its own
+//! grants and its middleware's), the
 //! webhook's `ROUTE_FUNCTION_*` variable, invoke grant and `DependsOn`, and its output all follow
 //! from that entry. The generated resources sit between two marker lines in `template.yaml`
-//! (the rest — parameters, API, table, alarms, dashboard — is written by hand); `--check` fails
+//! (the rest — parameters, API, the nested state and observability stacks — is written by hand;
+//! the table's ARN comes from the state stack's `TableArn` output); `--check` fails
 //! when the checked-in copy is stale, and a test runs it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -131,29 +133,53 @@ fn grants(routes: RouteTable, jobs: &[Job]) -> anyhow::Result<BTreeMap<&'static 
     let mut all: BTreeMap<&'static str, Grant> = BTreeMap::new();
     let used = routes
         .iter()
-        .flat_map(|r| r.grants.iter())
-        .chain(jobs.iter().flat_map(|j| j.grants.iter()));
+        .flat_map(|r| r.all_grants())
+        .chain(jobs.iter().flat_map(|j| j.grants.iter().copied()));
     for grant in used {
         match all.get(grant.name) {
-            Some(known) if known != grant => {
+            Some(known) if *known != grant => {
                 anyhow::bail!("two different grants are named {}", grant.name)
             }
             _ => {
-                all.insert(grant.name, *grant);
+                all.insert(grant.name, grant);
             }
         }
     }
     Ok(all)
 }
 
+/// The grants more than one function takes: each is one managed policy they all attach. A
+/// grant only one function takes is written inline in that function's policies instead, so a
+/// role stays under IAM's quota of managed policies (10 by default) however many grants a
+/// route has.
+fn shared_grants(routes: RouteTable, jobs: &[Job]) -> BTreeSet<&'static str> {
+    let mut users: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let per_function = routes
+        .iter()
+        .map(|r| r.all_grants())
+        .chain(jobs.iter().map(|j| j.grants.to_vec()));
+    for grants in per_function {
+        for grant in grants {
+            *users.entry(grant.name).or_default() += 1;
+        }
+    }
+    users
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(name, _)| name)
+        .collect()
+}
+
 fn resources(routes: RouteTable, jobs: &[Job]) -> anyhow::Result<String> {
     let mut y = String::new();
+    let shared = shared_grants(routes, jobs);
     webhook(&mut y, routes);
     for route in routes {
-        function(&mut y, route.name, route.about, route.grants, None);
+        let grants = route.all_grants();
+        function(&mut y, route.name, route.about, &grants, &shared, None);
     }
     for job in jobs {
-        function(&mut y, job.name, job.about, job.grants, Some(job));
+        function(&mut y, job.name, job.about, job.grants, &shared, Some(job));
     }
     y.push_str(
         "\n  # The bot token, read once at cold start by every route and job (SecureStrings under the\n  \
@@ -167,7 +193,9 @@ fn resources(routes: RouteTable, jobs: &[Job]) -> anyhow::Result<String> {
          Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${BotTokenParameter}\n",
     );
     for grant in grants(routes, jobs)?.values() {
-        policy(&mut y, grant);
+        if shared.contains(grant.name) {
+            policy(&mut y, grant);
+        }
     }
     y.push('\n');
     Ok(y)
@@ -227,19 +255,26 @@ fn webhook(y: &mut String, routes: RouteTable) {
          # on the ledger's own items only (docs/state.md).\n            \
          - Sid: UpdateLedger\n              Effect: Allow\n              Action:\n                \
          - dynamodb:PutItem\n                - dynamodb:UpdateItem\n                - dynamodb:DeleteItem\n              \
-         Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
+         Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
          ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"UPDATE#*\"]\n            \
          # An update a route gave up for a permanent error is kept as a dead letter (one\n            \
          # PutItem, on dead letters only). Listing and replaying them is the operators' job\n            \
          # (lambdagram dead-letters / replay --dead-letters), with their own credentials.\n            \
          - Sid: RecordDeadLetters\n              Effect: Allow\n              Action: dynamodb:PutItem\n              \
-         Resource: !GetAtt StateTable.Arn\n              Condition:\n                \
+         Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
          ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"DEAD#*\"]\n",
     );
     log_group(y, WEBHOOK);
 }
 
-fn function(y: &mut String, name: &str, about: &str, grants: &[Grant], job: Option<&Job>) {
+fn function(
+    y: &mut String,
+    name: &str,
+    about: &str,
+    grants: &[Grant],
+    shared: &BTreeSet<&str>,
+    job: Option<&Job>,
+) {
     let id = function_id(name);
     let _ = write!(
         y,
@@ -291,8 +326,18 @@ fn function(y: &mut String, name: &str, about: &str, grants: &[Grant], job: Opti
     if !grants.is_empty() {
         y.push_str("        - !Ref TableConnectionPolicy\n");
     }
-    for grant in grants {
+    for grant in grants.iter().filter(|g| shared.contains(g.name)) {
         let _ = writeln!(y, "        - !Ref {}", policy_id(grant));
+    }
+    for grant in grants.iter().filter(|g| !shared.contains(g.name)) {
+        let _ = write!(
+            y,
+            "        # {about}: this function's alone.
+        - Version: \"2012-10-17\"\n          \
+             Statement:\n",
+            about = grant.about
+        );
+        statement(y, grant, "            ");
     }
     log_group(y, name);
 }
@@ -312,20 +357,29 @@ fn policy(y: &mut String, grant: &Grant) {
         y,
         "\n  {id}:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      \
          Description: {description}\n      PolicyDocument:\n        Version: \"2012-10-17\"\n        \
-         Statement:\n          - Sid: {sid}\n            Effect: Allow\n            Action:\n",
+         Statement:\n",
         id = policy_id(grant),
         description = quoted(&format!("lambdagram - {}", grant.about)),
-        sid = grant.name,
+    );
+    statement(y, grant, "          ");
+}
+
+/// The grant's one statement, as a list item at `indent`.
+fn statement(y: &mut String, grant: &Grant, indent: &str) {
+    let _ = write!(
+        y,
+        "{indent}- Sid: {sid}\n{indent}  Effect: Allow\n{indent}  Action:\n",
+        sid = grant.name
     );
     for action in grant.actions {
-        let _ = writeln!(y, "              - {action}");
+        let _ = writeln!(y, "{indent}    - {action}");
     }
-    y.push_str("            Resource: !GetAtt StateTable.Arn\n");
+    let _ = writeln!(y, "{indent}  Resource: !GetAtt State.Outputs.TableArn");
     if !grant.leading_keys.is_empty() {
         let keys: Vec<String> = grant.leading_keys.iter().map(|k| quoted(k)).collect();
         let _ = write!(
             y,
-            "            Condition:\n              ForAllValues:StringLike:\n                \
+            "{indent}  Condition:\n{indent}    ForAllValues:StringLike:\n{indent}      \
              dynamodb:LeadingKeys: [{}]\n",
             keys.join(", ")
         );
@@ -353,13 +407,20 @@ fn outputs(routes: RouteTable, jobs: &[Job]) -> String {
 }
 
 #[cfg(test)]
-/// What a route table entry costs the template, for tests: the managed policies it attaches.
-pub fn attached_policies(route: &Route) -> Vec<String> {
+/// What a route table entry costs the template, for tests: the managed policies it attaches
+/// (its grants shared with other functions; the rest are inline).
+pub fn attached_policies(route: &Route, shared: &BTreeSet<&str>) -> Vec<String> {
     let mut ids = vec!["ReadBotTokenPolicy".to_owned()];
-    if !route.grants.is_empty() {
+    let grants = route.all_grants();
+    if !grants.is_empty() {
         ids.push("TableConnectionPolicy".to_owned());
     }
-    ids.extend(route.grants.iter().map(policy_id));
+    ids.extend(
+        grants
+            .iter()
+            .filter(|g| shared.contains(g.name))
+            .map(policy_id),
+    );
     ids
 }
 
@@ -409,8 +470,9 @@ mod tests {
     fn no_function_attaches_more_managed_policies_than_iam_allows() {
         // IAM's default quota is 10 managed policies per role; SAM attaches two of its own
         // (AWSLambdaBasicExecutionRole, and AWSXrayWriteOnlyAccess with Tracing: Active).
+        let shared = shared_grants(channel_guard::ROUTES, channel_guard::JOBS);
         for route in channel_guard::ROUTES {
-            let n = attached_policies(route).len() + 2;
+            let n = attached_policies(route, &shared).len() + 2;
             assert!(n <= 10, "{}: {n} managed policies", route.name);
         }
         for job in channel_guard::JOBS {

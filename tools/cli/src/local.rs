@@ -60,7 +60,11 @@ pub async fn replay(
         WebhookSecret::new(LOCAL_SECRET)?,
         username.clone(),
     );
-    let ingress = Ingress::new(config, store, registry::in_process(deps));
+    let ingress = Ingress::new(
+        config,
+        store,
+        registry::in_process(deps).map_err(anyhow::Error::msg)?,
+    );
 
     writeln!(
         out,

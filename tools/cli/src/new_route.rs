@@ -96,10 +96,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     edit(&ws.join("tools/cli/src/registry.rs"), |s| {
         insert_after(
             s,
-            "let mut d = InProcessDispatcher::new();\n",
+            "let mut d = InProcessDispatcher::new(ROUTES);\n",
             &format!(
-                "    d.register(\"{}\", deps.clone(), {snake}::{handler});\n",
-                route.name
+                "    d.register(\"{}\", deps.clone(), {}, {snake}::{handler})?;\n",
+                route.name,
+                if gated(&route) { "gate" } else { "&[]" }
             ),
         )
     })?;
@@ -177,11 +178,12 @@ fn declare(args: &Args) -> anyhow::Result<Route> {
             "The {name} route (scaffolded; describe what it does)."
         ))),
         grants: &[],
+        middleware: &[],
     };
-    // A command answered in groups passes the guard's gate first, and takes what it needs.
+    // A command answered in groups runs behind the guard's gate (which brings its grants).
     let route = Route {
-        grants: if gated(&route) {
-            channel_guard::grants::GATE
+        middleware: if gated(&route) {
+            &[channel_guard::middleware::GATE]
         } else {
             &[]
         },
@@ -256,8 +258,8 @@ fn insert_route(table: &str, route: &Route) -> anyhow::Result<String> {
     let entry = format!(
         "    Route {{\n        name: {name},\n        trigger: {trigger},\n        help: {help},\n        \
          audience: Audience::{audience:?},\n        side_effects: false,\n        about: {about},\n        \
-         grants: {grants},\n    }},\n",
-        grants = if gated(route) { "GATE" } else { "&[]" },
+         grants: &[],\n        middleware: {middleware},\n    }},\n",
+        middleware = if gated(route) { "&[GATE]" } else { "&[]" },
         name = q(route.name),
         audience = route.audience,
         about = q(route.about),
@@ -265,7 +267,7 @@ fn insert_route(table: &str, route: &Route) -> anyhow::Result<String> {
     Ok(format!("{}{entry}{}", &table[..end], &table[end..]))
 }
 
-/// Whether the route answers commands in groups, where the guard's gate comes first (a
+/// Whether the route answers commands in groups, where the guard's gate runs first (a
 /// non-subscriber of a protected group meets the guard, not an answer).
 fn gated(route: &Route) -> bool {
     matches!(
@@ -278,10 +280,11 @@ fn gated(route: &Route) -> bool {
 }
 
 fn cargo_toml(route: &Route) -> String {
+    // The route table is the guard's; the gate's store is DynamoDB.
     let guard = if gated(route) {
         "channel-guard = { workspace = true, features = [\"aws\"] }\n"
     } else {
-        ""
+        "channel-guard.workspace = true\n"
     };
     format!(
         "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\
@@ -293,17 +296,23 @@ fn cargo_toml(route: &Route) -> String {
 }
 
 fn main_rs(route: &Route, handler: &str) -> String {
-    let (store_use, store) = if gated(route) {
-        ("use lambdagram::aws::DynamoStore;", "DynamoStore")
+    let (store_use, store, middleware) = if gated(route) {
+        (
+            "use lambdagram::aws::DynamoStore;",
+            "DynamoStore",
+            "&[&channel_guard::middleware::Gated]",
+        )
     } else {
-        ("use lambdagram::ports::NoStore;", "NoStore")
+        ("use lambdagram::ports::NoStore;", "NoStore", "&[]")
     };
     format!(
         "//! {about}\n\n{store_use}\n\n\
          #[tokio::main(flavor = \"current_thread\")]\n\
          async fn main() -> Result<(), lambdagram::lambda::Error> {{\n    \
-         lambdagram::lambda::run_route::<{store}, _>({krate}::{handler}).await\n}}\n",
+         lambdagram::lambda::run_route::<{store}, _>(\n        channel_guard::ROUTES,\n        \
+         {name:?},\n        {middleware},\n        {krate}::{handler},\n    )\n    .await\n}}\n",
         about = route.about,
+        name = route.name,
         krate = route.name.replace('-', "_"),
     )
 }
@@ -314,53 +323,58 @@ fn placeholder(route: &Route) -> String {
 }
 
 fn lib_rs(route: &Route, handler: &str) -> String {
-    let (kind, body) = match route.trigger {
+    let (input, import, arg, body) = match route.trigger {
         Trigger::Command { .. } => (
-            "Message(message)",
+            "Command",
+            "lambdagram::input::Command",
+            "command",
             format!(
                 "        Ok(RouteResponse::reply(\n            \"sendMessage\",\n            \
-                 serde_json::json!({{ \"chat_id\": message.chat.id.0, \"text\": {text:?} }}),\n        ))",
+                 serde_json::json!({{ \"chat_id\": command.chat().id.0, \"text\": {text:?} }}),\n        ))",
                 text = placeholder(route)
             ),
         ),
         Trigger::Callback { .. } => (
-            "CallbackQuery(query)",
+            "Callback",
+            "lambdagram::input::Callback",
+            "press",
             format!(
                 "        Ok(RouteResponse::reply(\n            \"answerCallbackQuery\",\n            \
-                 serde_json::json!({{ \"callback_query_id\": query.id, \"text\": {text:?} }}),\n        ))",
+                 serde_json::json!({{ \"callback_query_id\": press.query.id, \"text\": {text:?} }}),\n        ))",
                 text = placeholder(route)
             ),
         ),
-        Trigger::NewChatMembers => ("Message(_message)", "        Ok(RouteResponse::done())".into()),
-        Trigger::MyChatMember => ("MyChatMember(_change)", "        Ok(RouteResponse::done())".into()),
-        _ => ("ChatMember(_change)", "        Ok(RouteResponse::done())".into()),
+        Trigger::NewChatMembers => (
+            "NewChatMembers",
+            "lambdagram::input::NewChatMembers",
+            "_joined",
+            "        Ok(RouteResponse::done())".into(),
+        ),
+        _ => (
+            "ChatMemberUpdated",
+            "lambdagram::teloxide_core::types::ChatMemberUpdated",
+            "_change",
+            "        Ok(RouteResponse::done())".into(),
+        ),
     };
-    let (guard_use, bound, ctx, gate) = if gated(route) {
-        (
-            "use channel_guard::gate::{gate, is_group, Gate};\nuse channel_guard::store::prelude::*;\n",
-            "GuardStore",
-            "ctx",
-            "        // In a group, a non-subscriber of a protected group meets the guard, not an answer.\n        \
-             if is_group(&message) && matches!(gate(&ctx, &message).await?, Gate::Enforced(_)) {\n            \
-             return Ok(RouteResponse::done());\n        }\n",
-        )
+    let gate = if gated(route) {
+        "/// In a group it runs behind the guard's gate (declared in the route table): a non-subscriber\n\
+         /// of a protected group meets the guard, not an answer.\n"
     } else {
-        ("", "Sync", "_ctx", "")
+        ""
     };
     format!(
-        "//! {about}\n\n{guard_use}\
+        "//! {about}\n\n\
+         use {import};\n\
          use lambdagram::route::{{HandlerError, RouteContext, RouteHandler}};\n\
-         use lambdagram::route_api::RouteResponse;\n\
-         use lambdagram::teloxide_core::types::{{Update, UpdateKind}};\n\n\
-         pub struct {handler};\n\n\
-         impl<S: {bound}> RouteHandler<S> for {handler} {{\n    \
-         async fn handle(\n        &self,\n        {ctx}: RouteContext<'_, S>,\n        update: Update,\n    \
-         ) -> Result<RouteResponse, HandlerError> {{\n        \
-         let UpdateKind::{kind} = update.kind else {{\n            \
-         return Ok(RouteResponse::rejected(\"{name} got an update it does not take\"));\n        }};\n\
-         {gate}{body}\n    }}\n}}\n",
+         use lambdagram::route_api::RouteResponse;\n\n\
+         {gate}pub struct {handler};\n\n\
+         impl<S: Sync> RouteHandler<S> for {handler} {{\n    \
+         type Input = {input};\n\n    \
+         async fn handle(\n        &self,\n        _ctx: RouteContext<'_, S>,\n        {arg}: {input},\n    \
+         ) -> Result<RouteResponse, HandlerError> {{\n\
+         {body}\n    }}\n}}\n",
         about = route.about,
-        name = route.name,
     )
 }
 
@@ -458,10 +472,11 @@ mod tests {
             Some(("answers", "answers"))
         );
         assert_eq!(
-            route.grants,
-            channel_guard::grants::GATE,
+            route.middleware,
+            [channel_guard::middleware::GATE],
             "answered in groups: gated"
         );
+        assert!(route.grants.is_empty(), "the gate brings its own grants");
         let private = declare(&args(&[
             "hello",
             "--command",
@@ -471,7 +486,7 @@ mod tests {
         ]))
         .expect("ok");
         assert!(
-            private.grants.is_empty(),
+            private.all_grants().is_empty() && private.middleware.is_empty(),
             "a private command needs no table"
         );
     }
@@ -498,7 +513,10 @@ mod tests {
         assert!(out.starts_with("pub const ROUTES: RouteTable = RouteTable::new(&[\n    Route { .. },\n    Route {\n        name: \"ping\",\n"), "{out}");
         assert!(out.contains("scope: Scope::Groups,"), "{out}");
         assert!(out.contains("audience: Audience::GroupAdmins,"), "{out}");
-        assert!(out.contains("grants: GATE,"), "{out}");
+        assert!(
+            out.contains("grants: &[],\n        middleware: &[GATE],\n    },\n]);"),
+            "{out}"
+        );
         assert!(
             out.ends_with("    },\n]);\n\npub const JOBS: &[Job] = &[];\n"),
             "{out}"

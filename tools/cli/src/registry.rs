@@ -1,62 +1,99 @@
-//! Route name → handler, for running every route in this process. Must cover the route table.
+//! Route name → handler behind its middleware, for running every route in this process. Must
+//! cover the route table, with exactly the middleware each route declares.
 
 use std::sync::Arc;
 
+use channel_guard::middleware::Gated;
 use channel_guard::store::prelude::*;
+use channel_guard::ROUTES;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::journal::EffectJournal;
+use lambdagram::middleware::Middleware;
 use lambdagram::ports::UserStore;
 use lambdagram::route::RouteDeps;
 
 /// A dispatcher with every route of the table registered over `deps`, whatever the store
-/// (in-memory for `local`, in-memory or DynamoDB for `dev`).
-pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> InProcessDispatcher
+/// (in-memory for `local`, in-memory or DynamoDB for `dev`). `Err` names a route whose
+/// middleware is not what the table declares.
+pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> Result<InProcessDispatcher, String>
 where
     S: UserStore + GuardStore + EffectJournal + 'static,
 {
-    let mut d = InProcessDispatcher::new();
-    d.register("start", deps.clone(), start::Start);
-    d.register("help", deps.clone(), help::Help);
+    let gate: &[&'static dyn Middleware<S>] = &[&Gated];
+    let mut d = InProcessDispatcher::new(ROUTES);
+    d.register("start", deps.clone(), gate, start::Start)?;
+    d.register("help", deps.clone(), gate, help::Help)?;
     d.register(
         "unknown-command",
         deps.clone(),
+        &[],
         unknown_command::UnknownCommand,
-    );
-    d.register("guard-message", deps.clone(), guard_message::GuardMessage);
-    d.register("protect", deps.clone(), protect::Protect);
-    d.register("unprotect", deps.clone(), unprotect::Unprotect);
-    d.register("status", deps.clone(), status::Status);
-    d.register("settings", deps.clone(), settings::Settings);
-    d.register("allow", deps.clone(), allow::Allow);
-    d.register("settings-menu", deps.clone(), settings_menu::SettingsMenu);
-    d.register("verify", deps.clone(), verify::Verify);
-    d.register("lift", deps.clone(), lift::Lift);
-    d.register("member-change", deps.clone(), member_change::MemberChange);
-    d.register("new-members", deps.clone(), new_members::NewMembers);
-    d.register("bot-status", deps.clone(), bot_status::BotStatus);
-    d.register("migrate", deps, migrate::Migrate);
-    d
+    )?;
+    d.register(
+        "guard-message",
+        deps.clone(),
+        gate,
+        guard_message::GuardMessage,
+    )?;
+    d.register("protect", deps.clone(), &[], protect::Protect)?;
+    d.register("unprotect", deps.clone(), &[], unprotect::Unprotect)?;
+    d.register("status", deps.clone(), &[], status::Status)?;
+    d.register("settings", deps.clone(), &[], settings::Settings)?;
+    d.register("allow", deps.clone(), &[], allow::Allow)?;
+    d.register(
+        "settings-menu",
+        deps.clone(),
+        &[],
+        settings_menu::SettingsMenu,
+    )?;
+    d.register("verify", deps.clone(), &[], verify::Verify)?;
+    d.register("lift", deps.clone(), &[], lift::Lift)?;
+    d.register(
+        "member-change",
+        deps.clone(),
+        &[],
+        member_change::MemberChange,
+    )?;
+    d.register("new-members", deps.clone(), &[], new_members::NewMembers)?;
+    d.register("bot-status", deps.clone(), &[], bot_status::BotStatus)?;
+    d.register("migrate", deps, &[], migrate::Migrate)?;
+    Ok(d)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use channel_guard::ROUTES;
     use lambdagram::memory::MemoryStore;
 
-    #[test]
-    fn every_route_in_the_table_has_a_handler() {
+    fn deps() -> Arc<RouteDeps<MemoryStore>> {
         let bot = lambdagram::telegram::BotApi::new("1:x", "http://127.0.0.1:9").expect("bot");
-        let deps = Arc::new(RouteDeps {
+        Arc::new(RouteDeps {
             bot,
             store: MemoryStore::new(),
             bot_username: "B".into(),
-        });
-        let d = in_process(deps);
+        })
+    }
+
+    #[test]
+    fn every_route_in_the_table_has_a_handler_behind_its_declared_middleware() {
+        let d = in_process(deps()).expect("every route as the table declares it");
         let mut registered: Vec<_> = d.registered().copied().collect();
         registered.sort();
         let mut table: Vec<_> = ROUTES.iter().map(|r| r.name).collect();
         table.sort();
         assert_eq!(registered, table);
+    }
+
+    #[test]
+    fn a_route_registered_without_its_declared_middleware_is_refused() {
+        let mut d = InProcessDispatcher::new(ROUTES);
+        assert_eq!(
+            d.register("help", deps(), &[], help::Help),
+            Err("route `help` declares middleware [\"gate\"] but was given []".to_owned())
+        );
+        assert_eq!(
+            d.register("protect", deps(), &[&Gated], protect::Protect),
+            Err("route `protect` declares middleware [] but was given [\"gate\"]".to_owned())
+        );
     }
 }

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use channel_guard::middleware::Gated;
 use fake_bot_api::{FakeBotApi, ALICE_ID, BORIS_ID};
 use lambdagram::aws::DynamoStore;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
@@ -47,8 +48,10 @@ impl Served {
             store: store.clone(),
             bot_username: fake_bot_api::BOT_USERNAME.to_owned(),
         });
-        let mut routes = InProcessDispatcher::new();
-        routes.register("start", deps, start::Start);
+        let mut routes = InProcessDispatcher::new(channel_guard::ROUTES);
+        routes
+            .register("start", deps, &[&Gated], start::Start)
+            .expect("as declared");
         let config = IngressConfig::new(
             channel_guard::ROUTES,
             WebhookSecret::new(SECRET).expect("valid secret"),

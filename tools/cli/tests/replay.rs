@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use channel_guard::middleware::Gated;
 use fake_bot_api::{FakeBotApi, Fault};
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
 use lambdagram::inprocess::InProcessDispatcher;
@@ -55,10 +56,18 @@ impl Served {
             store: store.clone(),
             bot_username: fake_bot_api::BOT_USERNAME.to_owned(),
         });
-        let mut routes = InProcessDispatcher::new();
-        routes.register("start", deps.clone(), start::Start);
-        routes.register("help", deps.clone(), help::Help);
-        routes.register("unknown-command", deps, unknown_command::UnknownCommand);
+        let mut routes = InProcessDispatcher::new(channel_guard::ROUTES);
+        let registered = [
+            routes.register("start", deps.clone(), &[&Gated], start::Start),
+            routes.register("help", deps.clone(), &[&Gated], help::Help),
+            routes.register(
+                "unknown-command",
+                deps,
+                &[],
+                unknown_command::UnknownCommand,
+            ),
+        ];
+        assert!(registered.iter().all(Result::is_ok), "{registered:?}");
         let config = IngressConfig::new(
             channel_guard::ROUTES,
             WebhookSecret::new(SECRET).expect("valid secret"),

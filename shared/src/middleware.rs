@@ -1,0 +1,59 @@
+//! Middleware: what runs before a route's handler, declared in the route's table entry
+//! ([`crate::routes::MiddlewareDecl`]) and run by the framework, so a route cannot skip it. A
+//! bot implements [`Middleware`] for each declaration; the runtime is given the implementations
+//! with the handler and refuses to start when they differ from the declaration
+//! ([`check`]).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use teloxide_core::types::Update;
+
+use crate::route::{HandlerError, RouteContext};
+use crate::route_api::RouteResponse;
+use crate::routes::{MiddlewareDecl, Route};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a middleware decided.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Flow {
+    /// On to the next middleware, then the handler.
+    Continue,
+    /// Answered here: nothing after it runs.
+    Stop(RouteResponse),
+}
+
+/// The implementation of one declared middleware, over the store `S`.
+pub trait Middleware<S>: Send + Sync {
+    /// The declaration it implements.
+    fn declaration(&self) -> &'static MiddlewareDecl;
+
+    /// Runs before the handler (after the update was read as the handler's input).
+    fn before<'a>(
+        &'a self,
+        ctx: &'a RouteContext<'a, S>,
+        update: &'a Update,
+    ) -> BoxFuture<'a, Result<Flow, HandlerError>>;
+}
+
+/// Whether `given` implements exactly the middleware `route` declares, in its order: a route
+/// whose middleware is missing (or given one it does not declare) must not start.
+pub fn check<S>(route: &Route, given: &[&dyn Middleware<S>]) -> Result<(), String> {
+    let declared: Vec<&str> = route.middleware.iter().map(|m| m.name).collect();
+    let implemented: Vec<&str> = given.iter().map(|m| m.declaration().name).collect();
+    let same = declared.len() == implemented.len()
+        && route
+            .middleware
+            .iter()
+            .zip(given)
+            .all(|(d, g)| d == g.declaration());
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "route `{}` declares middleware {declared:?} but was given {implemented:?}",
+            route.name
+        ))
+    }
+}
