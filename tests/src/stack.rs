@@ -219,6 +219,12 @@ impl Stack {
         }
     }
 
+    /// The fault script of the proxy between the functions and DynamoDB (see
+    /// [`crate::dynamo_proxy`]): empty unless a test injects faults.
+    pub fn dynamo_faults(&self) -> crate::dynamo_proxy::DynamoFaults {
+        self.emulator.dynamodb_faults()
+    }
+
     /// Every item in the table, as JSON, sorted by key.
     pub async fn items(&self) -> Vec<Value> {
         crate::dynamodb::scan_table(&self.dynamo, &self.table).await
