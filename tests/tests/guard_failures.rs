@@ -408,3 +408,148 @@ async fn the_warnings_record_fails_and_no_second_warning_follows() {
     assert!(mute.get("pending").is_none(), "confirmed: {mute}");
     assert_liftable(&stack).await;
 }
+
+// --- the guard's commands: permanent errors and the ledger ----------------------------------
+
+/// `from` sends the command `text` in the Lounge; the update.
+fn command(stack: &Stack, from: i64, text: &str) -> Value {
+    let mut message = stack
+        .fake
+        .world()
+        .add_message(LOUNGE_ID, from, text)
+        .expect("a known user in the Lounge");
+    let word = text.split_whitespace().next().unwrap_or("");
+    message["entities"] =
+        json!([{"type": "bot_command", "offset": 0, "length": word.encode_utf16().count()}]);
+    stack.fake.push_update(json!({ "message": message }))
+}
+
+fn dead_letters(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DEAD#")))
+        .cloned()
+        .collect()
+}
+
+const KICKED: &str = "Forbidden: bot was kicked from the supergroup chat";
+
+/// Each of the guard's group commands, refused for good on its first Bot API call (the bot
+/// was kicked): 200, one call (a refusal is not retried), one exact dead letter; for a route
+/// with effects the update is done, and a redelivery is a duplicate that calls nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permanent_refusal_of_each_group_command_is_a_dead_letter_once() {
+    let stack = protected_lounge().await;
+    let commands = [
+        ("protect", "/protect @lambdagram_news"),
+        ("unprotect", "/unprotect"),
+        ("status", "/status"),
+        ("settings", "/settings"),
+        ("allow", "/allow"),
+    ];
+    for (route, text) in commands {
+        let ledgered = channel_guard::ROUTES
+            .get(route)
+            .expect("a guard route")
+            .side_effects;
+        stack.fake.clear_calls();
+        stack.fake.inject(Fault::refused("*", 403, KICKED));
+        let update = command(&stack, ALICE_ID, text);
+        let update_id = update["update_id"].as_i64().expect("update_id");
+
+        let d = stack.deliver(&update).await;
+
+        assert_eq!((d.status, d.body.as_str()), (200, ""), "{route}: {d:?}");
+        let calls: Vec<(String, u16)> = stack
+            .fake
+            .calls()
+            .into_iter()
+            .map(|c| (c.method, c.http_status))
+            .collect();
+        assert_eq!(calls, [("getChatMember".to_owned(), 403)], "{route}");
+        let items = stack.items().await;
+        let letters: Vec<Value> = dead_letters(&items)
+            .into_iter()
+            .filter(|l| l["update_id"] == update_id)
+            .collect();
+        let [letter] = letters.as_slice() else {
+            panic!("{route}: one dead letter: {letters:#?}");
+        };
+        let at = letter["at"].as_i64().expect("at");
+        assert_eq!(
+            letter,
+            &json!({
+                "pk": format!("DEAD#{}", lambdagram::time::utc_day(at)),
+                "sk": update_id.to_string(),
+                "update_id": update_id,
+                "route": route,
+                "step": "getChatMember",
+                "class": "refused",
+                "reason": format!("403 {KICKED}"),
+                "at": at,
+                "expires_at": at + 14 * 86_400,
+                "update": update.to_string(),
+            }),
+            "{route}"
+        );
+        let ledger = item(&items, &format!("UPDATE#{update_id}"), "LEDGER");
+        if !ledgered {
+            assert_eq!(ledger, None, "{route}: read-only, no ledger");
+            continue;
+        }
+        let ledger = ledger.expect("ledger");
+        assert_eq!(ledger["state"], "done", "{route}: {ledger}");
+
+        stack.fake.clear_calls();
+        let again = stack.deliver(&update).await;
+        assert_eq!(again.status, 200, "{route}");
+        assert!(stack.fake.calls().is_empty(), "{route}: a duplicate");
+        assert_eq!(stack.emulator.invocations(route), 1, "{route}");
+    }
+}
+
+/// The ledger's claim is throttled past the SDK's retries: 503 before anything runs; the
+/// redelivery runs the command once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_ledger_claim_answers_503_and_the_redelivery_runs_once() {
+    let stack = protected_lounge().await;
+    let update = command(&stack, ALICE_ID, "/unprotect");
+    let update_id = update["update_id"].as_i64().expect("update_id");
+    stack.dynamo_faults().inject(
+        DynamoFault::throttle("PutItem")
+            .when_body_contains(&format!("UPDATE#{update_id}"))
+            .calls(1),
+    );
+
+    assert_eq!(deliver_until_ok(&stack, &update).await, [503, 200]);
+
+    assert_eq!(stack.emulator.invocations("unprotect"), 1);
+    let items = stack.items().await;
+    let ledger = item(&items, &format!("UPDATE#{update_id}"), "LEDGER").expect("ledger");
+    assert_eq!(ledger["state"], "done", "{ledger}");
+}
+
+/// The command ran and the ledger's completion fails: the effects happened, so 200 (Telegram
+/// must not redeliver); a duplicate delivery meanwhile meets the claim's lease (503) and runs
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_ledger_completion_still_answers_200_and_a_duplicate_runs_nothing() {
+    let stack = protected_lounge().await;
+    let update = command(&stack, ALICE_ID, "/unprotect");
+    let update_id = update["update_id"].as_i64().expect("update_id");
+    stack.dynamo_faults().inject(
+        DynamoFault::fail("UpdateItem")
+            .when_body_contains(&format!("UPDATE#{update_id}"))
+            .calls(1),
+    );
+
+    let first = stack.deliver(&update).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the completion failed");
+    let calls = stack.fake.calls().len();
+
+    let again = stack.deliver(&update).await;
+    assert_eq!(again.status, 503, "{again:?}");
+    assert_eq!(stack.fake.calls().len(), calls, "nothing ran again");
+    assert_eq!(stack.emulator.invocations("unprotect"), 1);
+}
