@@ -3,9 +3,9 @@
 //! twice, a rain of Bot API faults (502, and 429 with `retry_after`) and optionally DynamoDB
 //! throttles, and every non-200 delivered again with backoff, as Telegram does. At the end it
 //! asserts 0 lost (every update answered 200), 0 stuck (none given up after the redelivery
-//! limit) and 0 double visible effects (no message deleted twice, no user warned twice in a
-//! group, no user restricted twice with different restrictions, no `/start` welcomed twice),
-//! and prints throughput, latency, faults, redeliveries and dead letters.
+//! limit) and 0 double or missing visible effects (no message deleted twice, no member warned
+//! twice in a group, restricted twice differently or restricted and never warned, no `/start`
+//! welcomed twice), and prints throughput, latency, faults, redeliveries and dead letters.
 //!
 //! ```sh
 //! cargo build --workspace --bins
@@ -20,7 +20,9 @@
 //! `retry_after` 1 [0.05 / 0.01], `--bot-outage` chance per delivery that the next 4 calls
 //! answer 502, outlasting the client's retries so the update fails and is redelivered [0.01],
 //! `--dynamo-throttle-every` one DynamoDB throttle in N requests,
-//! 0 for none [50], `--webhooks` / `--workers` execution environments of the webhook / the
+//! 0 for none [50], `--bot-lost` chance per delivery that the next Bot API call applies with
+//! its answer lost (502) [0], `--dynamo-lost-every` one DynamoDB request in N, when a write, applied with its
+//! answer lost (500), 0 for none [0], `--webhooks` / `--workers` execution environments of the webhook / the
 //! hot-path route [4 / 4], `--seed` [1].
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -50,7 +52,9 @@ struct Options {
     bot_502: f64,
     bot_429: f64,
     bot_outage: f64,
+    bot_lost: f64,
     dynamo_throttle_every: u64,
+    dynamo_lost_every: u64,
     webhooks: u32,
     workers: u32,
     seed: u64,
@@ -67,7 +71,9 @@ impl Options {
             bot_502: 0.05,
             bot_429: 0.01,
             bot_outage: 0.01,
+            bot_lost: 0.0,
             dynamo_throttle_every: 50,
+            dynamo_lost_every: 0,
             webhooks: 4,
             workers: 4,
             seed: 1,
@@ -94,6 +100,8 @@ impl Options {
                 "--bot-502" => o.bot_502 = share(),
                 "--bot-429" => o.bot_429 = share(),
                 "--bot-outage" => o.bot_outage = share(),
+                "--bot-lost" => o.bot_lost = share(),
+                "--dynamo-lost-every" => o.dynamo_lost_every = n(),
                 "--dynamo-throttle-every" => o.dynamo_throttle_every = n(),
                 "--webhooks" => o.webhooks = n() as u32,
                 "--workers" => o.workers = n() as u32,
@@ -207,6 +215,7 @@ struct Telegram {
     bot_502: f64,
     bot_429: f64,
     bot_outage: f64,
+    bot_lost: f64,
 }
 
 /// Delivers one update until 200 (or stuck), recording every delivery. Before each delivery a
@@ -225,6 +234,11 @@ async fn deliver(stack: &Stack, telegram: &Telegram, update: &Value, tally: &Mut
             stack
                 .fake
                 .inject(Fault::new("*", FaultKind::ServerError { status: 502 }, 4));
+        }
+        if fastrand::f64() < telegram.bot_lost {
+            stack
+                .fake
+                .inject(Fault::any(FaultKind::AnswerLost { status: 502 }));
         }
         if fastrand::f64() < telegram.bot_429 {
             stack
@@ -339,8 +353,17 @@ async fn main() {
         bot_502: o.bot_502,
         bot_429: o.bot_429,
         bot_outage: o.bot_outage,
+        bot_lost: o.bot_lost,
     });
-    if o.dynamo_throttle_every > 0 {
+    if o.dynamo_lost_every > 0 {
+        stack.dynamo_faults().rain(Some(Rain {
+            every: o.dynamo_lost_every,
+            kind: DynamoFaultKind::AppliedAnswerLost,
+            operations: ["PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"]
+                .map(String::from)
+                .to_vec(),
+        }));
+    } else if o.dynamo_throttle_every > 0 {
         stack.dynamo_faults().rain(Some(Rain {
             every: o.dynamo_throttle_every,
             kind: DynamoFaultKind::Throttling,
@@ -408,6 +431,7 @@ async fn main() {
 
 async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: usize) {
     let calls = stack.fake.calls();
+    // (A lost answer is a 502 too: both are counted here.)
     let faults_502 = calls.iter().filter(|c| c.http_status == 502).count();
     let faults_429 = calls.iter().filter(|c| c.http_status == 429).count();
     let dynamo_faults = stack.dynamo_faults().injected().len();
@@ -472,6 +496,11 @@ async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: u
         .filter(|r| r.iter().any(|p| p != &r[0]))
         .count();
     let restricted_users = restrictions.len();
+    // Every member the bot restricted was told why (one warning, not none).
+    let unwarned = restrictions
+        .keys()
+        .filter(|k| !warnings.contains_key(k))
+        .count();
     // Every restricted member is on record as the bot's (so "I have joined" lifts it).
     let unrecorded = restrictions
         .keys()
@@ -512,7 +541,7 @@ async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: u
     println!("| statuses | {:?} |", t.statuses);
     println!("| redeliveries | {} |", t.redeliveries);
     println!("| Bot API faults injected: 502 / 429 | {faults_502} / {faults_429} |");
-    println!("| DynamoDB throttles injected | {dynamo_faults} |");
+    println!("| DynamoDB faults injected | {dynamo_faults} |");
     println!("| dead letters | {dead_letters} |");
     println!("| members restricted / re-imposed identically | {restricted_users} / {reimposed} |");
     println!("| warnings posted | {} |", warnings.values().sum::<usize>());
@@ -526,6 +555,7 @@ async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: u
         welcomes.saturating_sub(starts)
     );
     println!("| restrictions not on record as the bot's | {unrecorded} |");
+    println!("| members restricted and never warned | {unwarned} |");
 
     let mut failed = Vec::new();
     if !t.stuck.is_empty() {
@@ -544,6 +574,9 @@ async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: u
     if welcomes > starts {
         failed.push(format!("{starts} /start updates, {welcomes} welcomes"));
     }
+    if unwarned > 0 {
+        failed.push(format!("{unwarned} members restricted and never warned"));
+    }
     if unrecorded > 0 {
         failed.push(format!(
             "{unrecorded} restrictions not on record as the bot's"
@@ -553,5 +586,5 @@ async fn report_and_check(stack: &Stack, t: &Tally, elapsed: Duration, starts: u
         eprintln!("\nload: FAILED\n- {}", failed.join("\n- "));
         std::process::exit(1);
     }
-    println!("\nload: OK — 0 lost, 0 stuck, 0 double visible effects");
+    println!("\nload: OK — 0 lost, 0 stuck, 0 double or missing visible effects");
 }
