@@ -553,3 +553,162 @@ async fn a_failed_ledger_completion_still_answers_200_and_a_duplicate_runs_nothi
     assert_eq!(stack.fake.calls().len(), calls, "nothing ran again");
     assert_eq!(stack.emulator.invocations("unprotect"), 1);
 }
+
+// --- "I have joined" (the verify route): lifting the bot's restriction ----------------------
+//
+// Effects in order: `getChatMember` in the channel (live), `getChat` (the group's default
+// permissions), `restrictChatMember` restoring them, the restriction's record deleted
+// (DeleteItem `MUTE#`), the warning's records deleted, `deleteMessage` of the warning, and the
+// button's answer (a webhook reply).
+
+/// Boris was warned and muted, then joined the channel: the stack, and his press on the
+/// warning's button.
+async fn boris_verifies() -> (Stack, Value, i64) {
+    let stack = protected_lounge().await;
+    let (statuses, message_id) = boris_speaks(&stack).await;
+    assert_eq!(statuses, [200]);
+    assert_enforced_once(&stack, message_id).await;
+    let warning = ok_calls(&stack, "sendMessage")[0].result().expect("sent")["message_id"]
+        .as_i64()
+        .expect("id");
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    let press = stack
+        .fake
+        .press_button(LOUNGE_ID, warning, BORIS_ID, &format!("joined:{BORIS_ID}"))
+        .expect("a known message and user");
+    stack.fake.clear_calls();
+    (stack, press, warning)
+}
+
+/// Boris may write again, nothing of the bot's restriction or warning is left, and the
+/// warning message is gone.
+async fn assert_lifted_once(stack: &Stack, warning: i64) {
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::Restricted { permissions, .. }) if permissions.can_send_messages
+    ));
+    let lifts = ok_calls(stack, "restrictChatMember");
+    assert!(!lifts.is_empty(), "lifted");
+    for l in &lifts {
+        assert_eq!(
+            l.params, lifts[0].params,
+            "every lift restores the same permissions"
+        );
+    }
+    assert!(
+        stack.fake.world().message(LOUNGE_ID, warning).is_none(),
+        "the warning is deleted"
+    );
+    let items = stack.items().await;
+    let group = format!("GROUP#{LOUNGE_ID}");
+    assert_eq!(item(&items, &group, &format!("MUTE#{BORIS_ID}")), None);
+    assert_eq!(item(&items, &group, &format!("WARN#{BORIS_ID}")), None);
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DUE#"))),
+        "no deletion left due: {items:#?}"
+    );
+    assert_eq!(
+        ok_calls(stack, "answerCallbackQuery").len(),
+        1,
+        "the press answered once"
+    );
+}
+
+async fn verify_scenario(bot_api: Option<Fault>, dynamo: Option<DynamoFault>) -> Vec<u16> {
+    let (stack, press, warning) = boris_verifies().await;
+    if let Some(fault) = bot_api {
+        stack.fake.inject(fault);
+    }
+    if let Some(fault) = dynamo {
+        stack.dynamo_faults().inject(fault);
+    }
+    let statuses = deliver_until_ok(&stack, &press).await;
+    assert_eq!(stack.dynamo_faults().pending(), 0, "every fault struck");
+    assert_lifted_once(&stack, warning).await;
+    statuses
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_without_faults() {
+    assert_eq!(verify_scenario(None, None).await, [200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_live_subscription_check_fails() {
+    let statuses = verify_scenario(Some(bot_api_down("getChatMember", GATEWAY)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_groups_permissions_cannot_be_read() {
+    let statuses = verify_scenario(Some(bot_api_down("getChat", GATEWAY)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_lift_fails() {
+    let statuses = verify_scenario(Some(bot_api_down("restrictChatMember", GATEWAY)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_lift_applies_with_its_answer_lost() {
+    let statuses = verify_scenario(Some(bot_api_down("restrictChatMember", LOST)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_restrictions_removal_fails() {
+    let fault = DynamoFault::fail("DeleteItem")
+        .when_body_contains(&format!("MUTE#{BORIS_ID}"))
+        .calls(1);
+    assert_eq!(verify_scenario(None, Some(fault)).await, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_restrictions_removal_applies_with_its_answer_lost() {
+    let fault = DynamoFault::answer_lost("DeleteItem")
+        .when_body_contains(&format!("MUTE#{BORIS_ID}"))
+        .calls(1);
+    assert_eq!(verify_scenario(None, Some(fault)).await, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_warnings_removal_fails() {
+    let fault = DynamoFault::fail("DeleteItem")
+        .when_body_contains(&format!("WARN#{BORIS_ID}"))
+        .calls(1);
+    assert_eq!(verify_scenario(None, Some(fault)).await, [500, 200]);
+}
+
+/// The warning's deletion fails past the client's retries: the update fails, and the
+/// redelivery lifts nothing twice and answers the press once. What does not hold yet (issue 10,
+/// reported): the warning's records were removed before the deletion was tried, so the
+/// redelivery no longer knows the message and it stays in the group for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_the_warnings_deletion_fails_and_the_member_stays_lifted() {
+    let (stack, press, _) = boris_verifies().await;
+    stack.fake.inject(bot_api_down("deleteMessage", GATEWAY));
+
+    assert_eq!(deliver_until_ok(&stack, &press).await, [500, 200]);
+
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, BORIS_ID),
+        Some(MemberStatus::Restricted { permissions, .. }) if permissions.can_send_messages
+    ));
+    assert_eq!(
+        ok_calls(&stack, "restrictChatMember").len(),
+        1,
+        "lifted once"
+    );
+    assert_eq!(ok_calls(&stack, "answerCallbackQuery").len(), 1);
+    let items = stack.items().await;
+    let group = format!("GROUP#{LOUNGE_ID}");
+    assert_eq!(item(&items, &group, &format!("MUTE#{BORIS_ID}")), None);
+    assert_eq!(item(&items, &group, &format!("WARN#{BORIS_ID}")), None);
+}
