@@ -13,6 +13,10 @@
 //! non-200, until 200. Then every visible effect happened exactly once: the message deleted
 //! once, one warning posted and recorded, the member restricted and the restriction on record
 //! as the bot's, so "I have joined" can lift it.
+//!
+//! The same for "I have joined" (the `verify` route: lifted once, nothing of the bot's left),
+//! and for the group commands: a permanent refusal is one exact dead letter, a throttled ledger
+//! claim answers 503, a failed ledger completion still answers 200.
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::store::prelude::*;
