@@ -255,6 +255,40 @@ async fn the_deletion_applies_with_its_answer_lost() {
     );
 }
 
+// --- getChatMember in the group (was he restricted by an admin?) ---------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_check_in_the_group_fails() {
+    // The first getChatMember (the channel) passes; the group's fails past the retries.
+    let stack = protected_lounge().await;
+    stack.fake.inject(Fault::new(
+        "getChatMember",
+        FaultKind::Delay(std::time::Duration::ZERO),
+        1,
+    ));
+    stack.fake.inject(bot_api_down("getChatMember", GATEWAY));
+    let (statuses, message_id) = boris_speaks(&stack).await;
+    assert_eq!(statuses, [500, 200]);
+    assert_enforced_once(&stack, message_id).await;
+    assert_eq!(
+        stack
+            .fake
+            .calls_to("getChatMember")
+            .iter()
+            .map(|c| (c.param("chat_id").cloned(), c.http_status))
+            .collect::<Vec<_>>(),
+        [
+            (Some(json!(NEWS_ID)), 200),
+            (Some(json!(LOUNGE_ID)), 502),
+            (Some(json!(LOUNGE_ID)), 502),
+            (Some(json!(LOUNGE_ID)), 502),
+            (Some(json!(LOUNGE_ID)), 502),
+            (Some(json!(LOUNGE_ID)), 200),
+        ],
+        "the channel's answer was cached; the group's asked again"
+    );
+}
+
 // --- the restriction's intent (PutItem MUTE#, pending) ------------------------------------
 
 fn intent() -> DynamoFault {
@@ -391,6 +425,15 @@ async fn the_warnings_record_fails_once_and_the_sdk_retries_it() {
     let fault = DynamoFault::fail("TransactWriteItems").times(1);
     let (_, statuses) = scenario(None, Some(fault)).await;
     assert_eq!(statuses, [200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warnings_record_applies_with_its_answer_lost() {
+    let fault = DynamoFault::answer_lost("TransactWriteItems").calls(1);
+    let (stack, statuses) = scenario(None, Some(fault)).await;
+    assert_eq!(statuses, [500, 200]);
+    assert_eq!(ok_calls(&stack, "restrictChatMember").len(), 1);
+    assert_liftable(&stack).await;
 }
 
 /// The warning is posted, then its record cannot be written: the update fails and the
