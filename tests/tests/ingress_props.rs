@@ -2,7 +2,7 @@
 //! driven in-process with the in-memory ledger and a counting dispatcher: whatever arrives
 //! (arbitrary bytes, Telegram-shaped updates valid or broken, with any secret), it never
 //! panics, answers only 200, 401, 413, 500 or 503, and a request without the right secret
-//! writes nothing and invokes nothing.
+//! writes nothing and invokes nothing; with the store's writes failing too.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -11,7 +11,9 @@ use channel_guard::ROUTES;
 use lambdagram::dispatch::{DispatchError, Dispatcher};
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, Outcome};
 use lambdagram::memory::MemoryStore;
-use lambdagram::ports::{DeadLetterArchive, UpdateLedger};
+use lambdagram::ports::{
+    Claim, DeadLetter, DeadLetterArchive, DeadLetters, StoreError, UpdateLedger,
+};
 use lambdagram::route_api::{PermanentFailure, RouteResponse};
 use lambdagram::routes::Route;
 use lambdagram::secret::WebhookSecret;
@@ -71,6 +73,80 @@ impl Dispatcher for &CountingInvoker {
             RouteAnswer::BadAnswer => Err(DispatchError::BadAnswer { route, detail }),
         }
     }
+}
+
+/// Which of the store's writes fail (DynamoDB down or throttled past the SDK's retries).
+#[derive(Clone, Copy, Debug, Default)]
+struct Down {
+    claim: bool,
+    complete: bool,
+    release: bool,
+    record: bool,
+}
+
+impl Down {
+    fn any(self) -> bool {
+        self.claim || self.complete || self.release || self.record
+    }
+}
+
+/// The in-memory store with some of its writes failing.
+#[derive(Clone)]
+struct FlakyStore {
+    inner: MemoryStore,
+    down: Down,
+}
+
+fn unavailable() -> StoreError {
+    StoreError::Failed("ThrottlingException (scripted)".into())
+}
+
+impl UpdateLedger for FlakyStore {
+    async fn claim(&self, update_id: i64, now: i64, lease_secs: i64) -> Result<Claim, StoreError> {
+        if self.down.claim {
+            return Err(unavailable());
+        }
+        self.inner.claim(update_id, now, lease_secs).await
+    }
+
+    async fn complete(
+        &self,
+        update_id: i64,
+        token: &str,
+        now: i64,
+        keep_secs: i64,
+    ) -> Result<(), StoreError> {
+        if self.down.complete {
+            return Err(unavailable());
+        }
+        self.inner.complete(update_id, token, now, keep_secs).await
+    }
+
+    async fn release(&self, update_id: i64, token: &str) -> Result<(), StoreError> {
+        if self.down.release {
+            return Err(unavailable());
+        }
+        self.inner.release(update_id, token).await
+    }
+}
+
+impl DeadLetters for FlakyStore {
+    async fn record(&self, letter: &DeadLetter, keep_secs: i64) -> Result<(), StoreError> {
+        if self.down.record {
+            return Err(unavailable());
+        }
+        self.inner.record(letter, keep_secs).await
+    }
+}
+
+fn down() -> BoxedStrategy<Down> {
+    prop_oneof![
+        3 => Just(Down::default()),
+        1 => (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+            |(claim, complete, release, record)| Down { claim, complete, release, record }
+        ),
+    ]
+    .boxed()
 }
 
 /// The ledger's state for the update before the request arrives.
@@ -435,6 +511,7 @@ proptest! {
         secret in secret(),
         answer in route_answer(),
         before in before(),
+        down in down(),
     ) {
         let store = MemoryStore::new();
         let invoker = CountingInvoker {
@@ -446,7 +523,8 @@ proptest! {
             WebhookSecret::new(SECRET).expect("a valid secret"),
             BOT,
         );
-        let ingress = Ingress::new(config, store.clone(), &invoker);
+        let flaky = FlakyStore { inner: store.clone(), down };
+        let ingress = Ingress::new(config, flaky, &invoker);
         let rt = runtime();
         let update_id = serde_json::from_slice::<Value>(&body)
             .ok()
@@ -459,7 +537,7 @@ proptest! {
                         store.claim(id, NOW - 1, 60).await.expect("claim");
                     }
                     Before::Done => {
-                        let lambdagram::ports::Claim::Acquired { token } =
+                        let Claim::Acquired { token } =
                             store.claim(id, NOW - 10, 60).await.expect("claim")
                         else {
                             unreachable!("a fresh ledger grants the claim")
@@ -507,6 +585,26 @@ proptest! {
                 | Outcome::Failed { .. }
         );
         prop_assert_eq!(invoked, usize::from(ran), "{:?}", response.outcome);
+        let side_effects = ROUTES
+            .routes()
+            .iter()
+            .any(|r| Some(r.name) == response.outcome.route() && r.side_effects);
+        if down.claim && side_effects {
+            // No claim, no run: Telegram is told to come back.
+            prop_assert!(
+                matches!(response.outcome, Outcome::LedgerUnavailable { .. }),
+                "{:?}",
+                response.outcome
+            );
+        }
+        if down.record && matches!(answer, RouteAnswer::DeadLetter) && ran {
+            // A dead letter that cannot be kept is not given up silently: redelivered.
+            prop_assert!(
+                matches!(response.outcome, Outcome::Failed { .. }),
+                "{:?}",
+                response.outcome
+            );
+        }
         // A dead letter exactly for a dead-lettered update; a reply only when handled.
         prop_assert_eq!(
             letters.len(),
@@ -519,17 +617,14 @@ proptest! {
         if !ran {
             prop_assert_eq!(store.ledger_len(), ledger_before, "{:?}", response.outcome);
         }
-        if let (Some(id), true) = (update_id, ran && !matches!(before, Before::InFlight)) {
+        let settles = ran && !down.any() && !matches!(before, Before::InFlight);
+        if let (Some(id), true) = (update_id, settles) {
             // The update is settled: done (redelivery is a duplicate) unless it failed (the
             // claim is released, so the redelivery runs at once).
             let again = rt.block_on(store.claim(id, NOW + 1, 60)).expect("claim");
             let failed = matches!(response.outcome, Outcome::Failed { .. });
-            let side_effects = ROUTES
-                .routes()
-                .iter()
-                .any(|r| Some(r.name) == response.outcome.route() && r.side_effects);
             prop_assert_eq!(
-                matches!(again, lambdagram::ports::Claim::AlreadyDone),
+                matches!(again, Claim::AlreadyDone),
                 side_effects && !failed || matches!(before, Before::Done),
                 "{:?} then {:?}",
                 response.outcome,
