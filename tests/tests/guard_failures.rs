@@ -14,8 +14,8 @@
 //! once, one warning posted and recorded, the member restricted and the restriction on record
 //! as the bot's, so "I have joined" can lift it.
 //!
-//! The same for "I have joined" (the `verify` route: lifted once, nothing of the bot's left),
-//! and for the group commands: a permanent refusal is one exact dead letter, a throttled ledger
+//! The same for a non-subscriber's join (`member-change`, with the ledger), for "I have joined"
+//! (the `verify` route: lifted once, nothing of the bot's left), and for the group commands: a permanent refusal is one exact dead letter, a throttled ledger
 //! claim answers 503, a failed ledger completion still answers 200.
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
@@ -758,4 +758,144 @@ async fn verify_the_warnings_deletion_fails_and_the_member_stays_lifted() {
     let group = format!("GROUP#{LOUNGE_ID}");
     assert_eq!(item(&items, &group, &format!("MUTE#{BORIS_ID}")), None);
     assert_eq!(item(&items, &group, &format!("WARN#{BORIS_ID}")), None);
+}
+
+// --- a non-subscriber joins (the member-change route, with the ledger) -----------------------
+//
+// Effects in order: the ledger's claim, `getChatMember` in the channel (cached), the
+// restriction's intent, `restrictChatMember`, its confirmation, the warning's claim,
+// `sendMessage`, the warning's record, the ledger's completion. No deletion (no message) and
+// no status check (the update tells the new status).
+
+const DORA_ID: i64 = 444_444;
+
+/// Dora joins the protected Lounge (not subscribed) with the faults injected, delivered until
+/// 200; then she is restricted once, warned once, on record as the bot's, the update done.
+async fn join_scenario(bot_api: Option<Fault>, dynamo: Option<DynamoFault>) -> Vec<u16> {
+    let stack = protected_lounge().await;
+    stack
+        .fake
+        .world()
+        .add_user(User::new(DORA_ID, "Dora").with_language("en"));
+    stack
+        .fake
+        .world()
+        .set_member(LOUNGE_ID, DORA_ID, MemberStatus::Left);
+    if let Some(fault) = bot_api {
+        stack.fake.inject(fault);
+    }
+    if let Some(fault) = dynamo {
+        stack.dynamo_faults().inject(fault);
+    }
+    let update = stack
+        .fake
+        .chat_member_update(LOUNGE_ID, DORA_ID, MemberStatus::member())
+        .expect("a known user in a known chat");
+    let update_id = update["update_id"].as_i64().expect("update_id");
+
+    let statuses = deliver_until_ok(&stack, &update).await;
+
+    assert_eq!(stack.dynamo_faults().pending(), 0, "every fault struck");
+    assert!(matches!(
+        stack.fake.world().member(LOUNGE_ID, DORA_ID),
+        Some(MemberStatus::Restricted { permissions, .. }) if !permissions.can_send_messages
+    ));
+    for r in ok_calls(&stack, "restrictChatMember") {
+        assert_eq!(r.param("user_id"), Some(&json!(DORA_ID)));
+        assert_eq!(
+            r.param("permissions"),
+            Some(&json!({"can_manage_topics": false}))
+        );
+    }
+    let warnings = ok_calls(&stack, "sendMessage");
+    assert_eq!(warnings.len(), 1, "one warning: {warnings:#?}");
+    let warning_id = warnings[0].result().expect("sent")["message_id"].clone();
+    let items = stack.items().await;
+    let group = format!("GROUP#{LOUNGE_ID}");
+    let mute = item(&items, &group, &format!("MUTE#{DORA_ID}")).expect("the bot's restriction");
+    assert!(mute.get("pending").is_none(), "confirmed: {mute}");
+    let warn = item(&items, &group, &format!("WARN#{DORA_ID}")).expect("the warning");
+    assert_eq!(warn["message_id"], warning_id);
+    let ledger = item(&items, &format!("UPDATE#{update_id}"), "LEDGER").expect("ledger");
+    assert_eq!(ledger["state"], "done", "{ledger}");
+    assert_eq!(dead_letters(&items), Vec::<Value>::new());
+    statuses
+}
+
+fn dora_intent() -> DynamoFault {
+    DynamoFault::fail("PutItem")
+        .when_body_contains(&format!("MUTE#{DORA_ID}"))
+        .when_body_contains("pending")
+}
+
+fn dora_confirmation() -> DynamoFault {
+    DynamoFault::fail("PutItem")
+        .when_body_contains(&format!("MUTE#{DORA_ID}"))
+        .unless_body_contains("pending")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_without_faults() {
+    assert_eq!(join_scenario(None, None).await, [200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_subscription_check_fails() {
+    let statuses = join_scenario(Some(bot_api_down("getChatMember", GATEWAY)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_restrictions_intent_fails() {
+    assert_eq!(
+        join_scenario(None, Some(dora_intent().calls(1))).await,
+        [500, 200]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_restriction_applies_with_its_answer_lost() {
+    let statuses = join_scenario(Some(bot_api_down("restrictChatMember", LOST)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_restrictions_confirmation_fails() {
+    assert_eq!(
+        join_scenario(None, Some(dora_confirmation().calls(1))).await,
+        [500, 200]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_warning_fails() {
+    let statuses = join_scenario(Some(bot_api_down("sendMessage", GATEWAY)), None).await;
+    assert_eq!(statuses, [500, 200]);
+}
+
+/// The completion's failure leaves the claim to its lease: 200 all the same (the effects
+/// happened, once), and a duplicate meanwhile meets the lease (503) and runs nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_whose_ledger_completion_fails_is_still_acknowledged() {
+    let stack = protected_lounge().await;
+    let world = stack.fake.world();
+    world.add_user(User::new(DORA_ID, "Dora").with_language("en"));
+    world.set_member(LOUNGE_ID, DORA_ID, MemberStatus::Left);
+    stack.dynamo_faults().inject(
+        DynamoFault::fail("UpdateItem")
+            .when_body_contains("UPDATE#")
+            .calls(1),
+    );
+    let update = stack
+        .fake
+        .chat_member_update(LOUNGE_ID, DORA_ID, MemberStatus::member())
+        .expect("a known user in a known chat");
+
+    assert_eq!(stack.deliver(&update).await.status, 200);
+    assert_eq!(stack.deliver(&update).await.status, 503);
+
+    assert_eq!(stack.dynamo_faults().pending(), 0);
+    assert_eq!(ok_calls(&stack, "sendMessage").len(), 1);
+    assert_eq!(ok_calls(&stack, "restrictChatMember").len(), 1);
+    assert_eq!(stack.emulator.invocations("member-change"), 1);
 }
