@@ -35,6 +35,8 @@ use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::dynamo_proxy::{DynamoFaults, DynamoProxy};
+
 /// API Gateway HTTP API accepts payloads up to 10 MB.
 const API_GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
 
@@ -94,10 +96,6 @@ struct Shared {
     parameters: Mutex<HashMap<String, String>>,
     logs: Mutex<Vec<LogLine>>,
     ids: AtomicU64,
-    /// DynamoDB operations seen by the counting proxy, in order (`PutItem`, `GetItem`, ...).
-    dynamodb_ops: Mutex<Vec<String>>,
-    /// `DescribeTimeToLive` requests seen by the proxy: the functions' cold-start warm-ups.
-    dynamodb_warm_ups: AtomicU64,
     /// `DryRun` Invokes (the webhook's cold-start warm-up): checked, never run.
     dry_runs: AtomicU64,
 }
@@ -119,6 +117,8 @@ pub struct Emulator {
     addr: SocketAddr,
     children: Vec<Child>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The proxy in front of DynamoDB, once started (it records operations and injects faults).
+    dynamodb: Option<DynamoProxy>,
 }
 
 impl Emulator {
@@ -142,6 +142,7 @@ impl Emulator {
             addr,
             children: Vec::new(),
             tasks: vec![task],
+            dynamodb: None,
         })
     }
 
@@ -287,32 +288,36 @@ impl Emulator {
         Some(polled.duration_since(spawned))
     }
 
-    /// Starts a proxy in front of DynamoDB at `upstream` that records every operation; returns
-    /// its endpoint, for the functions' `AWS_ENDPOINT_URL_DYNAMODB`.
+    /// Starts a proxy in front of DynamoDB at `upstream` that records every operation and
+    /// injects the faults scripted through [`Emulator::dynamodb_faults`]; returns its endpoint,
+    /// for the functions' `AWS_ENDPOINT_URL_DYNAMODB`.
     pub async fn proxy_dynamodb(&mut self, upstream: String) -> anyhow::Result<String> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let client = lambdagram::telegram::http_client()?;
-        let app = Router::new().fallback(dynamodb_proxy).with_state((
-            self.shared.clone(),
-            client,
-            Arc::<str>::from(upstream),
-        ));
-        self.tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        }));
-        Ok(format!("http://{addr}"))
+        let proxy = DynamoProxy::start(upstream).await?;
+        let endpoint = proxy.endpoint.clone();
+        self.dynamodb = Some(proxy);
+        Ok(endpoint)
+    }
+
+    /// The DynamoDB proxy's fault script and record.
+    pub fn dynamodb_faults(&self) -> DynamoFaults {
+        self.dynamodb
+            .as_ref()
+            .map(|p| p.faults.clone())
+            .expect("the DynamoDB proxy is started (Emulator::proxy_dynamodb)")
     }
 
     /// The DynamoDB operations made since the last call, in order, and forgets them.
     pub fn take_dynamodb_ops(&self) -> Vec<String> {
-        std::mem::take(&mut *self.shared.dynamodb_ops.lock().expect("dynamodb_ops"))
+        self.dynamodb
+            .as_ref()
+            .map(|p| p.faults.take_ops())
+            .unwrap_or_default()
     }
 
     /// How many `DescribeTimeToLive` warm-ups the functions made at cold start (kept out of
     /// [`Emulator::take_dynamodb_ops`]).
     pub fn dynamodb_warm_ups(&self) -> u64 {
-        self.shared.dynamodb_warm_ups.load(Ordering::Relaxed)
+        self.dynamodb.as_ref().map_or(0, |p| p.faults.warm_ups())
     }
 
     /// How many `DryRun` Invokes reached the emulator (none of them ran a function).
@@ -635,50 +640,6 @@ async fn api_gateway(
     response
         .body(axum::body::Body::from(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
-type ProxyState = (Arc<Shared>, reqwest::Client, Arc<str>);
-
-/// Forwards a DynamoDB request (JSON 1.0 protocol: the operation is in `X-Amz-Target`) and
-/// records its operation.
-async fn dynamodb_proxy(
-    State((shared, client, upstream)): State<ProxyState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let op = target.rsplit('.').next().unwrap_or(target).to_owned();
-    if op == "DescribeTimeToLive" {
-        // A function's cold start opening its connection (DynamoStore::warm_up): a cost of
-        // the sandbox, counted apart from the operations updates cost.
-        shared.dynamodb_warm_ups.fetch_add(1, Ordering::Relaxed);
-    } else {
-        shared.dynamodb_ops.lock().expect("dynamodb_ops").push(op);
-    }
-    let mut request = client.post(&*upstream).body(body);
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            request = request.header(name, value);
-        }
-    }
-    let Ok(answer) = request.send().await else {
-        return StatusCode::BAD_GATEWAY.into_response();
-    };
-    let status = answer.status().as_u16();
-    let mut response =
-        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
-    for (name, value) in answer.headers() {
-        if name != "content-length" && name != "transfer-encoding" {
-            response = response.header(name.as_str(), value.as_bytes());
-        }
-    }
-    let body = answer.bytes().await.unwrap_or_default();
-    response
-        .body(axum::body::Body::from(body))
-        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
 }
 
 fn base64_encode(bytes: &[u8]) -> String {

@@ -2,6 +2,7 @@
 //! DynamoDB Local, the fake Bot API, and the sample events in `events/`.
 
 pub mod cfn_yaml;
+pub mod dynamo_proxy;
 pub mod dynamodb;
 pub mod emulator;
 pub mod events;

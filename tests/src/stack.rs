@@ -24,6 +24,14 @@ pub struct Delivery {
     pub reply: Option<Value>,
 }
 
+/// How many execution environments each function gets (default: two webhooks, one of each
+/// route and job).
+#[derive(Default)]
+struct Scale {
+    webhook: u32,
+    routes: Vec<(String, u32)>,
+}
+
 pub struct Stack {
     pub fake: FakeBotApi,
     pub emulator: Emulator,
@@ -50,7 +58,22 @@ impl Stack {
         Self::start_logging(fake, level).await
     }
 
+    /// Starts the functions against a prepared fake with more execution environments: the
+    /// webhook's `webhook` instances, and `routes` for the named routes (one for the others),
+    /// as Lambda scales out under load (the load benchmark).
+    pub async fn start_scaled(fake: FakeBotApi, webhook: u32, routes: &[(&str, u32)]) -> Stack {
+        let scale = Scale {
+            webhook,
+            routes: routes.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect(),
+        };
+        Self::start_full(fake, "info", &scale).await
+    }
+
     async fn start_logging(fake: FakeBotApi, level: &str) -> Stack {
+        Self::start_full(fake, level, &Scale::default()).await
+    }
+
+    async fn start_full(fake: FakeBotApi, level: &str, scale: &Scale) -> Stack {
         let endpoint = crate::dynamodb::endpoint().await;
         let dynamo = crate::dynamodb::client().await;
         let table = crate::dynamodb::fresh_table(&dynamo).await;
@@ -96,7 +119,7 @@ impl Stack {
                 binary: crate::paths::function_binary("webhook"),
                 env: env(webhook_env),
                 timeout: Duration::from_secs(28),
-                instances: 2,
+                instances: scale.webhook.max(2),
             })
             .await
             .expect("start webhook");
@@ -120,7 +143,11 @@ impl Stack {
                     binary: crate::paths::function_binary(name),
                     env: env(vars),
                     timeout: Duration::from_secs(timeout_secs),
-                    instances: 1,
+                    instances: scale
+                        .routes
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map_or(1, |(_, i)| *i),
                 })
                 .await
                 .unwrap_or_else(|e| panic!("start {name}: {e}"));
@@ -222,6 +249,12 @@ impl Stack {
         } else {
             Ok(body)
         }
+    }
+
+    /// The fault script of the proxy between the functions and DynamoDB (see
+    /// [`crate::dynamo_proxy`]): empty unless a test injects faults.
+    pub fn dynamo_faults(&self) -> crate::dynamo_proxy::DynamoFaults {
+        self.emulator.dynamodb_faults()
     }
 
     /// Every item in the table, as JSON, sorted by key.

@@ -183,4 +183,86 @@ mod tests {
             assert_eq!(GuardCallback::decode_after(prefix, rest), None, "{data}");
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn setting_change() -> impl Strategy<Value = SettingChange> {
+            use SettingChange as S;
+            prop_oneof![
+                prop_oneof![
+                    Just(Action::Mute),
+                    Just(Action::DeleteOnly),
+                    Just(Action::Kick)
+                ]
+                .prop_map(S::Action),
+                any::<bool>().prop_map(S::CheckOnJoin),
+                proptest::sample::select(WARNING_TTLS.to_vec()).prop_map(S::WarningTtlSecs),
+                proptest::sample::select(MUTE_HOURS.to_vec()).prop_map(S::MuteHours),
+                proptest::sample::select(Lang::ALL.to_vec()).prop_map(S::Lang),
+                prop_oneof![Just(Configurers::OwnerOnly), Just(Configurers::Admins)]
+                    .prop_map(S::Configurers),
+                Just(S::Done),
+            ]
+        }
+
+        /// Every value a button can carry: any Telegram user id (positive), any menu change.
+        fn callback() -> impl Strategy<Value = GuardCallback> {
+            prop_oneof![
+                (1..=i64::MAX).prop_map(|user_id| GuardCallback::Joined { user_id }),
+                setting_change().prop_map(GuardCallback::Settings),
+                Just(GuardCallback::LiftAll),
+            ]
+        }
+
+        /// Strings up to Telegram's 64 bytes: noise, and colon-joined pieces of the codec's own
+        /// vocabulary and numbers, so near-misses (`joined:-1`, `set:w:61`, `set:a:m:x`) are
+        /// common.
+        fn callback_data() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                proptest::sample::select(vec![
+                    "joined", "set", "lift", "all", "a", "m", "d", "k", "j", "w", "h", "l", "c",
+                    "o", "x", "en", "ru", "", "0", "1",
+                ])
+                .prop_map(str::to_owned),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u32>().prop_map(|n| format!("+{n}")),
+                "[0-9a-z+-]{0,6}",
+            ];
+            prop_oneof![
+                proptest::collection::vec(any::<char>(), 0..=64)
+                    .prop_map(|chars| chars.into_iter().collect::<String>()),
+                proptest::collection::vec(piece, 1..=4).prop_map(|pieces| pieces.join(":")),
+            ]
+            .prop_map(|s| {
+                let mut end = s.len().min(MAX_LEN);
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+                s[..end].to_owned()
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn decode_inverts_encode_within_64_bytes(cb in callback()) {
+                let data = cb.encode();
+                prop_assert!(!data.is_empty() && data.len() <= MAX_LEN, "{}", data);
+                prop_assert_eq!(GuardCallback::decode(&data), Some(cb));
+            }
+
+            /// Whatever a client sends, decoding never panics, and what it accepts means one
+            /// value: encoding that value gives data that decodes to it again.
+            #[test]
+            fn decode_never_panics_and_what_it_accepts_is_stable(data in callback_data()) {
+                prop_assert!(data.len() <= MAX_LEN);
+                if let Some(cb) = GuardCallback::decode(&data) {
+                    prop_assert_eq!(GuardCallback::decode(&cb.encode()), Some(cb), "{}", data);
+                }
+            }
+        }
+    }
 }
