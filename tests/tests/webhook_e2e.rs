@@ -8,7 +8,7 @@ use channel_guard::ROUTES;
 use fake_bot_api::{Fault, ALICE_ID, BORIS_ID, LOUNGE_ID};
 use lambdagram::i18n::{msg, Lang};
 use lambdagram_e2e::events;
-use lambdagram_e2e::stack::{Stack, SECRET};
+use lambdagram_e2e::stack::{Stack, SECRET, SECRET_PARAMETER};
 use serde_json::{json, Value};
 
 fn now() -> i64 {
@@ -114,6 +114,36 @@ async fn a_wrong_or_missing_secret_is_refused_with_no_call_anywhere() {
     assert!(stack.fake.calls().is_empty(), "{:?}", stack.fake.calls());
     assert_eq!(stack.items().await, Vec::<Value>::new());
     assert_eq!(route_invocations(&stack), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_secret_rolls_warm_sandboxes_accept_the_current_and_the_next() {
+    const NEXT: &str = "e2e-next-secret_9876543210-zyxwvu";
+    let stack = Stack::start().await;
+    // Both webhook sandboxes are warm with only the current secret.
+    for id in [7101, 7102] {
+        let help = private_command(id, ALICE, "/help").to_string();
+        assert_eq!(stack.post(help, Some(SECRET)).await.status, 200);
+    }
+    // `lambdagram webhook rotate` writes the next secret, then setWebhook makes Telegram send it.
+    stack
+        .emulator
+        .put_parameter(&lambdagram::secret::next_parameter(SECRET_PARAMETER), NEXT);
+    for id in [7103, 7104, 7105] {
+        let help = private_command(id, ALICE, "/help").to_string();
+        let d = stack.post(help, Some(NEXT)).await;
+        assert_eq!(d.status, 200, "the next secret is accepted at once: {d:?}");
+        assert_eq!(
+            d.reply.as_ref().map(|r| r["method"].clone()),
+            Some(json!("sendMessage"))
+        );
+    }
+    // Updates Telegram sent before the switch still carry the current one.
+    let help = private_command(7106, ALICE, "/help").to_string();
+    assert_eq!(stack.post(help, Some(SECRET)).await.status, 200);
+    // Anything else is still refused.
+    let help = private_command(7107, ALICE, "/help").to_string();
+    assert_eq!(stack.post(help, Some(&NEXT[..12])).await.status, 401);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
