@@ -16,11 +16,7 @@ where
     let mut d = InProcessDispatcher::new();
     d.register("start", deps.clone(), start::Start);
     d.register("help", deps.clone(), help::Help);
-    d.register(
-        "unknown-command",
-        deps.clone(),
-        unknown_command::UnknownCommand,
-    );
+    d.register("unknown-command", deps.clone(), unknown_command::GUARD);
     d.register("guard-message", deps.clone(), guard_message::GuardMessage);
     d.register("protect", deps.clone(), protect::Protect);
     d.register("unprotect", deps.clone(), unprotect::Unprotect);

@@ -58,7 +58,7 @@ impl Served {
         let mut routes = InProcessDispatcher::new();
         routes.register("start", deps.clone(), start::Start);
         routes.register("help", deps.clone(), help::Help);
-        routes.register("unknown-command", deps, unknown_command::UnknownCommand);
+        routes.register("unknown-command", deps, unknown_command::GUARD);
         let config = IngressConfig::new(
             channel_guard::ROUTES,
             WebhookSecret::new(SECRET).expect("valid secret"),
