@@ -169,3 +169,50 @@ fn the_licence_files_the_manifest_names_exist() {
     assert!(apache.contains("Apache License\n                        Version 2.0, January 2004"));
     assert!(apache.contains("END OF TERMS AND CONDITIONS"));
 }
+
+/// What a SAM user gets from `samconfig.toml`: a region, tags, `sam sync --watch` for the
+/// development stack, builds that do not race each other, and no placeholder bot username that
+/// would deploy silently (the template's BotUsername has no default, so a deploy without it
+/// stops with CloudFormation's "must have values").
+#[test]
+fn samconfig_sets_region_tags_sync_and_never_a_placeholder_username() {
+    let config = read(&workspace().join("samconfig.toml"));
+    let overrides: Vec<&str> = config
+        .lines()
+        .filter(|l| l.trim_start().starts_with("parameter_overrides"))
+        .collect();
+    assert_eq!(overrides.len(), 3, "deploy (default, prod) and sync");
+    for line in overrides {
+        assert!(
+            !line.contains("BotUsername"),
+            "samconfig.toml must not pick the username: {line}"
+        );
+    }
+    for env in ["default", "prod"] {
+        let region = toml_string(&config, &format!("{env}.global.parameters"), "region");
+        assert!(region.is_some_and(|r| !r.is_empty()), "{env}: region");
+        assert_eq!(
+            toml_string(&config, &format!("{env}.build.parameters"), "parallel").as_deref(),
+            Some("false"),
+            "{env}: parallel builds race in the shared target directory"
+        );
+        let tags =
+            toml_string(&config, &format!("{env}.deploy.parameters"), "tags").unwrap_or_default();
+        assert!(
+            tags.contains("project=\\\"lambdagram\\\""),
+            "{env}: tags {tags}"
+        );
+    }
+    assert_eq!(
+        toml_string(&config, "default.sync.parameters", "watch").as_deref(),
+        Some("true")
+    );
+    let template = lambdagram_e2e::cfn_yaml::parse(&read(&workspace().join("template.yaml")))
+        .expect("template.yaml");
+    let username = &template["Parameters"]["BotUsername"];
+    assert_eq!(username["Type"], "String");
+    assert!(
+        username.get("Default").is_none(),
+        "BotUsername must stay required"
+    );
+}

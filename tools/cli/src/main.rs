@@ -81,6 +81,9 @@ enum Command {
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
     Doctor(doctor::Args),
+    /// Print the bot's username (getMe), e.g. for `sam deploy --parameter-overrides
+    /// BotUsername=$(lambdagram whoami)`.
+    Whoami,
     /// Print a shell completion script: `lambdagram completions bash > /etc/bash_completion.d/lambdagram`,
     /// `… zsh > "${fpath[1]}/_lambdagram"`, `… fish > ~/.config/fish/completions/lambdagram.fish`.
     Completions { shell: Shell },
@@ -132,6 +135,7 @@ async fn main() -> std::process::ExitCode {
         Command::Webhook { action } => return webhook::main(action).await,
         // Its own exit code: an update answered 5xx.
         Command::Local(args) => return local::main(args).await,
+        Command::Whoami => webhook::whoami().await,
         Command::Completions { shell } => {
             use std::io::Write as _;
             std::io::stdout()

@@ -89,7 +89,7 @@ pub const EXIT_PROBLEM: u8 = 3;
 /// Update kinds Telegram does not deliver unless `allowed_updates` names them.
 const NOT_IN_DEFAULT: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
 
-fn bot() -> anyhow::Result<Bot> {
+pub fn bot() -> anyhow::Result<Bot> {
     let token = lambdagram::config::optional("BOT_TOKEN")
         .context("set BOT_TOKEN to the token BotFather gave you")?;
     Ok(lambdagram::telegram::build_bot(
@@ -360,6 +360,18 @@ fn bot_scope(scope: MenuScope) -> BotCommandScope {
         MenuScope::AllGroupChats => BotCommandScope::AllGroupChats,
         MenuScope::AllChatAdministrators => BotCommandScope::AllChatAdministrators,
     }
+}
+
+/// `lambdagram whoami`: the bot's username from getMe, for `sam deploy --parameter-overrides
+/// BotUsername=…` (the template has no default: a placeholder would deploy silently).
+pub async fn whoami() -> anyhow::Result<()> {
+    let me = bot()?.get_me().await.context("getMe failed")?;
+    let username = me
+        .user
+        .username
+        .context("getMe returned no username (is BOT_TOKEN a bot's token?)")?;
+    println!("{username}");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -303,3 +303,16 @@ async fn a_missing_token_is_explained() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("set BOT_TOKEN"));
     assert!(fake.calls().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whoami_prints_the_username_getme_returns() {
+    let fake = FakeBotApi::start().await.expect("fake");
+    let out = cli(&fake, &["whoami"], &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(&out), format!("{}\n", fake_bot_api::BOT_USERNAME));
+    assert_eq!(fake.calls_to("getMe").len(), 1);
+}
