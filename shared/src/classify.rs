@@ -8,7 +8,8 @@ use crate::update::{MessageView, UpdateView};
 pub enum Ignored {
     /// A command addressed to another bot (`/cmd@OtherBot`).
     OtherBot,
-    /// A command that exists but not in this kind of chat.
+    /// A command that exists but not in this kind of chat (and, in private, no route answers
+    /// unknown commands).
     WrongScope,
     /// An update kind no route handles (including kinds newer than this code).
     Unhandled,
@@ -97,6 +98,11 @@ fn classify_message(
                 };
                 if allowed {
                     Ok(route)
+                } else if msg.chat.is_private() {
+                    // A group command sent to the bot in private: the unknown-command route
+                    // says where it works, rather than leaving the sender with silence.
+                    first(table, |t| matches!(t, Trigger::UnknownPrivateCommand))
+                        .map_err(|_| Ignored::WrongScope)
                 } else {
                     Err(Ignored::WrongScope)
                 }
@@ -214,6 +220,22 @@ mod tests {
             routed(&message("private", "/help@OtherBot")),
             Err(Ignored::OtherBot)
         );
+    }
+
+    #[test]
+    fn a_group_command_in_private_goes_to_the_unknown_command_route() {
+        const WITH_UNKNOWN: RouteTable = RouteTable::new(&[
+            on("unknown-command", Trigger::UnknownPrivateCommand),
+            command("pin", Scope::Groups),
+        ]);
+        const WITHOUT_UNKNOWN: RouteTable = RouteTable::new(&[command("pin", Scope::Groups)]);
+        let route = |table, chat_type| {
+            classify(table, &message(chat_type, "/pin now"), "LambdagramBot").map(|r| r.name)
+        };
+        assert_eq!(route(WITH_UNKNOWN, "private"), Ok("unknown-command"));
+        assert_eq!(route(WITH_UNKNOWN, "supergroup"), Ok("pin"));
+        // Without an unknown-command route it is ignored as before.
+        assert_eq!(route(WITHOUT_UNKNOWN, "private"), Err(Ignored::WrongScope));
     }
 
     #[test]

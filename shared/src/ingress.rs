@@ -14,7 +14,7 @@ use crate::metrics::{names, Metrics};
 use crate::ports::{Claim, DeadLetter, DeadLetters, UpdateLedger};
 use crate::route_api::RouteRequest;
 use crate::routes::{Route, RouteTable};
-use crate::secret::WebhookSecret;
+use crate::secret::{AcceptedSecrets, WebhookSecret};
 use crate::time::Epoch;
 use crate::update::UpdateView;
 
@@ -30,7 +30,8 @@ pub const LEASE_SECS: i64 = 90;
 pub struct IngressConfig {
     /// The bot's route table.
     pub routes: RouteTable,
-    pub secret: WebhookSecret,
+    /// The current secret and, while `lambdagram webhook rotate` rolls one, the next.
+    pub secret: AcceptedSecrets,
     /// The bot's username without `@`, to tell our commands from other bots'.
     pub bot_username: String,
     /// Larger bodies are refused with 413 (Telegram's updates are a few KiB).
@@ -48,7 +49,7 @@ impl IngressConfig {
     pub fn new(routes: RouteTable, secret: WebhookSecret, bot_username: impl Into<String>) -> Self {
         Self {
             routes,
-            secret,
+            secret: secret.into(),
             bot_username: bot_username.into(),
             max_body_bytes: 256 * 1024,
             lease_secs: LEASE_SECS,

@@ -69,6 +69,70 @@ impl WebhookSecret {
 #[error("the system's secure random number generator failed")]
 pub struct RandomUnavailable;
 
+/// The SSM parameter holding the *next* webhook secret while `lambdagram webhook rotate` rolls
+/// it: the current parameter's name with `/next` appended.
+pub fn next_parameter(current: &str) -> String {
+    format!("{current}/next")
+}
+
+/// The secrets the webhook accepts: the current one and, while a rotation rolls, the next one.
+/// Shared between clones, so the webhook function can refresh them (from SSM) in place.
+#[derive(Clone)]
+pub struct AcceptedSecrets(std::sync::Arc<std::sync::RwLock<SecretPair>>);
+
+#[derive(Clone)]
+struct SecretPair {
+    current: WebhookSecret,
+    next: Option<WebhookSecret>,
+}
+
+impl std::fmt::Debug for AcceptedSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AcceptedSecrets(<redacted>)")
+    }
+}
+
+impl AcceptedSecrets {
+    pub fn new(current: WebhookSecret, next: Option<WebhookSecret>) -> Self {
+        Self(std::sync::Arc::new(std::sync::RwLock::new(SecretPair {
+            current,
+            next,
+        })))
+    }
+
+    fn pair(&self) -> SecretPair {
+        // A poisoned lock still holds a whole pair: replace() writes it in one assignment.
+        match self.0.read() {
+            Ok(pair) => pair.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// True when `header` is the current or the next secret. Both are compared, each in
+    /// constant time, whatever the first answer: the timing does not say which one matched.
+    pub fn matches(&self, header: Option<&[u8]>) -> bool {
+        let pair = self.pair();
+        let current = pair.current.matches(header);
+        let next = pair.next.as_ref().is_some_and(|n| n.matches(header));
+        current | next
+    }
+
+    /// Replaces both secrets (after re-reading them).
+    pub fn replace(&self, current: WebhookSecret, next: Option<WebhookSecret>) {
+        let pair = SecretPair { current, next };
+        match self.0.write() {
+            Ok(mut slot) => *slot = pair,
+            Err(poisoned) => *poisoned.into_inner() = pair,
+        }
+    }
+}
+
+impl From<WebhookSecret> for AcceptedSecrets {
+    fn from(current: WebhookSecret) -> Self {
+        Self::new(current, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +154,30 @@ mod tests {
         assert!(!s.matches(Some(b"")));
         assert!(!s.matches(None));
         assert!(format!("{s:?}").contains("redacted"));
+    }
+
+    #[test]
+    fn accepts_the_current_and_the_next_secret_and_nothing_else() {
+        let current = WebhookSecret::new("current_1").expect("valid");
+        let next = WebhookSecret::new("next_2").expect("valid");
+        let only = AcceptedSecrets::from(current.clone());
+        assert!(only.matches(Some(b"current_1")));
+        assert!(!only.matches(Some(b"next_2")));
+        let rolling = AcceptedSecrets::new(current, Some(next.clone()));
+        assert!(rolling.matches(Some(b"current_1")));
+        assert!(rolling.matches(Some(b"next_2")));
+        assert!(!rolling.matches(Some(b"next_")));
+        assert!(!rolling.matches(None));
+        // A clone shares the secrets: the refresh reaches the ingress that holds the clone.
+        let held = rolling.clone();
+        rolling.replace(next, None);
+        assert!(held.matches(Some(b"next_2")));
+        assert!(!held.matches(Some(b"current_1")));
+        assert!(format!("{held:?}").contains("redacted"));
+        assert_eq!(
+            next_parameter("/lambdagram/webhook-secret"),
+            "/lambdagram/webhook-secret/next"
+        );
     }
 
     #[test]

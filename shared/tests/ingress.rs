@@ -9,7 +9,7 @@ use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, Outcome};
 use lambdagram::memory::MemoryStore;
 use lambdagram::route_api::RouteResponse;
 use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
-use lambdagram::secret::WebhookSecret;
+use lambdagram::secret::{AcceptedSecrets, WebhookSecret};
 use serde_json::json;
 
 /// Records what it was asked to run and answers from a script (default: success).
@@ -115,6 +115,43 @@ async fn wrong_or_missing_secret_is_refused_before_any_io() {
     }
     assert!(d.calls().is_empty());
     assert_eq!(store.ledger_len(), 0);
+}
+
+#[tokio::test]
+async fn during_a_rotation_the_current_and_the_next_secret_are_both_accepted() {
+    let (store, d) = (MemoryStore::new(), Scripted::default());
+    let handled = Outcome::Handled {
+        route: "start",
+        replied: false,
+    };
+    let mut config =
+        IngressConfig::new(ROUTES, WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
+    config.secret = AcceptedSecrets::new(
+        WebhookSecret::new(SECRET).unwrap(),
+        Some(WebhookSecret::new("next-secret_456").unwrap()),
+    );
+    let ing = Ingress::new(config, store.clone(), &d);
+    let r = ing.handle(req(Some(SECRET), &start_update(1)), 1000).await;
+    assert_eq!((r.status, &r.outcome), (200, &handled));
+    let r = ing
+        .handle(req(Some("next-secret_456"), &start_update(2)), 1000)
+        .await;
+    assert_eq!((r.status, &r.outcome), (200, &handled));
+    for wrong in [None, Some("next-secret_45"), Some("wrong")] {
+        let r = ing.handle(req(wrong, &start_update(3)), 1000).await;
+        assert_eq!((r.status, r.outcome), (401, Outcome::Unauthorized));
+    }
+    assert_eq!(d.calls().len(), 2);
+    // Promoted: the webhook function refreshes the shared secrets in place; the old one is out.
+    ing.config()
+        .secret
+        .replace(WebhookSecret::new("next-secret_456").unwrap(), None);
+    let r = ing.handle(req(Some(SECRET), &start_update(4)), 1000).await;
+    assert_eq!((r.status, r.outcome), (401, Outcome::Unauthorized));
+    let r = ing
+        .handle(req(Some("next-secret_456"), &start_update(5)), 1000)
+        .await;
+    assert_eq!((r.status, &r.outcome), (200, &handled));
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ async fn each_update_kind_costs_exactly_this() {
         // welcome (intent, then a slot in the chat's and the bot's flood windows, then the
         // result: never two welcomes, never past Telegram's limits), mark done.
         (
-            "private-start-en",
+            "01-private-start-en",
             200,
             &[
                 "PutItem",
@@ -62,19 +62,19 @@ async fn each_update_kind_costs_exactly_this() {
             None,
         ),
         // The redelivery: one conditional put that fails and tells "done".
-        ("private-start-en", 200, &["PutItem"], &[], None),
+        ("01-private-start-en", 200, &["PutItem"], &[], None),
         // Pure webhook-reply routes skip the ledger.
-        ("private-help-ru", 200, &[], &[], Some("sendMessage")),
+        ("03-private-help-ru", 200, &[], &[], Some("sendMessage")),
         // In a group, /help passes the guard's gate first: one read of the (unprotected) group.
         (
-            "supergroup-help-at-bot",
+            "06-supergroup-help-at-bot",
             200,
             &["BatchGetItem"],
             &[],
             Some("sendMessage"),
         ),
         (
-            "private-unknown-command",
+            "04-private-unknown-command",
             200,
             &[],
             &[],
@@ -82,14 +82,14 @@ async fn each_update_kind_costs_exactly_this() {
         ),
         // A message in a group the guard does not protect: one read of the group's state.
         (
-            "supergroup-command-other-bot",
+            "12-supergroup-command-other-bot",
             200,
             &["BatchGetItem"],
             &[],
             None,
         ),
         (
-            "supergroup-plain-message",
+            "11-supergroup-plain-message",
             200,
             &["BatchGetItem"],
             &[],
@@ -98,7 +98,7 @@ async fn each_update_kind_costs_exactly_this() {
         // /settings from Alice in the unprotected Lounge: one read, her rights checked, and the
         // answer (pointing at /protect) by webhook reply; no ledger.
         (
-            "supergroup-settings",
+            "09-supergroup-settings",
             200,
             &["BatchGetItem"],
             &["getChatMember"],
@@ -107,7 +107,7 @@ async fn each_update_kind_costs_exactly_this() {
         // "I have joined" from Boris in the unprotected Lounge (verify): the ledger, one group
         // read, and the callback answered by webhook reply.
         (
-            "callback-query",
+            "13-callback-query",
             200,
             &["PutItem", "BatchGetItem", "UpdateItem"],
             &[],
@@ -115,7 +115,7 @@ async fn each_update_kind_costs_exactly_this() {
         ),
         // Boris joins the unprotected Lounge (member-change): the ledger and one group read.
         (
-            "supergroup-chat-member-join",
+            "14-supergroup-chat-member-join",
             200,
             &["PutItem", "BatchGetItem", "UpdateItem"],
             &[],
@@ -124,7 +124,7 @@ async fn each_update_kind_costs_exactly_this() {
         // /protect from the owner: ledger, one read, the sender's and the bot's rights checked
         // live, the channel resolved, config and index saved (one transaction), webhook reply.
         (
-            "guard-1-protect",
+            "08-supergroup-protect",
             200,
             &[
                 "PutItem",
@@ -147,7 +147,7 @@ async fn each_update_kind_costs_exactly_this() {
         // and the channel asked and cached, delete, status check, the restriction's intent,
         // restrict, its result, warn.
         (
-            "guard-2-non-subscriber",
+            "10-supergroup-non-subscriber",
             200,
             &[
                 "BatchGetItem",
@@ -174,15 +174,15 @@ async fn each_update_kind_costs_exactly_this() {
         ),
         // Boris again, warned already: the cache answers; his message is deleted silently.
         (
-            "supergroup-plain-message",
+            "11-supergroup-plain-message",
             200,
             &["BatchGetItem", "BatchGetItem"],
             &["deleteMessage"],
             None,
         ),
         // Nothing to do: no I/O at all.
-        ("malformed-body", 200, &[], &[], None),
-        ("wrong-secret-start", 401, &[], &[], None),
+        ("18-malformed-body", 200, &[], &[], None),
+        ("17-wrong-secret-start", 401, &[], &[], None),
     ];
     let mut report = String::new();
     for (sample, status, dynamodb, bot_api, reply) in expected {

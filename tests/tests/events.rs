@@ -56,62 +56,74 @@ use Fate::{Malformed, Route, WrongSecret};
 
 /// Every file in `events/`, and what happens to it.
 const SAMPLES: &[Sample] = &[
-    sample("private-start-en.json", U("message"), Route("start")),
-    sample("private-start-ru.json", U("message"), Route("start")),
-    sample("private-help-ru.json", U("message"), Route("help")),
-    sample("supergroup-help-at-bot.json", U("message"), Route("help")),
-    sample("supergroup-settings.json", U("message"), Route("settings")),
+    sample("01-private-start-en.json", U("message"), Route("start")),
+    sample("02-private-start-ru.json", U("message"), Route("start")),
+    sample("03-private-help-ru.json", U("message"), Route("help")),
     sample(
-        "supergroup-command-other-bot.json",
+        "06-supergroup-help-at-bot.json",
+        U("message"),
+        Route("help"),
+    ),
+    sample(
+        "09-supergroup-settings.json",
+        U("message"),
+        Route("settings"),
+    ),
+    sample(
+        "12-supergroup-command-other-bot.json",
         U("message"),
         // Another bot's command is an ordinary group message to this bot (the guard sees it).
         Route("guard-message"),
     ),
     sample(
-        "private-unknown-command.json",
+        "04-private-unknown-command.json",
         U("message"),
         Route("unknown-command"),
     ),
     sample(
-        "supergroup-plain-message.json",
+        "11-supergroup-plain-message.json",
         U("message"),
         Route("guard-message"),
     ),
     sample(
-        "private-edited-message.json",
+        "05-private-edited-message.json",
         U("edited_message"),
         Fate::Ignored(Ignored::Unhandled),
     ),
-    sample("callback-query.json", U("callback_query"), Route("verify")),
     sample(
-        "supergroup-chat-member-join.json",
+        "13-callback-query.json",
+        U("callback_query"),
+        Route("verify"),
+    ),
+    sample(
+        "14-supergroup-chat-member-join.json",
         U("chat_member"),
         Route("member-change"),
     ),
     sample(
-        "channel-chat-member-leave.json",
+        "16-channel-chat-member-leave.json",
         U("chat_member"),
         Route("member-change"),
     ),
     sample(
-        "my-chat-member-promoted.json",
+        "07-my-chat-member-promoted.json",
         U("my_chat_member"),
         Route("bot-status"),
     ),
     sample(
-        "supergroup-new-chat-members.json",
+        "15-supergroup-new-chat-members.json",
         U("message"),
         Route("new-members"),
     ),
-    sample("guard-1-protect.json", U("message"), Route("protect")),
+    sample("08-supergroup-protect.json", U("message"), Route("protect")),
     sample(
-        "guard-2-non-subscriber.json",
+        "10-supergroup-non-subscriber.json",
         U("message"),
         Route("guard-message"),
     ),
-    sample("wrong-secret-start.json", U("message"), WrongSecret),
-    sample("malformed-body.json", NotJson, Malformed),
-    sample("not-an-update.json", NotAnUpdate, Malformed),
+    sample("17-wrong-secret-start.json", U("message"), WrongSecret),
+    sample("18-malformed-body.json", NotJson, Malformed),
+    sample("19-not-an-update.json", NotAnUpdate, Malformed),
 ];
 
 fn events_dir() -> PathBuf {
@@ -427,4 +439,37 @@ fn each_route_sample_is_routed_to_the_route_it_is_named_after() {
             classify(channel_guard::ROUTES, &view, fake_bot_api::BOT_USERNAME).map(|r| r.name);
         assert_eq!(routed, Ok(route), "{}", path.display());
     }
+}
+
+/// `lambdagram local` replays `events/` in file-name order: the numbers keep it a story in
+/// which each step makes sense after the ones before it.
+#[test]
+fn the_samples_tell_a_story_in_file_name_order() {
+    let mut files: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".json"))
+        .collect();
+    files.sort();
+    for (i, file) in files.iter().enumerate() {
+        assert!(
+            file.starts_with(&format!("{:02}-", i + 1)),
+            "{file}: number the samples 01, 02, … in story order"
+        );
+    }
+    let at = |name: &str| {
+        files
+            .iter()
+            .position(|f| f.ends_with(&format!("-{name}.json")))
+            .unwrap_or_else(|| panic!("no sample {name}"))
+    };
+    // The bot is promoted, then the group protected, before anyone is guarded.
+    assert!(at("my-chat-member-promoted") < at("supergroup-protect"));
+    assert!(at("supergroup-protect") < at("supergroup-settings"));
+    assert!(at("supergroup-protect") < at("supergroup-non-subscriber"));
+    // "I have joined" is pressed under a warning the bot has posted.
+    assert!(at("supergroup-non-subscriber") < at("callback-query"));
+    // The refused requests close the story.
+    assert!(at("callback-query") < at("wrong-secret-start"));
 }

@@ -747,3 +747,56 @@ async fn a_channel_the_sender_does_not_administer_is_never_linked() {
         Some(vec![news(), dev()])
     );
 }
+
+/// Alice sends `text` to the bot in private, in `lang`.
+async fn private_command(stack: &Stack, text: &str, lang: &str) -> Delivery {
+    let word = text.split_whitespace().next().unwrap_or("");
+    let update = stack.fake.push_update(json!({"message": {
+        "message_id": 9200, "date": 1_790_000_000,
+        "chat": {"id": ALICE_ID, "type": "private", "first_name": "Alice"},
+        "from": {"id": ALICE_ID, "is_bot": false, "first_name": "Alice", "language_code": lang},
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": word.encode_utf16().count()}]
+    }}));
+    stack.deliver(&update).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commands_sent_in_private_are_answered_with_where_they_work() {
+    let stack = Stack::start().await;
+
+    let protect = private_command(&stack, "/protect @lambdagram_news", "en").await;
+    let status = private_command(&stack, "/status", "ru").await;
+    let settings = private_command(&stack, "/settings@LambdagramBot", "en").await;
+
+    for d in [&protect, &status, &settings] {
+        assert_eq!(d.status, 200, "{d:?}");
+        assert_eq!(
+            d.reply.as_ref().map(|r| r["method"].clone()),
+            Some(json!("sendMessage"))
+        );
+    }
+    let to_alice = |text: &str| json!(["sendMessage", ALICE_ID, text]);
+    assert_eq!(
+        calls(&stack),
+        vec![
+            to_alice(
+                "/protect works in a group, not here: add me to your group as an administrator, \
+                 then send /protect there."
+            ),
+            to_alice(
+                "Команда /status работает в группе, а не здесь: добавьте меня в свою группу \
+                 администратором и отправьте /status там."
+            ),
+            to_alice(
+                "/settings works in a group, not here: add me to your group as an administrator, \
+                 then send /settings there."
+            ),
+        ]
+    );
+    assert_eq!(stack.emulator.invocations("unknown-command"), 3);
+    for route in ["protect", "status", "settings"] {
+        assert_eq!(stack.emulator.invocations(route), 0, "{route}");
+    }
+    assert_eq!(guard_items(&stack).await, Vec::<Value>::new());
+}

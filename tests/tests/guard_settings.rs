@@ -323,7 +323,7 @@ async fn a_group_never_protected_is_pointed_at_protect() {
 async fn the_sample_event_opens_the_menu() {
     let stack = protected_lounge().await;
 
-    let d = stack.deliver_sample("supergroup-settings").await;
+    let d = stack.deliver_sample("09-supergroup-settings").await;
 
     assert_eq!(d.status, 200);
     let reply = d.reply.expect("answered by webhook reply");

@@ -235,7 +235,7 @@ fn emf_lines(logs: &str, function: &str) -> Vec<Value> {
 async fn functions_write_their_metrics_as_emf_on_stdout() {
     let stack = Stack::start().await;
 
-    let d = stack.deliver_sample("private-start-en").await;
+    let d = stack.deliver_sample("01-private-start-en").await;
     assert_eq!(d.status, 200);
     let logs = stack.logs().await;
 
@@ -369,10 +369,10 @@ async fn even_rust_log_trace_prints_no_secret_and_no_token() {
     );
     let stack = Stack::start_logging_at("trace").await;
 
-    let start = stack.deliver_sample("private-start-en").await;
-    let help = stack.deliver_sample("supergroup-help-at-bot").await;
-    let wrong = stack.deliver_sample("wrong-secret-start").await;
-    let malformed = stack.deliver_sample("malformed-body").await;
+    let start = stack.deliver_sample("01-private-start-en").await;
+    let help = stack.deliver_sample("06-supergroup-help-at-bot").await;
+    let wrong = stack.deliver_sample("17-wrong-secret-start").await;
+    let malformed = stack.deliver_sample("18-malformed-body").await;
     assert_eq!(
         [start.status, help.status, wrong.status, malformed.status],
         [200, 200, 401, 200]
@@ -387,7 +387,7 @@ async fn even_rust_log_trace_prints_no_secret_and_no_token() {
         !logs.contains("\"level\":\"TRACE\""),
         "trace is capped:\n{logs}"
     );
-    let wrong_secret = lambdagram_e2e::events::load("wrong-secret-start")
+    let wrong_secret = lambdagram_e2e::events::load("17-wrong-secret-start")
         .secret()
         .map(str::to_owned)
         .expect("the sample's wrong secret");

@@ -404,6 +404,26 @@ fn secrets_reach_functions_only_as_ssm_parameter_names() {
 }
 
 #[test]
+fn the_webhook_may_read_exactly_its_secret_and_the_next_one_a_rotation_writes() {
+    let (id, webhook) = function_with_binary(WEBHOOK_BINARY);
+    let reads: Vec<_> = statements(webhook)
+        .into_iter()
+        .filter(|s| allows(s, "ssm:GetParameter"))
+        .collect();
+    let arn = |suffix: &str| {
+        json!({ "Fn::Sub": format!(
+            "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter${{WebhookSecretParameter}}{suffix}"
+        ) })
+    };
+    assert_eq!(reads.len(), 1, "{id}: one ssm:GetParameter statement");
+    assert_eq!(
+        reads[0]["Resource"],
+        json!([arn(""), arn("/next")]),
+        "{id}: the secret and lambdagram::secret::next_parameter's, nothing else"
+    );
+}
+
+#[test]
 fn functions_with_table_access_and_only_they_may_describe_the_table_at_cold_start() {
     let policy = &resources()["TableConnectionPolicy"];
     assert_eq!(policy["Type"], "AWS::IAM::ManagedPolicy");

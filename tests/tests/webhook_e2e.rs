@@ -9,7 +9,7 @@ use channel_guard::ROUTES;
 use fake_bot_api::{Fault, ALICE_ID, BORIS_ID, LOUNGE_ID};
 use lambdagram::i18n::{msg, Lang};
 use lambdagram_e2e::events;
-use lambdagram_e2e::stack::{Stack, SECRET};
+use lambdagram_e2e::stack::{Stack, SECRET, SECRET_PARAMETER};
 use serde_json::{json, Value};
 
 fn now() -> i64 {
@@ -101,9 +101,9 @@ async fn assert_done(stack: &Stack, update_id: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_or_missing_secret_is_refused_with_no_call_anywhere() {
     let stack = Stack::start().await;
-    let sample = events::load("private-start-en");
+    let sample = events::load("01-private-start-en");
 
-    let wrong = stack.deliver_sample("wrong-secret-start").await;
+    let wrong = stack.deliver_sample("17-wrong-secret-start").await;
     let missing = stack.post(sample.body.clone(), None).await;
     let empty = stack.post(sample.body.clone(), Some("")).await;
     let prefix = stack.post(sample.body.clone(), Some(&SECRET[..10])).await;
@@ -118,12 +118,42 @@ async fn a_wrong_or_missing_secret_is_refused_with_no_call_anywhere() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_secret_rolls_warm_sandboxes_accept_the_current_and_the_next() {
+    const NEXT: &str = "e2e-next-secret_9876543210-zyxwvu";
+    let stack = Stack::start().await;
+    // Both webhook sandboxes are warm with only the current secret.
+    for id in [7101, 7102] {
+        let help = private_command(id, ALICE, "/help").to_string();
+        assert_eq!(stack.post(help, Some(SECRET)).await.status, 200);
+    }
+    // `lambdagram webhook rotate` writes the next secret, then setWebhook makes Telegram send it.
+    stack
+        .emulator
+        .put_parameter(&lambdagram::secret::next_parameter(SECRET_PARAMETER), NEXT);
+    for id in [7103, 7104, 7105] {
+        let help = private_command(id, ALICE, "/help").to_string();
+        let d = stack.post(help, Some(NEXT)).await;
+        assert_eq!(d.status, 200, "the next secret is accepted at once: {d:?}");
+        assert_eq!(
+            d.reply.as_ref().map(|r| r["method"].clone()),
+            Some(json!("sendMessage"))
+        );
+    }
+    // Updates Telegram sent before the switch still carry the current one.
+    let help = private_command(7106, ALICE, "/help").to_string();
+    assert_eq!(stack.post(help, Some(SECRET)).await.status, 200);
+    // Anything else is still refused.
+    let help = private_command(7107, ALICE, "/help").to_string();
+    assert_eq!(stack.post(help, Some(&NEXT[..12])).await.status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_registers_the_user_and_sends_one_welcome() {
     let stack = Stack::start().await;
-    let update = events::load("private-start-en").update();
+    let update = events::load("01-private-start-en").update();
     let before = now();
 
-    let d = stack.deliver_sample("private-start-en").await;
+    let d = stack.deliver_sample("01-private-start-en").await;
 
     assert_eq!((d.status, d.body.as_str()), (200, ""));
     assert_eq!(
@@ -167,7 +197,7 @@ async fn start_registers_the_user_and_sends_one_welcome() {
 async fn start_in_russian_answers_in_russian_and_stores_the_language() {
     let stack = Stack::start().await;
 
-    let d = stack.deliver_sample("private-start-ru").await;
+    let d = stack.deliver_sample("02-private-start-ru").await;
 
     assert_eq!(d.status, 200);
     assert_eq!(
@@ -186,7 +216,7 @@ async fn start_in_russian_answers_in_russian_and_stores_the_language() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_update_delivered_twice_has_its_effects_once() {
     let stack = Stack::start().await;
-    let update = events::load("private-start-en").update();
+    let update = events::load("01-private-start-en").update();
 
     let first = stack.deliver(&update).await;
     let second = stack.deliver(&update).await;
@@ -321,8 +351,8 @@ async fn a_redelivery_while_the_first_is_still_running_is_deferred_not_duplicate
 async fn malformed_bodies_are_acknowledged_and_nothing_else_happens() {
     let stack = Stack::start().await;
 
-    let malformed = stack.deliver_sample("malformed-body").await;
-    let not_update = stack.deliver_sample("not-an-update").await;
+    let malformed = stack.deliver_sample("18-malformed-body").await;
+    let not_update = stack.deliver_sample("19-not-an-update").await;
     let binary = stack.post(vec![0xff_u8, 0xfe, 0x00], Some(SECRET)).await;
 
     for d in [&malformed, &not_update, &binary] {
@@ -399,7 +429,7 @@ async fn start_twice_keeps_one_record_with_first_seen_kept_and_last_seen_moved()
 async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
     let stack = Stack::start().await;
 
-    let d = stack.deliver_sample("supergroup-help-at-bot").await;
+    let d = stack.deliver_sample("06-supergroup-help-at-bot").await;
 
     assert_eq!(d.status, 200);
     let reply = d.reply.expect("a webhook reply");
@@ -420,7 +450,9 @@ async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
 async fn a_command_addressed_to_another_bot_is_only_a_group_message_to_this_one() {
     let stack = Stack::start().await;
 
-    let d = stack.deliver_sample("supergroup-command-other-bot").await;
+    let d = stack
+        .deliver_sample("12-supergroup-command-other-bot")
+        .await;
 
     assert_eq!((d.status, d.reply.is_none()), (200, true));
     assert!(stack.fake.calls().is_empty());
@@ -437,7 +469,7 @@ async fn a_command_addressed_to_another_bot_is_only_a_group_message_to_this_one(
 async fn an_unknown_private_command_is_named_and_pointed_at_help() {
     let stack = Stack::start().await;
 
-    let d = stack.deliver_sample("private-unknown-command").await;
+    let d = stack.deliver_sample("04-private-unknown-command").await;
 
     assert_eq!(d.status, 200);
     assert_eq!(

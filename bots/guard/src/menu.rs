@@ -148,7 +148,7 @@ pub fn apply(s: &mut Settings, change: SettingChange) -> bool {
 
 /// A warning's lifetime, e.g. "5 min" or "1 h".
 pub fn warning_ttl_label(secs: u32, lang: Lang) -> String {
-    let (unit, n) = if secs >= 3600 && secs % 3600 == 0 {
+    let (unit, n) = if secs >= 3600 && secs.is_multiple_of(3600) {
         (texts::HOURS, secs / 3600)
     } else {
         (texts::MINUTES, secs.div_ceil(60).max(1))

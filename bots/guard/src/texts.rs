@@ -2,6 +2,12 @@
 
 use lambdagram::i18n::Text;
 
+/// A group command (`/protect`, `/status`, `/settings`, …) sent to the bot in private.
+pub const USE_IN_GROUP: Text = Text {
+    en: "/{command} works in a group, not here: add me to your group as an administrator, then send /{command} there.",
+    ru: "Команда /{command} работает в группе, а не здесь: добавьте меня в свою группу администратором и отправьте /{command} там.",
+};
+
 pub const WARNING: Text = Text {
     en: "{name}, to write in this group, join {channels} first, then press “I have joined”.",
     ru: "{name}, чтобы писать в этой группе, подпишитесь на {channels}, затем нажмите «Я подписался».",

@@ -1,4 +1,5 @@
-//! Unknown commands in a private chat: says so and points at `/help`.
+//! Unknown commands in a private chat: says so and points at `/help`, or for a group command
+//! sent in private, says to send it in the group.
 
 use lambdagram::ports::NoStore;
 
@@ -8,7 +9,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         channel_guard::ROUTES,
         "unknown-command",
         &[],
-        unknown_command::UnknownCommand,
+        unknown_command::GUARD,
     )
     .await
 }

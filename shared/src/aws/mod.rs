@@ -8,7 +8,7 @@ mod secrets;
 
 pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};
 pub use invoke::LambdaDispatcher;
-pub use secrets::{resolve_secret, SecretError};
+pub use secrets::{resolve_next_webhook_secret, resolve_secret, SecretError};
 
 /// Loads the SDK configuration once per cold start (region, credentials, and endpoint overrides
 /// such as `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).

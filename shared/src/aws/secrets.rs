@@ -46,3 +46,39 @@ pub async fn resolve_secret(
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ssm_err("parameter has no value".into()))
 }
+
+/// The next webhook secret while `lambdagram webhook rotate` rolls one: the SSM parameter
+/// `WEBHOOK_SECRET_PARAMETER` + `/next` ([`crate::secret::next_parameter`]). `None` when no
+/// rotation is under way (the parameter does not exist) or the secret is not read from SSM.
+pub async fn resolve_next_webhook_secret(
+    sdk: &aws_config::SdkConfig,
+) -> Result<Option<String>, SecretError> {
+    let Some(current) = config::optional("WEBHOOK_SECRET_PARAMETER") else {
+        return Ok(None);
+    };
+    let parameter = crate::secret::next_parameter(&current);
+    match aws_sdk_ssm::Client::new(sdk)
+        .get_parameter()
+        .name(&parameter)
+        .with_decryption(true)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .parameter
+            .and_then(|p| p.value)
+            .filter(|v| !v.is_empty())),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_parameter_not_found()) =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(SecretError::Ssm {
+            name: "WEBHOOK_SECRET (next)".to_owned(),
+            parameter,
+            detail: aws_sdk_ssm::error::DisplayErrorContext(err).to_string(),
+        }),
+    }
+}

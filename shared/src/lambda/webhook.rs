@@ -3,11 +3,15 @@
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::aws::{resolve_secret, sdk_config, DynamoStore, LambdaDispatcher};
+use std::time::{Duration, Instant};
+
+use crate::aws::{
+    resolve_next_webhook_secret, resolve_secret, sdk_config, DynamoStore, LambdaDispatcher,
+};
 use crate::config;
 use crate::ingress::{Ingress, IngressConfig, IngressRequest};
 use crate::routes::RouteTable;
-use crate::secret::WebhookSecret;
+use crate::secret::{AcceptedSecrets, WebhookSecret};
 
 use super::{init_observability, take_cold_start, Error};
 
@@ -30,37 +34,108 @@ pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     );
     let dispatcher = LambdaDispatcher::from_env(lambda, routes)?;
     // The ledger's and the dispatcher's connections open while the secret is read.
-    let (secret, (), ()) = tokio::join!(
+    let (secret, next, (), ()) = tokio::join!(
         resolve_secret("WEBHOOK_SECRET", &sdk),
+        resolve_next_webhook_secret(&sdk),
         store.warm_up(),
         dispatcher.warm_up(),
     );
     let secret = WebhookSecret::new(&secret?)?;
-    let config = IngressConfig::new(routes, secret, config::bot_username()?);
+    let mut config = IngressConfig::new(routes, secret.clone(), config::bot_username()?);
+    config.secret = AcceptedSecrets::new(secret, next_secret(next));
+    let refresh = SecretRefresh {
+        sdk,
+        secrets: config.secret.clone(),
+        from_ssm: config::optional("WEBHOOK_SECRET_PARAMETER").is_some(),
+        last: tokio::sync::Mutex::new(None),
+    };
     let ingress = Ingress::new(config, store, dispatcher);
-    let ingress = &ingress;
+    let (ingress, refresh) = (&ingress, &refresh);
     lambda_http::run(service_fn(move |req: Request| async move {
-        Ok::<_, Error>(serve(ingress, req).await)
+        Ok::<_, Error>(serve(ingress, refresh, req).await)
     }))
     .await
 }
 
-async fn serve<L, D>(ingress: &Ingress<L, D>, req: Request) -> Response<Body>
+/// A next secret that cannot be read or is not valid is not accepted; the webhook still runs
+/// on the current one (a rotation then fails loudly at `setWebhook`, not here).
+fn next_secret(next: Result<Option<String>, crate::aws::SecretError>) -> Option<WebhookSecret> {
+    match next {
+        Ok(Some(value)) => WebhookSecret::new(&value)
+            .inspect_err(|err| tracing::warn!(error = %err, "the next webhook secret is invalid"))
+            .ok(),
+        Ok(None) => None,
+        Err(err) => {
+            tracing::warn!(error = %err, "reading the next webhook secret failed");
+            None
+        }
+    }
+}
+
+/// At most one re-read of the secrets per sandbox in this long, so a flood of wrong secrets
+/// cannot become a flood of SSM calls.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Re-reads the current and the next secret from SSM when a request carries neither: a
+/// `lambdagram webhook rotate` may have begun after this sandbox's cold start, and Telegram
+/// already sends the next secret. Without it a warm sandbox would answer 401 until recycled.
+struct SecretRefresh {
+    sdk: aws_config::SdkConfig,
+    secrets: AcceptedSecrets,
+    from_ssm: bool,
+    last: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl SecretRefresh {
+    async fn unless_accepted(&self, header: Option<&[u8]>) {
+        if !self.from_ssm || header.is_none() || self.secrets.matches(header) {
+            return;
+        }
+        let mut last = self.last.lock().await;
+        if last.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
+            return;
+        }
+        *last = Some(Instant::now());
+        let (current, next) = tokio::join!(
+            resolve_secret("WEBHOOK_SECRET", &self.sdk),
+            resolve_next_webhook_secret(&self.sdk),
+        );
+        match current.map(|c| WebhookSecret::new(&c)) {
+            Ok(Ok(current)) => {
+                self.secrets.replace(current, next_secret(next));
+                tracing::info!("webhook secrets re-read after an unknown secret");
+            }
+            Ok(Err(err)) => tracing::warn!(error = %err, "the webhook secret is invalid"),
+            Err(err) => tracing::warn!(error = %err, "re-reading the webhook secret failed"),
+        }
+    }
+}
+
+async fn serve<L, D>(
+    ingress: &Ingress<L, D>,
+    refresh: &SecretRefresh,
+    req: Request,
+) -> Response<Body>
 where
     L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
     D: crate::dispatch::Dispatcher,
 {
     let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
     let span = tracing::info_span!("invocation", request_id, cold_start = take_cold_start());
-    answer(ingress, req).instrument(span).await
+    answer(ingress, refresh, req).instrument(span).await
 }
 
-async fn answer<L, D>(ingress: &Ingress<L, D>, req: Request) -> Response<Body>
+async fn answer<L, D>(
+    ingress: &Ingress<L, D>,
+    refresh: &SecretRefresh,
+    req: Request,
+) -> Response<Body>
 where
     L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
     D: crate::dispatch::Dispatcher,
 {
     let secret_header = req.headers().get(SECRET_HEADER).map(|v| v.as_bytes());
+    refresh.unless_accepted(secret_header).await;
     let body: &[u8] = req.body().as_ref();
     let answer = ingress
         .handle(

@@ -74,7 +74,7 @@ pub struct Args {
     #[arg(long)]
     no_restore: bool,
     /// Keep state in this DynamoDB table (the stack's StateTable) instead of in memory.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
     table: Option<String>,
     /// The deployed webhook's secret, to restore the webhook with it (default: WEBHOOK_SECRET).
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]

@@ -70,7 +70,7 @@ pub struct Args {
     #[arg(long, env = "WEBHOOK_URL")]
     url: Option<String>,
     /// The stack's DynamoDB state table (its TableName output), to check every protected group.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
     table: Option<String>,
     /// Warn when more updates than this wait for delivery.
     #[arg(long, default_value_t = 100, value_name = "N")]
@@ -155,7 +155,7 @@ async fn check(args: &Args, report: &mut Report) {
 
 fn webhook(info: &Value, args: &Args, report: &mut Report) {
     let set_again = |url: &str| {
-        format!("lambdagram webhook set --url {url} --secret \"$WEBHOOK_SECRET\" (the secret from SSM: /lambdagram/webhook-secret)")
+        format!("lambdagram webhook set --url {url} --secret-from-ssm /lambdagram/webhook-secret (the stack's WebhookSecretParameter)")
     };
     let expected = args.url.as_deref().map(|u| u.trim_end_matches('/'));
     let actual = info["url"].as_str().unwrap_or_default();

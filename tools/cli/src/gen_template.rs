@@ -235,10 +235,14 @@ fn webhook(y: &mut String, routes: RouteTable) {
          ApiId: !Ref HttpApi\n            Method: POST\n            Path: /webhook\n      \
          Policies:\n        - !Ref TableConnectionPolicy\n        - Version: \"2012-10-17\"\n          \
          Statement:\n            \
-         # The webhook secret, read once at cold start (aws/ssm key: no kms grant needed).\n            \
+         # The webhook secret, read at cold start, and the next one while `lambdagram webhook\n            \
+         # rotate` rolls it (re-read when a request carries an unknown secret; aws/ssm key: no\n            \
+         # kms grant needed).\n            \
          - Sid: ReadWebhookSecret\n              Effect: Allow\n              \
          Action: ssm:GetParameter\n              \
-         Resource: !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${WebhookSecretParameter}\n            \
+         Resource:\n                \
+         - !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${WebhookSecretParameter}\n                \
+         - !Sub arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${WebhookSecretParameter}/next\n            \
          # Dispatch: synchronous Invoke of exactly the route functions.\n            \
          - Sid: InvokeRouteFunctions\n              Effect: Allow\n              \
          Action: lambda:InvokeFunction\n              Resource:\n",

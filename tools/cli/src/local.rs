@@ -26,7 +26,20 @@ pub struct Args {
     paths: Vec<PathBuf>,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
+/// Some update was answered 5xx: Telegram would redeliver it (as `replay`'s code 3).
+pub const EXIT_SERVER_ERROR: u8 = 3;
+
+pub async fn main(args: Args) -> std::process::ExitCode {
+    match run(args).await {
+        Ok(summary) => summary.exit_code(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<Summary> {
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("events")]
     } else {
@@ -34,19 +47,60 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     };
     let events = events::load_all(&paths)?;
     let mut out = std::io::stdout().lock();
-    let summary = replay(&events, &mut out).await?;
-    println!("{summary}");
-    Ok(())
-}
-
-/// Replays `events` through a fresh local bot, writing the transcript to `out`.
-pub async fn replay(
-    events: &[events::Event],
-    out: &mut impl std::io::Write,
-) -> anyhow::Result<String> {
     let fake = FakeBotApi::start()
         .await
         .context("starting the fake Bot API on 127.0.0.1")?;
+    let summary = replay(&fake, &events, &mut out).await;
+    fake.shutdown().await;
+    let summary = summary?;
+    println!("{summary}");
+    Ok(summary)
+}
+
+/// What a replay came to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub events: usize,
+    pub answered_200: usize,
+    /// Answered 5xx: not handled, Telegram would redeliver them.
+    pub server_errors: usize,
+    pub bot_api_calls: usize,
+}
+
+impl Summary {
+    pub fn exit_code(&self) -> std::process::ExitCode {
+        if self.server_errors > 0 {
+            std::process::ExitCode::from(EXIT_SERVER_ERROR)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} events replayed, {} answered 200, {} Bot API calls",
+            self.events, self.answered_200, self.bot_api_calls
+        )?;
+        if self.server_errors > 0 {
+            write!(
+                f,
+                "\n✗ {} answered 5xx: Telegram would redeliver them",
+                self.server_errors
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Replays `events` through a fresh local bot on `fake`, writing the transcript to `out`.
+pub async fn replay(
+    fake: &FakeBotApi,
+    events: &[events::Event],
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<Summary> {
     let bot = lambdagram::telegram::BotApi::new(&fake.token(), &fake.base_url())?;
     let username = fake.bot_user().username.unwrap_or_default();
     let store = MemoryStore::new();
@@ -71,7 +125,7 @@ pub async fn replay(
         "lambdagram local: @{username}, fake Bot API at {}, in-memory store\n",
         fake.base_url()
     )?;
-    let mut handled = 0;
+    let (mut handled, mut server_errors) = (0, 0);
     for ev in events {
         let before = fake.calls().len();
         // Telegram holds the message it delivers: the bot may delete it or reply to it.
@@ -96,13 +150,78 @@ pub async fn replay(
         if answer.status == 200 {
             handled += 1;
         }
+        if answer.status >= 500 {
+            server_errors += 1;
+        }
         let calls = fake.calls();
         transcript::write(out, ev, &answer, &calls[before..])?;
     }
-    let total = fake.calls().len();
-    fake.shutdown().await;
-    Ok(format!(
-        "{} events replayed, {handled} answered 200, {total} Bot API calls",
-        events.len()
-    ))
+    Ok(Summary {
+        events: events.len(),
+        answered_200: handled,
+        server_errors,
+        bot_api_calls: fake.calls().len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fake_bot_api::Fault;
+    use serde_json::json;
+
+    fn start(update_id: i64) -> events::Event {
+        let update = json!({
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id, "date": 1_763_800_000,
+                "from": {"id": 111111, "is_bot": false, "first_name": "Alice", "language_code": "en"},
+                "chat": {"id": 111111, "type": "private", "first_name": "Alice"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}]
+            }
+        });
+        events::parse(format!("{update_id}-start.json"), update).expect("an update")
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_update_answered_5xx_makes_the_run_fail_with_code_3() {
+        let fake = FakeBotApi::start().await.expect("fake");
+        // Telegram's flood control asks for a wait longer than the route may take: the route
+        // cannot finish, the webhook answers 5xx.
+        fake.inject(Fault::rate_limit("sendMessage", 60).times(100));
+        let mut transcript = Vec::new();
+        let summary = replay(&fake, &[start(1)], &mut transcript)
+            .await
+            .expect("replay");
+        fake.shutdown().await;
+        assert_eq!(summary.events, 1);
+        assert_eq!(summary.answered_200, 0);
+        assert_eq!(summary.server_errors, 1);
+        assert_eq!(
+            summary.exit_code(),
+            std::process::ExitCode::from(EXIT_SERVER_ERROR)
+        );
+        assert!(summary.to_string().contains("1 answered 5xx"), "{summary}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_run_with_every_update_handled_succeeds() {
+        let fake = FakeBotApi::start().await.expect("fake");
+        let mut transcript = Vec::new();
+        let summary = replay(&fake, &[start(1), start(2)], &mut transcript)
+            .await
+            .expect("replay");
+        fake.shutdown().await;
+        assert_eq!(
+            summary,
+            Summary {
+                events: 2,
+                answered_200: 2,
+                server_errors: 0,
+                bot_api_calls: 2,
+            }
+        );
+        assert_eq!(summary.exit_code(), std::process::ExitCode::SUCCESS);
+    }
 }

@@ -8,28 +8,42 @@ mod events;
 mod gen_template;
 mod local;
 mod new_route;
+mod parameters;
 mod registry;
 mod replay;
 mod routes;
 mod transcript;
 mod webhook;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "lambdagram",
     version,
-    about = "Telegram bots as serverless Rust functions"
+    about = "Telegram bots as serverless Rust functions",
+    after_help = CONVENTION
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+/// One convention for every command (a test walks the commands and checks it).
+const CONVENTION: &str = "\
+Options that name a deployed thing read the same environment variable in every command:
+  --url     WEBHOOK_URL     the stack's WebhookUrl output
+  --table   TABLE_NAME      the stack's TableName output (the functions' own variable)
+  --secret  WEBHOOK_SECRET  the webhook secret
+The bot token is read from BOT_TOKEN only, never from an option. (`events new --secret` is
+the header written into a sample file and never reads the environment.)
+Exit codes: 0 success, 1 error, 2 invalid arguments, 3 problems found (a command's --help says
+which), 4 could not check (doctor), 130 interrupted (dev).";
+
 #[derive(Subcommand)]
 enum Command {
-    /// Set, inspect or delete the bot's webhook (token from BOT_TOKEN, API from TELEGRAM_API_URL).
+    /// Set, inspect, rotate or delete the bot's webhook (token from BOT_TOKEN, API from
+    /// TELEGRAM_API_URL).
     Webhook {
         #[command(subcommand)]
         action: webhook::Action,
@@ -67,6 +81,37 @@ enum Command {
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
     Doctor(doctor::Args),
+    /// Print the bot's username (getMe), e.g. for `sam deploy --parameter-overrides
+    /// BotUsername=$(lambdagram whoami)`.
+    Whoami,
+    /// Print a shell completion script: `lambdagram completions bash > /etc/bash_completion.d/lambdagram`,
+    /// `… zsh > "${fpath[1]}/_lambdagram"`, `… fish > ~/.config/fish/completions/lambdagram.fish`.
+    Completions { shell: Shell },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// The completion script for `shell`.
+fn completions(shell: Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut cmd = Cli::command();
+    match shell {
+        Shell::Bash => {
+            clap_complete::generate(clap_complete::Shell::Bash, &mut cmd, "lambdagram", &mut out)
+        }
+        Shell::Zsh => {
+            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "lambdagram", &mut out)
+        }
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, "lambdagram", &mut out)
+        }
+    }
+    out
 }
 
 #[derive(Subcommand)]
@@ -86,8 +131,17 @@ enum Gen {
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Webhook { action } => webhook::run(action).await,
-        Command::Local(args) => local::run(args).await,
+        // Its own exit code: a problem printed by `webhook info`.
+        Command::Webhook { action } => return webhook::main(action).await,
+        // Its own exit code: an update answered 5xx.
+        Command::Local(args) => return local::main(args).await,
+        Command::Whoami => webhook::whoami().await,
+        Command::Completions { shell } => {
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(&completions(shell))
+                .map_err(Into::into)
+        }
         // Its own exit codes: some answer not 2xx, an event file unreadable.
         Command::Replay(args) => return replay::main(args).await,
         Command::Events { action } => event_new::run(action),
@@ -114,5 +168,83 @@ async fn main() -> std::process::ExitCode {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every option named on the left reads the variable on the right ([`CONVENTION`]).
+    const OPTION_ENV: &[(&str, &str)] = &[
+        ("url", "WEBHOOK_URL"),
+        ("table", "TABLE_NAME"),
+        ("secret", "WEBHOOK_SECRET"),
+    ];
+
+    /// Every command, with its path (`lambdagram webhook set`).
+    fn commands(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.clone(), cmd.clone()));
+        for sub in cmd.get_subcommands() {
+            commands(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_naming_a_deployed_thing_reads_the_same_variable() {
+        let mut all = Vec::new();
+        commands(&Cli::command(), "lambdagram".into(), &mut all);
+        let mut seen = 0;
+        for (path, cmd) in &all {
+            for arg in cmd.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                // The header written into a sample file: never the deployed secret from the
+                // environment, so files made for sharing cannot carry it.
+                if path.starts_with("lambdagram events") && long == "secret" {
+                    continue;
+                }
+                if let Some((_, var)) = OPTION_ENV.iter().find(|(name, _)| *name == long) {
+                    seen += 1;
+                    assert_eq!(
+                        arg.get_env().and_then(|e| e.to_str()),
+                        Some(*var),
+                        "{path} --{long} must read {var}"
+                    );
+                }
+            }
+        }
+        // url: webhook set, webhook rotate, replay, doctor; table: dead-letters, replay, dev,
+        // doctor; secret: webhook set, replay, dev.
+        assert!(seen >= 10, "only {seen} options checked");
+    }
+
+    #[test]
+    fn completions_cover_every_subcommand_in_each_shell() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let script = String::from_utf8(completions(shell)).expect("UTF-8");
+            assert!(script.contains("lambdagram"));
+            for sub in Cli::command().get_subcommands() {
+                assert!(
+                    script.contains(sub.get_name()),
+                    "{} missing from the completions",
+                    sub.get_name()
+                );
+            }
+            for nested in [
+                "set",
+                "info",
+                "rotate",
+                "delete",
+                "generate-secret",
+                "write-ssm",
+            ] {
+                assert!(script.contains(nested), "{nested} missing");
+            }
+        }
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

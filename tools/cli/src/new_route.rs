@@ -288,7 +288,8 @@ fn cargo_toml(route: &Route) -> String {
     };
     format!(
         "[package]\nname = \"{name}\"\nversion.workspace = true\nedition.workspace = true\n\
-         license.workspace = true\npublish = false\n\n[dependencies]\n\
+         rust-version.workspace = true\nlicense.workspace = true\npublish = false\n\n\
+         [lints]\nworkspace = true\n\n[dependencies]\n\
          lambdagram = {{ workspace = true, features = [\"lambda\"] }}\n{guard}\
          tokio = {{ workspace = true }}\nserde_json.workspace = true\n",
         name = route.name

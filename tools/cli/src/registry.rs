@@ -23,12 +23,7 @@ where
     let mut d = InProcessDispatcher::new(ROUTES);
     d.register("start", deps.clone(), gate, start::Start)?;
     d.register("help", deps.clone(), gate, help::Help)?;
-    d.register(
-        "unknown-command",
-        deps.clone(),
-        &[],
-        unknown_command::UnknownCommand,
-    )?;
+    d.register("unknown-command", deps.clone(), &[], unknown_command::GUARD)?;
     d.register(
         "guard-message",
         deps.clone(),

@@ -60,12 +60,7 @@ impl Served {
         let registered = [
             routes.register("start", deps.clone(), &[&Gated], start::Start),
             routes.register("help", deps.clone(), &[&Gated], help::Help),
-            routes.register(
-                "unknown-command",
-                deps,
-                &[],
-                unknown_command::UnknownCommand,
-            ),
+            routes.register("unknown-command", deps, &[], unknown_command::GUARD),
         ];
         assert!(registered.iter().all(Result::is_ok), "{registered:?}");
         let config = IngressConfig::new(

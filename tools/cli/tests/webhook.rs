@@ -10,6 +10,7 @@ async fn cli(fake: &FakeBotApi, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_lambdagram"));
     cmd.args(args)
         .env_remove("WEBHOOK_SECRET")
+        .env_remove("WEBHOOK_URL")
         .env("BOT_TOKEN", fake.token())
         .env("TELEGRAM_API_URL", fake.base_url());
     for (k, v) in env {
@@ -117,23 +118,33 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
     );
     let ru = menu("default", "ru");
     assert_eq!(ru[1].1, "список команд");
+
+    // What was just set has no problem: `webhook info` exits 0.
+    let out = cli(&fake, &["webhook", "info"], &[]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("problem"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn set_without_a_secret_generates_one_and_prints_how_to_store_it() {
+async fn set_without_a_secret_is_refused_and_generating_is_explicit() {
     let fake = FakeBotApi::start().await.expect("fake");
-    let out = cli(
-        &fake,
-        &[
-            "webhook",
-            "set",
-            "--url",
-            "https://example.org/webhook",
-            "--no-commands",
-        ],
-        &[],
-    )
-    .await;
+    let url = [
+        "webhook",
+        "set",
+        "--url",
+        "https://example.org/webhook",
+        "--no-commands",
+    ];
+    let out = cli(&fake, &url, &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--secret (or WEBHOOK_SECRET), --secret-from-ssm NAME, or --generate-secret"),
+        "{err}"
+    );
+    assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+
+    let out = cli(&fake, &[&url[..], &["--generate-secret"]].concat(), &[]).await;
     assert!(
         out.status.success(),
         "{}",
@@ -144,11 +155,34 @@ async fn set_without_a_secret_generates_one_and_prints_how_to_store_it() {
         .webhook_info()
         .secret_token
         .expect("a secret was sent");
-    assert!(secret.len() >= 32, "secret too short: {}", secret.len());
+    assert_eq!(secret.len(), 48);
     let text = stdout(&out);
     assert!(text.contains(&secret), "the generated secret is shown once");
     assert!(text.contains("aws ssm put-parameter --name /lambdagram/webhook-secret"));
     assert!(fake.calls_to("setMyCommands").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_reads_the_url_from_webhook_url() {
+    let fake = FakeBotApi::start().await.expect("fake");
+    let out = cli(
+        &fake,
+        &["webhook", "set", "--no-commands"],
+        &[
+            ("WEBHOOK_URL", "https://example.org/from-env"),
+            ("WEBHOOK_SECRET", "s3cret_Value-1"),
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fake.world().webhook_info().url,
+        "https://example.org/from-env"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -206,8 +240,10 @@ async fn info_reports_url_pending_count_errors_and_missing_update_kinds() {
     fake.push_update(json!({"message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}, "text": "x"}}));
 
     let out = cli(&fake, &["webhook", "info"], &[]).await;
-    assert!(
-        out.status.success(),
+    // A problem printed is a problem reported: exit code 3.
+    assert_eq!(
+        out.status.code(),
+        Some(3),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -234,6 +270,7 @@ async fn delete_removes_the_webhook() {
             "--url",
             "https://example.org/w",
             "--no-commands",
+            "--generate-secret",
         ],
         &[],
     )
@@ -265,4 +302,17 @@ async fn a_missing_token_is_explained() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("set BOT_TOKEN"));
     assert!(fake.calls().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whoami_prints_the_username_getme_returns() {
+    let fake = FakeBotApi::start().await.expect("fake");
+    let out = cli(&fake, &["whoami"], &[]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout(&out), format!("{}\n", fake_bot_api::BOT_USERNAME));
+    assert_eq!(fake.calls_to("getMe").len(), 1);
 }
