@@ -91,13 +91,18 @@ where
                 step,
                 "an earlier attempt's outcome is unknown: not repeated"
             );
+            crate::metrics::count(crate::metrics::names::EFFECTS_UNCERTAIN, &[], 1);
             return Ok(Once::Uncertain);
         }
         StepState::New => {}
     }
     match effect().await {
         Ok(made) => {
-            journal.finish_step(ctx.update_id, step, ctx.now).await?;
+            // Made: a failure to record it must not fail the update (a redelivery would find
+            // the intent pending and make nothing either way).
+            if let Err(e) = journal.finish_step(ctx.update_id, step, ctx.now).await {
+                tracing::warn!(step, error = %e, "effect made; its result not recorded");
+            }
             Ok(Once::Made(made))
         }
         Err(e) if !e.may_resend() => {

@@ -679,6 +679,15 @@ async fn the_journal_tells_new_pending_and_done_steps_apart_on_both_adapters() {
     assert_eq!(journal_scenario(&db.store).await, expected);
     let mut items = db.items().await;
     items.sort_by_key(|i| (i["pk"].to_string(), i["sk"].to_string()));
+    for item in &mut items {
+        // Each intent carries its attempt's random token (a retried put knows its own).
+        let token = item.as_object_mut().and_then(|o| o.remove("token"));
+        assert_eq!(
+            token.and_then(|t| t.as_str().map(str::len)),
+            Some(32),
+            "{item}"
+        );
+    }
     assert_eq!(
         items,
         [

@@ -732,7 +732,10 @@ fn step_items(items: &[Value]) -> Vec<Value> {
         .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("STEP#")))
         .map(|i| {
             let mut i = i.clone();
-            i.as_object_mut().map(|o| o.remove("expires_at"));
+            i.as_object_mut().map(|o| {
+                o.remove("expires_at");
+                o.remove("token")
+            });
             i
         })
         .collect()
@@ -787,4 +790,27 @@ async fn a_welcome_whose_answer_was_lost_is_never_sent_twice() {
     );
     assert!(stack.fake.calls_to("sendMessage").is_empty());
     assert_eq!(from_bot(&stack), 1);
+}
+
+/// The welcome's intent is written but the answer is lost; the SDK retries the put, whose
+/// condition now fails on that very intent. The intent carries its attempt's token, so the
+/// retry knows it as its own: the welcome is sent, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_intent_whose_answer_was_lost_is_still_ours() {
+    let stack = Stack::start().await;
+    stack.dynamo_faults().inject(
+        lambdagram_e2e::dynamo_proxy::DynamoFault::answer_lost("PutItem")
+            .when_body_contains("STEP#7104")
+            .times(1),
+    );
+
+    let d = stack.deliver(&private_command(7104, ALICE, "/start")).await;
+
+    assert_eq!(d.status, 200, "{d:?}");
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the fault struck");
+    assert_eq!(sent(&stack).len(), 1, "one welcome");
+    assert_eq!(
+        step_items(&stack.items().await),
+        [json!({"pk": "STEP#7104", "sk": "welcome", "state": "done"})]
+    );
 }

@@ -191,7 +191,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard my_chat_member - the bot's own rights changed, so degrade or recover the protection.",
-        grants: &[PROTECTION_HEALTH],
+        // The protection's health notice is a message: paced with the others.
+        grants: &[PROTECTION_HEALTH, PACE_MESSAGES],
         middleware: &[],
     },
     Route {

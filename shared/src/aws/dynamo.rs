@@ -330,8 +330,13 @@ impl EffectJournal for DynamoStore {
         now: Epoch,
     ) -> Result<StepState, StoreError> {
         self.count_write();
+        // The attempt's token: when the SDK retries a put whose answer was lost, the condition
+        // fails on our own intent, which must still read as ours (New), not as an earlier
+        // attempt's (Pending).
+        let token = crate::memory::new_token();
         let mut item = step_key(update_id, step);
         item.insert("state".into(), s("pending"));
+        item.insert("token".into(), s(&token));
         item.insert("expires_at".into(), n(now + KEEP_STEPS_SECS));
         let result = self
             .client
@@ -347,15 +352,13 @@ impl EffectJournal for DynamoStore {
             Ok(_) => Ok(StepState::New),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 PutItemError::ConditionalCheckFailedException(c) => {
-                    let done = c
-                        .item
-                        .as_ref()
-                        .and_then(|i| get_s(i, "state"))
-                        .is_some_and(|st| st == "done");
-                    Ok(if done {
-                        StepState::Done
-                    } else {
-                        StepState::Pending
+                    let old = c.item.as_ref();
+                    let state = old.and_then(|i| get_s(i, "state"));
+                    let ours = old.and_then(|i| get_s(i, "token")).as_deref() == Some(&token);
+                    Ok(match state.as_deref() {
+                        Some("done") => StepState::Done,
+                        _ if ours => StepState::New,
+                        _ => StepState::Pending,
                     })
                 }
                 other => Err(err("begin_step", other)),

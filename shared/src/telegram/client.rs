@@ -93,8 +93,8 @@ impl BotApiError {
     /// Whether sending the same call again cannot repeat a visible effect: always, unless the
     /// call may have reached Telegram and is not idempotent (a message sent twice is two
     /// messages; a deletion or a restriction applied twice is one). A 5xx came from Telegram's
-    /// side, possibly after its back end acted; a 429 and a refusal are answers that nothing
-    /// was done.
+    /// side, possibly after its back end acted; a 2xx we cannot read means it did act; a 429
+    /// and a refusal are answers that nothing was done.
     pub fn may_resend(&self) -> bool {
         match self {
             BotApiError::Network {
@@ -103,6 +103,9 @@ impl BotApiError {
                 ..
             }
             | BotApiError::Server { method, .. } => is_idempotent(method),
+            BotApiError::Decode { method, status, .. } if (200..300).contains(status) => {
+                is_idempotent(method)
+            }
             _ => true,
         }
     }
@@ -250,6 +253,10 @@ impl BotApi {
             }
         }
         let result = self.call_uncounted(payload).await;
+        if let Err(BotApiError::RetryAfter { .. }) = &result {
+            // Telegram's own 429 (a paced refusal above is counted as BotApiPaced instead).
+            crate::metrics::count(crate::metrics::names::BOT_API_RATE_LIMITED, &[], 1);
+        }
         if let (Err(BotApiError::RetryAfter { retry_after, .. }), Some(pacing), Some(chat_id)) =
             (&result, &self.flood, paced)
         {

@@ -49,10 +49,7 @@ where
             Err(e) => e,
         };
         let wait_ms = match &err {
-            BotApiError::RetryAfter { retry_after, .. } => {
-                crate::metrics::count(crate::metrics::names::BOT_API_RATE_LIMITED, &[], 1);
-                u64::from(*retry_after) * 1000
-            }
+            BotApiError::RetryAfter { retry_after, .. } => u64::from(*retry_after) * 1000,
             // A message that may have been sent is not sent again: the caller decides what
             // an unknown outcome means.
             e if e.is_transient() && e.may_resend() => {
