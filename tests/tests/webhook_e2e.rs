@@ -814,3 +814,23 @@ async fn a_journal_intent_whose_answer_was_lost_is_still_ours() {
         [json!({"pk": "STEP#7104", "sk": "welcome", "state": "done"})]
     );
 }
+
+/// The ledger's claim is written but its answer is lost; the SDK retries the put, whose
+/// condition fails on that very claim. The claim carries its token, so the retry knows it as
+/// its own: the update is handled at once, not held off for the whole lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_claim_whose_answer_was_lost_is_still_ours() {
+    let stack = Stack::start().await;
+    stack.dynamo_faults().inject(
+        lambdagram_e2e::dynamo_proxy::DynamoFault::answer_lost("PutItem")
+            .when_body_contains("UPDATE#7105")
+            .times(1),
+    );
+
+    let d = stack.deliver(&private_command(7105, ALICE, "/start")).await;
+
+    assert_eq!(d.status, 200, "{d:?}");
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the fault struck");
+    assert_eq!(sent(&stack).len(), 1, "one welcome");
+    assert_done(&stack, 7105).await;
+}

@@ -442,13 +442,16 @@ impl UpdateLedger for DynamoStore {
             Ok(_) => Ok(Claim::Acquired { token }),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 PutItemError::ConditionalCheckFailedException(c) => {
-                    let done = c
-                        .item
-                        .as_ref()
+                    let old = c.item.as_ref();
+                    let done = old
                         .and_then(|i| get_s(i, "state"))
                         .is_some_and(|st| st == "done");
+                    // The SDK retried a put whose answer was lost: the claim it meets is ours.
+                    let ours = old.and_then(|i| get_s(i, "token")).as_deref() == Some(&token);
                     Ok(if done {
                         Claim::AlreadyDone
+                    } else if ours {
+                        Claim::Acquired { token }
                     } else {
                         Claim::InFlight
                     })
