@@ -962,3 +962,18 @@ async fn a_join_whose_ledger_completion_fails_is_still_acknowledged() {
     assert_eq!(ok_calls(&stack, "restrictChatMember").len(), 1);
     assert_eq!(stack.emulator.invocations("member-change"), 1);
 }
+
+/// The warning's claim is written but its answer is lost; the SDK retries the put, whose
+/// condition fails on that very claim. The claim carries its token, so the retry knows it as
+/// its own and the warning is posted, once (before, no one warned: the member stayed
+/// restricted without being told why).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warnings_claim_applies_with_its_answer_lost() {
+    let fault = DynamoFault::answer_lost("PutItem")
+        .when_body_contains(&format!("WARN#{BORIS_ID}"))
+        .times(1);
+    let (stack, statuses) = scenario(None, Some(fault)).await;
+    assert_eq!(statuses, [200]);
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the fault struck");
+    assert_liftable(&stack).await;
+}

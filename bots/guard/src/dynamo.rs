@@ -6,7 +6,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 
 use crate::config::GroupConfig;
 use crate::store::{
@@ -420,6 +422,9 @@ impl WarningStore for DynamoStore {
         delete_at: Epoch,
     ) -> Result<bool, StoreError> {
         self.count_write();
+        // The claim's token: when the SDK retries a put whose answer was lost, the condition
+        // fails on our own claim, which must still read as ours (else no one warns).
+        let token = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let result = self
             .client()
             .put_item()
@@ -430,19 +435,24 @@ impl WarningStore for DynamoStore {
                     ("user_id", n(user_id)),
                     ("delete_at", n(delete_at)),
                     ("expires_at", n(delete_at)),
+                    ("claim", s(&token)),
                 ],
             )))
             .condition_expression("attribute_not_exists(pk) OR delete_at <= :now")
             .expression_attribute_values(":now", n(now))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(c) => Ok(c
+                    .item
+                    .as_ref()
+                    .and_then(|i| get_s(i, "claim"))
+                    .is_some_and(|claim| claim == token)),
+                other => Err(err("claim_warning", other)),
+            },
             Err(e) => Err(err("claim_warning", e)),
         }
     }
