@@ -313,31 +313,32 @@ impl FloodControl for DynamoStore {
     }
 }
 
-fn step_key(update_id: i64, step: &str) -> Item {
-    Item::from([
-        ("pk".into(), s(format!("STEP#{update_id}"))),
-        ("sk".into(), s(step)),
-    ])
+/// What a claiming put ([`DynamoStore::put_claim`]) found.
+enum Claimed {
+    /// Nothing live: the item is written, with this token.
+    Written(String),
+    /// A live item: whether it is done, and our token if it is this attempt's own (the SDK
+    /// retried a put whose answer was lost, and the condition failed on what it wrote).
+    Met { done: bool, ours: Option<String> },
 }
 
-impl EffectJournal for DynamoStore {
-    /// One conditional put ("absent or expired"); on failure the old item, returned by the
-    /// failed put itself, tells pending from done.
-    async fn begin_step(
+impl DynamoStore {
+    /// One conditional put of `key` with `state`, a fresh token and `expires_at`, unless a live
+    /// item (absent or expired is the whole condition) is there; on failure the old item,
+    /// returned by the failed put itself (no extra read), says what it was.
+    async fn put_claim(
         &self,
-        update_id: i64,
-        step: &str,
+        op: &str,
+        mut item: Item,
+        state: &str,
+        expires_at: Epoch,
         now: Epoch,
-    ) -> Result<StepState, StoreError> {
+    ) -> Result<Claimed, StoreError> {
         self.count_write();
-        // The attempt's token: when the SDK retries a put whose answer was lost, the condition
-        // fails on our own intent, which must still read as ours (New), not as an earlier
-        // attempt's (Pending).
         let token = crate::memory::new_token();
-        let mut item = step_key(update_id, step);
-        item.insert("state".into(), s("pending"));
+        item.insert("state".into(), s(state));
         item.insert("token".into(), s(&token));
-        item.insert("expires_at".into(), n(now + KEEP_STEPS_SECS));
+        item.insert("expires_at".into(), n(expires_at));
         let result = self
             .client
             .put_item()
@@ -349,22 +350,52 @@ impl EffectJournal for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(StepState::New),
+            Ok(_) => Ok(Claimed::Written(token)),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 PutItemError::ConditionalCheckFailedException(c) => {
                     let old = c.item.as_ref();
-                    let state = old.and_then(|i| get_s(i, "state"));
+                    let done = old.and_then(|i| get_s(i, "state")).as_deref() == Some("done");
                     let ours = old.and_then(|i| get_s(i, "token")).as_deref() == Some(&token);
-                    Ok(match state.as_deref() {
-                        Some("done") => StepState::Done,
-                        _ if ours => StepState::New,
-                        _ => StepState::Pending,
+                    Ok(Claimed::Met {
+                        done,
+                        ours: ours.then_some(token),
                     })
                 }
-                other => Err(err("begin_step", other)),
+                other => Err(err(op, other)),
             },
-            Err(other) => Err(err("begin_step", other)),
+            Err(other) => Err(err(op, other)),
         }
+    }
+}
+
+fn step_key(update_id: i64, step: &str) -> Item {
+    Item::from([
+        ("pk".into(), s(format!("STEP#{update_id}"))),
+        ("sk".into(), s(step)),
+    ])
+}
+
+impl EffectJournal for DynamoStore {
+    /// One conditional put ([`DynamoStore::put_claim`]): an earlier intent reads as pending,
+    /// unless it is this attempt's own.
+    async fn begin_step(
+        &self,
+        update_id: i64,
+        step: &str,
+        now: Epoch,
+    ) -> Result<StepState, StoreError> {
+        let expires_at = now + KEEP_STEPS_SECS;
+        let key = step_key(update_id, step);
+        Ok(
+            match self
+                .put_claim("begin_step", key, "pending", expires_at, now)
+                .await?
+            {
+                Claimed::Met { done: true, .. } => StepState::Done,
+                Claimed::Written(_) | Claimed::Met { ours: Some(_), .. } => StepState::New,
+                Claimed::Met { .. } => StepState::Pending,
+            },
+        )
     }
 
     /// One update: the step is done (kept as long as a redelivery may come).
@@ -417,49 +448,20 @@ impl UpdateLedger for DynamoStore {
         now: Epoch,
         lease_secs: i64,
     ) -> Result<Claim, StoreError> {
-        let token = crate::memory::new_token();
-        self.count_write();
-        let result = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(
-                ledger_key(update_id)
-                    .into_iter()
-                    .chain([
-                        ("state".into(), s("claimed")),
-                        ("token".into(), s(&token)),
-                        ("expires_at".into(), n(now + lease_secs)),
-                    ])
-                    .collect(),
-            ))
-            .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-            .expression_attribute_values(":now", n(now))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(Claim::Acquired { token }),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                PutItemError::ConditionalCheckFailedException(c) => {
-                    let old = c.item.as_ref();
-                    let done = old
-                        .and_then(|i| get_s(i, "state"))
-                        .is_some_and(|st| st == "done");
-                    // The SDK retried a put whose answer was lost: the claim it meets is ours.
-                    let ours = old.and_then(|i| get_s(i, "token")).as_deref() == Some(&token);
-                    Ok(if done {
-                        Claim::AlreadyDone
-                    } else if ours {
-                        Claim::Acquired { token }
-                    } else {
-                        Claim::InFlight
-                    })
-                }
-                other => Err(err("claim", other)),
+        let key = ledger_key(update_id).into_iter().collect();
+        Ok(
+            match self
+                .put_claim("claim", key, "claimed", now + lease_secs, now)
+                .await?
+            {
+                Claimed::Met { done: true, .. } => Claim::AlreadyDone,
+                Claimed::Written(token)
+                | Claimed::Met {
+                    ours: Some(token), ..
+                } => Claim::Acquired { token },
+                Claimed::Met { .. } => Claim::InFlight,
             },
-            Err(other) => Err(err("claim", other)),
-        }
+        )
     }
 
     async fn complete(
