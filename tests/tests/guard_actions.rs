@@ -299,16 +299,36 @@ async fn service_messages_from_a_non_subscriber_are_never_touched() {
     assert_eq!(lounge_keys(&stack).await, ["CONFIG"]);
 }
 
+/// The deferred-warning queue's items (`DEFER`), as (user, channels, post_at).
+async fn deferred(stack: &Stack) -> Vec<(Value, Value, i64)> {
+    stack
+        .items()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"] == "DEFER")
+        .map(|i| {
+            (
+                i["user_id"].clone(),
+                i["channels"].clone(),
+                i["post_at"].as_i64().expect("post_at"),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once() {
+async fn a_429_longer_than_the_invocation_defers_the_warning_to_the_sweeper() {
     let stack = protected_lounge(Settings::default()).await;
-    // 30 s of flood control do not fit the route's 20 s timeout: the call is not retried.
+    // 30 s of flood control do not fit the route's 20 s timeout: the call is not retried, and
+    // the warning (work that can wait) is queued instead of failing the update, whose delete
+    // and restriction are done.
     stack.fake.inject(Fault::rate_limit("sendMessage", 30));
     let started = std::time::Instant::now();
+    let before = now();
 
     let (update, status, _) = boris_says(&stack, "hello").await;
 
-    assert!(status >= 500, "Telegram must redeliver: {status}");
+    assert_eq!(status, 200, "{}", stack.logs().await);
     assert_eq!(methods(&stack), MUTE_CALLS);
     assert!(
         started.elapsed() < std::time::Duration::from_secs(15),
@@ -322,46 +342,8 @@ async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once
         .collect();
     assert_eq!(sends, [429]);
     assert!(bot_messages_in_lounge(&stack).is_empty());
-    // Restricted and recorded; the warning's claim was released, so the redelivery warns.
-    assert_eq!(
-        lounge_keys(&stack).await,
-        [
-            "ADMINS".to_owned(),
-            "CONFIG".into(),
-            format!("MUTE#{BORIS_ID}")
-        ]
-    );
-
-    // Telegram's wait is shared: the Lounge's window is full for every function, so the
-    // redelivery at once sends nothing to Telegram and fails again.
-    let lounge = LOUNGE_ID.to_string();
-    let windows = stack.flood_windows().await;
-    assert!(
-        windows
-            .iter()
-            .any(|(scope, _, n)| *scope == lounge && *n == 20),
-        "{windows:?}"
-    );
-    let sends = stack.fake.calls_to("sendMessage").len();
-    let paced = stack.deliver(&update).await;
-    assert!(paced.status >= 500, "{paced:?}");
-    assert_eq!(
-        stack.fake.calls_to("sendMessage").len(),
-        sends,
-        "paced, not sent"
-    );
-
-    // Once the wait is over, the redelivery warns.
-    stack.forget_flood_windows().await;
-    stack.fake.clear_faults();
-    let d = stack.deliver(&update).await;
-
-    assert_eq!(d.status, 200);
-    // guard-message has no ledger: the redelivery runs again, and its effects are idempotent.
-    let warnings = bot_messages_in_lounge(&stack);
-    let [warning] = warnings.as_slice() else {
-        panic!("exactly one warning in the group: {warnings:?}");
-    };
+    // Restricted and recorded; the warning's claim is held (no second warning meanwhile) and
+    // the warning queued for when the Lounge may be written to.
     assert_eq!(
         lounge_keys(&stack).await,
         [
@@ -371,6 +353,69 @@ async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once
             format!("WARN#{BORIS_ID}")
         ]
     );
+    let claim = item(
+        &stack,
+        &format!("GROUP#{LOUNGE_ID}"),
+        &format!("WARN#{BORIS_ID}"),
+    )
+    .await
+    .expect("claim");
+    assert!(claim.get("message_id").is_none(), "{claim}");
+    assert_eq!(claim["deferred"], true);
+    let queued = deferred(&stack).await;
+    let [(user, channels, post_at)] = queued.as_slice() else {
+        panic!("one deferred warning: {queued:?}");
+    };
+    assert_eq!((user, channels), (&json!(BORIS_ID), &json!([NEWS_ID])));
+    assert!(
+        (before + 30..=now() + 30).contains(post_at),
+        "posted after Telegram's wait: {post_at}"
+    );
+
+    // A redelivery (guard-message has no ledger) repeats nothing visible: the claim holds.
+    let again = stack.deliver(&update).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 1);
+    assert_eq!(deferred(&stack).await.len(), 1);
+
+    // Telegram's wait is shared: the Lounge's window is full for every function, the sweeper
+    // included, so a run now leaves the warning queued.
+    let lounge = LOUNGE_ID.to_string();
+    let windows = stack.flood_windows().await;
+    assert!(
+        windows
+            .iter()
+            .any(|(scope, _, n)| *scope == lounge && *n == 20),
+        "{windows:?}"
+    );
+    stack.fake.clear_faults();
+    let report = stack.run_job("sweeper").await.expect("the run succeeds");
+    assert_eq!(
+        (&report["posted"], &report["deferred_left"]),
+        (&json!(0), &json!(1)),
+        "{report}"
+    );
+    assert_eq!(
+        stack.fake.calls_to("sendMessage").len(),
+        1,
+        "paced, not sent"
+    );
+
+    // Once the wait is over, the sweeper posts the one warning and records it.
+    stack.forget_flood_windows().await;
+    let report = stack.run_job("sweeper").await.expect("the run succeeds");
+    assert_eq!(
+        (&report["posted"], &report["deferred_left"]),
+        (&json!(1), &json!(0)),
+        "{report}"
+    );
+    let warnings = bot_messages_in_lounge(&stack);
+    let [warning] = warnings.as_slice() else {
+        panic!("exactly one warning in the group: {warnings:?}");
+    };
+    assert!(warning["reply_markup"]["inline_keyboard"]
+        .to_string()
+        .contains(&format!("joined:{BORIS_ID}")));
     let warn = item(
         &stack,
         &format!("GROUP#{LOUNGE_ID}"),
@@ -379,16 +424,26 @@ async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once
     .await
     .expect("warning");
     assert_eq!(warn["message_id"], warning["message_id"]);
+    assert!(deferred(&stack).await.is_empty());
+    let due: Vec<Value> = stack
+        .items()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"].as_str().is_some_and(|pk| pk.starts_with("DUE#")))
+        .collect();
+    assert_eq!(due.len(), 1, "its deletion is due: {due:?}");
+
+    // Later runs post nothing more.
+    let report = stack.run_job("sweeper").await.expect("the run succeeds");
+    assert_eq!(report["posted"], 0, "{report}");
+    assert_eq!(bot_messages_in_lounge(&stack).len(), 1);
     let restricted = stack
         .fake
         .calls_to("restrictChatMember")
         .iter()
         .filter(|c| c.is_ok())
         .count();
-    assert_eq!(
-        restricted, 1,
-        "the recorded restriction is not imposed again"
-    );
+    assert_eq!(restricted, 1, "restricted once");
     assert!(matches!(
         stack.fake.world().member(LOUNGE_ID, BORIS_ID),
         Some(MemberStatus::Restricted {
@@ -396,4 +451,42 @@ async fn a_429_longer_than_the_invocation_fails_it_and_the_redelivery_warns_once
             ..
         })
     ));
+}
+
+/// A member verified while their warning waits in the queue gets none: the lift released the
+/// claim, and the sweeper drops the entry without a Bot API call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_warning_for_a_member_verified_meanwhile_is_dropped() {
+    let stack = protected_lounge(Settings::default()).await;
+    stack.fake.inject(Fault::rate_limit("sendMessage", 30));
+    let (_, status, _) = boris_says(&stack, "hello").await;
+    assert_eq!(status, 200);
+    assert_eq!(deferred(&stack).await.len(), 1);
+
+    // Boris joins the channel: the channel-join path lifts the bot's restriction and releases
+    // the warning's claim.
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    let store = DynamoStore::new(stack.dynamo.clone(), stack.table.clone());
+    assert!(store
+        .remove_warning(LOUNGE_ID, BORIS_ID, now())
+        .await
+        .expect("released")
+        .is_some());
+    stack.forget_flood_windows().await;
+    stack.fake.clear_faults();
+    stack.fake.clear_calls();
+
+    let report = stack.run_job("sweeper").await.expect("the run succeeds");
+
+    assert_eq!(
+        (&report["posted"], &report["dropped"]),
+        (&json!(0), &json!(1)),
+        "{report}"
+    );
+    assert!(stack.fake.calls().is_empty(), "{:?}", methods(&stack));
+    assert!(deferred(&stack).await.is_empty());
+    assert!(bot_messages_in_lounge(&stack).is_empty());
 }

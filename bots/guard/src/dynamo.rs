@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::types::{
 
 use crate::config::GroupConfig;
 use crate::store::{
-    GroupDirectory, GroupState, GroupStore, MemberState, MemberStore, Restriction,
-    RestrictionStore, SweepStore, Warning, WarningStore,
+    DeferredWarning, DeferredWarningStore, GroupDirectory, GroupState, GroupStore, MemberState,
+    MemberStore, Restriction, RestrictionStore, SweepStore, Warning, WarningStore,
 };
 use lambdagram::aws::{err, get_n, get_s, n, s, DynamoStore, Item};
 use lambdagram::ports::StoreError;
@@ -34,6 +34,38 @@ fn sub_key(channel_id: i64, user_id: i64) -> Item {
 /// The sweeper's progress: one item.
 fn sweep_key() -> Item {
     key("SWEEP".to_owned(), "WATERMARK")
+}
+
+/// The deferred-warning queue: one partition, sorted by when each may be posted, so the
+/// sweeper reads everything due with one Query however long the backlog.
+const DEFER_PK: &str = "DEFER";
+
+fn defer_key(w: &DeferredWarning) -> Item {
+    key(
+        DEFER_PK.to_owned(),
+        format!("{:012}#{}#{}", w.post_at.max(0), w.group_id, w.user_id),
+    )
+}
+
+/// Deferred warnings older than this are dropped from the queue (their claim is long gone).
+const DEFER_BACKLOG_SECS: Epoch = 86_400;
+
+fn deferred_from(item: &Item) -> Option<DeferredWarning> {
+    Some(DeferredWarning {
+        group_id: get_n(item, "group_id")?,
+        user_id: get_n(item, "user_id")?,
+        name: get_s(item, "name").unwrap_or_default(),
+        channels: item
+            .get("channels")
+            .and_then(|v| v.as_l().ok())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|v| v.as_n().ok()?.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        post_at: get_n(item, "post_at")?,
+    })
 }
 
 fn due_pk(at: Epoch) -> String {
@@ -57,9 +89,9 @@ fn with(mut item: Item, attrs: impl IntoIterator<Item = (&'static str, Attribute
     item
 }
 
-/// Whether a `save_group` transaction was cancelled by its first item's (the configuration's)
-/// revision check.
-fn lost_on_config(e: &TransactWriteItemsError) -> bool {
+/// Whether a transaction was cancelled by its first item's condition (`save_group`: the
+/// configuration's revision; `defer_warning`: the claim still unposted).
+fn first_condition_failed(e: &TransactWriteItemsError) -> bool {
     match e {
         TransactWriteItemsError::TransactionCanceledException(t) => t
             .cancellation_reasons()
@@ -259,9 +291,9 @@ impl GroupStore for DynamoStore {
                 config.version = next;
                 Ok(())
             }
-            Err(SdkError::ServiceError(e)) if lost_on_config(e.err()) => Err(StoreError::Conflict(
-                format!("group {}'s configuration", config.group_id),
-            )),
+            Err(SdkError::ServiceError(e)) if first_condition_failed(e.err()) => Err(
+                StoreError::Conflict(format!("group {}'s configuration", config.group_id)),
+            ),
             Err(e) => Err(err("save_group", e)),
         }
     }
@@ -495,6 +527,57 @@ impl WarningStore for DynamoStore {
         Ok(())
     }
 
+    async fn defer_warning(
+        &self,
+        warning: &DeferredWarning,
+        hold_until: Epoch,
+    ) -> Result<bool, StoreError> {
+        let (group_id, user_id) = (warning.group_id, warning.user_id);
+        // The claim, held longer, and only if it is still an unposted claim: a lift since then
+        // removed it, and the member needs no warning.
+        let hold = Put::builder()
+            .table_name(self.table())
+            .set_item(Some(with(
+                key(group_pk(group_id), format!("WARN#{user_id}")),
+                [
+                    ("user_id", n(user_id)),
+                    ("delete_at", n(hold_until)),
+                    ("expires_at", n(hold_until)),
+                    ("deferred", AttributeValue::Bool(true)),
+                ],
+            )))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(message_id)")
+            .build()
+            .map_err(|e| err("defer_warning", e))?;
+        let queued = with(
+            defer_key(warning),
+            [
+                ("group_id", n(group_id)),
+                ("user_id", n(user_id)),
+                ("name", s(&warning.name)),
+                (
+                    "channels",
+                    AttributeValue::L(warning.channels.iter().map(|c| n(*c)).collect()),
+                ),
+                ("post_at", n(warning.post_at)),
+                ("expires_at", n(warning.post_at + DEFER_BACKLOG_SECS)),
+            ],
+        );
+        self.count_write();
+        let result = self
+            .client()
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(hold).build())
+            .transact_items(transact_put(queued, self.table())?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if first_condition_failed(e.err()) => Ok(false),
+            Err(e) => Err(err("defer_warning", e)),
+        }
+    }
+
     async fn remove_warning(
         &self,
         group_id: i64,
@@ -521,6 +604,41 @@ impl WarningStore for DynamoStore {
                 .await?;
         }
         Ok(warning.filter(|w| w.delete_at > now))
+    }
+}
+
+impl DeferredWarningStore for DynamoStore {
+    async fn deferred_warnings(
+        &self,
+        until: Epoch,
+        max: usize,
+    ) -> Result<Vec<DeferredWarning>, StoreError> {
+        self.count_read();
+        let out = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("pk = :pk AND sk <= :until")
+            .expression_attribute_values(":pk", s(DEFER_PK))
+            // Every key of a second sorts below its "~".
+            .expression_attribute_values(":until", s(format!("{:012}~", until.max(0))))
+            .limit(i32::try_from(max).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(|e| err("deferred_warnings", e))?;
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .filter(|i| live(i, until))
+            .filter_map(deferred_from)
+            .collect())
+    }
+
+    async fn forget_deferred(&self, warning: &DeferredWarning) -> Result<(), StoreError> {
+        self.delete("forget_deferred", defer_key(warning))
+            .await
+            .map(drop)
     }
 }
 

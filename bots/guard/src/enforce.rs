@@ -23,7 +23,7 @@ use super::config::{
     add_group_rights, channel_label, set_channel_admin, Action, GroupConfig, LinkedChannel,
 };
 use super::rights::{is_subscribed, Right};
-use super::store::{prelude::*, MemberState, Restriction};
+use super::store::{prelude::*, DeferredWarning, MemberState, Restriction};
 use super::texts;
 use crate::metrics::names;
 use lambdagram::i18n::{escape_html, fill};
@@ -59,6 +59,63 @@ pub struct Member {
 /// never happens (a crash, a timeout), a redelivery may warn again after this.
 pub const WARNING_CLAIM_SECS: i64 = 60;
 
+/// How long a deferred warning's claim is held past the time it may be posted: the sweeper runs
+/// every minute, and one whose chat stays flooded longer gives way to a fresh warning.
+pub const DEFERRED_CLAIM_SECS: i64 = 15 * 60;
+
+/// The warning for a member missing `missing`: the mention, the channels, a join button per
+/// channel with a link and the "I have joined" button. Posted by enforcement, or by the sweeper
+/// when it was deferred.
+pub fn warning_request(
+    config: &GroupConfig,
+    user_id: i64,
+    name: &str,
+    missing: &[&LinkedChannel],
+) -> SendMessage {
+    let lang = config.settings.lang;
+    let names: Vec<String> = missing.iter().map(|c| channel_label(c)).collect();
+    let text = fill(
+        texts::WARNING.get(lang),
+        &[
+            (
+                "name",
+                &format!(
+                    "<a href=\"tg://user?id={}\">{}</a>",
+                    user_id,
+                    escape_html(name)
+                ),
+            ),
+            ("channels", &names.join(", ")),
+        ],
+    );
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = missing
+        .iter()
+        .filter_map(|c| {
+            let url = reqwest::Url::parse(&c.join_url()?).ok()?;
+            let label = fill(texts::JOIN_BUTTON.get(lang), &[("channel", &c.title)]);
+            Some(vec![InlineKeyboardButton::url(label, url)])
+        })
+        .collect();
+    rows.push(vec![InlineKeyboardButton::callback(
+        texts::JOINED_BUTTON.get(lang),
+        GuardCallback::Joined { user_id }.encode(),
+    )]);
+    SendMessage::new(ChatId(config.group_id), text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(InlineKeyboardMarkup::new(rows))
+}
+
+/// How long to wait before posting again after `e`, when it is the chat's flood limits (or an
+/// accident that left nothing posted) and the wait did not fit the invocation: the warning is
+/// deferred to the sweeper. `None` for every other error.
+fn deferral(e: &BotApiError) -> Option<u32> {
+    match e {
+        BotApiError::RetryAfter { retry_after, .. } => Some(*retry_after),
+        e if e.is_transient() && e.may_resend() => Some(60),
+        _ => None,
+    }
+}
+
 /// What enforcement did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Enforcement {
@@ -66,8 +123,19 @@ pub struct Enforcement {
     pub restricted: bool,
     pub kicked: bool,
     pub warned: bool,
+    /// The warning was kept back by the chat's flood limits and queued for the sweeper.
+    pub warning_deferred: bool,
     /// The bot lacked a right it needed: the protection is marked degraded.
     pub degraded: bool,
+}
+
+/// What became of a warning.
+enum Warned {
+    Posted,
+    /// Queued for the sweeper (the chat's flood limits).
+    Deferred,
+    /// Not posted: one is live or claimed, Telegram refused, or it may be in the group already.
+    No,
 }
 
 /// The Telegram error behind a refusal (`None` for accidents: 5xx, network, flood control).
@@ -408,7 +476,11 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
             done.degraded = true;
         }
         if state.warning.is_none() && !done.kicked {
-            done.warned = self.warn(config, member, missing).await?;
+            match self.warn(config, member, missing).await? {
+                Warned::Posted => done.warned = true,
+                Warned::Deferred => done.warning_deferred = true,
+                Warned::No => {}
+            }
         }
         Ok(done)
     }
@@ -439,7 +511,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         config: &GroupConfig,
         member: &Member,
         missing: &[&LinkedChannel],
-    ) -> Result<bool, HandlerError> {
+    ) -> Result<Warned, HandlerError> {
         let delete_at = self.now + i64::from(config.settings.warning_ttl_secs);
         // The claim is a short lease; posting the message makes it the warning, until
         // `delete_at`.
@@ -453,42 +525,9 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
             )
             .await?
         {
-            return Ok(false);
+            return Ok(Warned::No);
         }
-        let lang = config.settings.lang;
-        let names: Vec<String> = missing.iter().map(|c| channel_label(c)).collect();
-        let text = fill(
-            texts::WARNING.get(lang),
-            &[
-                (
-                    "name",
-                    &format!(
-                        "<a href=\"tg://user?id={}\">{}</a>",
-                        member.user_id,
-                        escape_html(&member.name)
-                    ),
-                ),
-                ("channels", &names.join(", ")),
-            ],
-        );
-        let mut rows: Vec<Vec<InlineKeyboardButton>> = missing
-            .iter()
-            .filter_map(|c| {
-                let url = reqwest::Url::parse(&c.join_url()?).ok()?;
-                let label = fill(texts::JOIN_BUTTON.get(lang), &[("channel", &c.title)]);
-                Some(vec![InlineKeyboardButton::url(label, url)])
-            })
-            .collect();
-        rows.push(vec![InlineKeyboardButton::callback(
-            texts::JOINED_BUTTON.get(lang),
-            GuardCallback::Joined {
-                user_id: member.user_id,
-            }
-            .encode(),
-        )]);
-        let request = SendMessage::new(ChatId(config.group_id), text)
-            .parse_mode(ParseMode::Html)
-            .reply_markup(InlineKeyboardMarkup::new(rows));
+        let request = warning_request(config, member.user_id, &member.name, missing);
         let sent = match with_retry(self.retry, || self.bot.call(&request)).await {
             Ok(sent) => sent,
             // The request may have reached Telegram and the warning be in the group with its
@@ -501,7 +540,41 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
                     "warning may have been posted: not posted again"
                 );
                 metrics::count(names::WARNINGS_UNCERTAIN, &[], 1);
-                return Ok(false);
+                return Ok(Warned::No);
+            }
+            // The chat's flood limits (or an accident that posted nothing) outlast the
+            // invocation: the sweeper posts it later, and the update completes with the delete
+            // and the restriction done instead of being redelivered to repeat them.
+            Err(e) if deferral(&e).is_some() => {
+                let wait = deferral(&e).unwrap_or(60);
+                let deferred = DeferredWarning {
+                    group_id: config.group_id,
+                    user_id: member.user_id,
+                    name: member.name.clone(),
+                    channels: missing.iter().map(|c| c.id).collect(),
+                    post_at: self.now + i64::from(wait),
+                };
+                let hold_until = deferred.post_at + DEFERRED_CLAIM_SECS;
+                return match self.store.defer_warning(&deferred, hold_until).await {
+                    Ok(true) => {
+                        tracing::info!(
+                            group_id = config.group_id,
+                            wait_secs = wait,
+                            error = %e,
+                            "warning deferred to the sweeper"
+                        );
+                        metrics::count(names::WARNINGS_DEFERRED, &[], 1);
+                        Ok(Warned::Deferred)
+                    }
+                    // Lifted meanwhile: no warning is needed.
+                    Ok(false) => Ok(Warned::No),
+                    Err(store_error) => {
+                        self.store
+                            .remove_warning(config.group_id, member.user_id, self.now)
+                            .await?;
+                        Err(store_error.into())
+                    }
+                };
             }
             Err(e) => {
                 // Not posted: release the claim, so the redelivery (or the next message) warns.
@@ -511,7 +584,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
                 if refusal(&e).is_some() {
                     // The bot may not post here (muted, removed): nothing a retry changes.
                     tracing::warn!(group_id = config.group_id, error = %e, "warning refused");
-                    return Ok(false);
+                    return Ok(Warned::No);
                 }
                 return Err(e.into());
             }
@@ -528,7 +601,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
             return Err(err.into());
         }
         metrics::count(names::WARNINGS_POSTED, &[], 1);
-        Ok(true)
+        Ok(Warned::Posted)
     }
 
     /// Undoes a posted warning whose record could not be written: deletes the message and

@@ -19,12 +19,13 @@ pub const READ_GUARD_STATE: Grant = Grant {
 };
 
 /// Cache fills (admins, memberships), restriction records (intent, then result), the warning and
-/// its deletion-queue entry (a TransactWriteItems of two puts).
+/// its deletion-queue entry (a TransactWriteItems of two puts), or a warning the chat's flood
+/// limits kept back: its held claim and its entry in the deferred queue (two puts).
 pub const WRITE_GUARD_STATE: Grant = Grant {
     name: "WriteGuardState",
-    about: "cache fills, restriction records, a warning and its deletion-queue entry",
+    about: "cache fills, restriction records, a warning and its deletion or deferral queue entry",
     actions: &[PUT],
-    leading_keys: &["GROUP#*", "SUB#*", "DUE#*"],
+    leading_keys: &["GROUP#*", "SUB#*", "DUE#*", "DEFER"],
 };
 
 /// Only when Telegram refuses for lack of rights: the degraded config is saved (a
@@ -161,4 +162,14 @@ pub const FORGET_SWEPT_WARNINGS: Grant = Grant {
     about: "a swept warning's queue entry and record removed",
     actions: &[DELETE],
     leading_keys: &["GROUP#*", "DUE#*"],
+};
+
+/// The deferred warnings, posted by the sweeper: the queue read (Query on DEFER) and its
+/// entries removed; the group's config and the member's claim read (BatchGetItem); the posted
+/// warning recorded with its deletion-queue entry, or an unneeded claim released.
+pub const POST_DEFERRED_WARNINGS: Grant = Grant {
+    name: "PostDeferredWarnings",
+    about: "the warnings the flood limits kept back, posted and recorded by the sweeper",
+    actions: &[GET, QUERY, PUT, DELETE],
+    leading_keys: &["GROUP#*", "DEFER", "DUE#*"],
 };

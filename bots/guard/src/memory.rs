@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::config::GroupConfig;
 use crate::store::{
-    GroupDirectory, GroupState, GroupStore, MemberState, MemberStore, Restriction,
-    RestrictionStore, SweepStore, Warning, WarningStore,
+    DeferredWarning, DeferredWarningStore, GroupDirectory, GroupState, GroupStore, MemberState,
+    MemberStore, Restriction, RestrictionStore, SweepStore, Warning, WarningStore,
 };
 use lambdagram::memory::{MemoryStore, TablesGuard};
 use lambdagram::ports::StoreError;
@@ -22,6 +22,8 @@ pub struct GuardTables {
     subscriptions: HashMap<(i64, i64), (bool, Epoch)>,
     restrictions: HashMap<(i64, i64), Restriction>,
     warnings: HashMap<(i64, i64), Warning>,
+    /// (post_at, group, user) → the deferred warning.
+    deferred: BTreeMap<(Epoch, i64, i64), DeferredWarning>,
     swept_until: Option<Epoch>,
 }
 
@@ -240,6 +242,24 @@ impl WarningStore for MemoryStore {
         Ok(())
     }
 
+    async fn defer_warning(
+        &self,
+        warning: &DeferredWarning,
+        hold_until: Epoch,
+    ) -> Result<bool, StoreError> {
+        let mut g = self.tables();
+        let key = (warning.group_id, warning.user_id);
+        match g.warnings.get_mut(&key) {
+            Some(claim) if claim.message_id.is_none() => claim.delete_at = hold_until,
+            _ => return Ok(false),
+        }
+        g.deferred.insert(
+            (warning.post_at, warning.group_id, warning.user_id),
+            warning.clone(),
+        );
+        Ok(true)
+    }
+
     async fn remove_warning(
         &self,
         group_id: i64,
@@ -248,6 +268,29 @@ impl WarningStore for MemoryStore {
     ) -> Result<Option<Warning>, StoreError> {
         let removed = self.tables().warnings.remove(&(group_id, user_id));
         Ok(live_warning(removed.as_ref(), now))
+    }
+}
+
+impl DeferredWarningStore for MemoryStore {
+    async fn deferred_warnings(
+        &self,
+        until: Epoch,
+        max: usize,
+    ) -> Result<Vec<DeferredWarning>, StoreError> {
+        Ok(self
+            .tables()
+            .deferred
+            .range(..=(until, i64::MAX, i64::MAX))
+            .take(max)
+            .map(|(_, w)| w.clone())
+            .collect())
+    }
+
+    async fn forget_deferred(&self, warning: &DeferredWarning) -> Result<(), StoreError> {
+        self.tables()
+            .deferred
+            .remove(&(warning.post_at, warning.group_id, warning.user_id));
+        Ok(())
     }
 }
 

@@ -11,6 +11,8 @@ pub mod names {
     /// A warning whose `sendMessage` may have reached Telegram with its answer lost: not sent
     /// again (never two warnings), and unknown whether it is in the group.
     pub const WARNINGS_UNCERTAIN: &str = "WarningsUncertain";
+    /// A warning the chat's flood limits kept back: queued for the sweeper.
+    pub const WARNINGS_DEFERRED: &str = "WarningsDeferred";
     pub const PROTECTIONS_DEGRADED: &str = "ProtectionsDegraded";
     pub const PROTECTIONS_RECOVERED: &str = "ProtectionsRecovered";
     pub const ALL: &[&str] = &[
@@ -20,6 +22,7 @@ pub mod names {
         RESTRICTIONS_LIFTED,
         WARNINGS_POSTED,
         WARNINGS_UNCERTAIN,
+        WARNINGS_DEFERRED,
         PROTECTIONS_DEGRADED,
         PROTECTIONS_RECOVERED,
     ];

@@ -212,8 +212,14 @@ pub const JOBS: &[Job] = &[Job {
     name: "sweeper",
     schedule: "rate(1 minute)",
     about:
-        "Channel guard warning sweeper - deletes the warnings whose auto-delete time has passed.",
-    grants: &[READ_WARNING_QUEUE, FORGET_SWEPT_WARNINGS, SWEEP_WATERMARK],
+        "Channel guard warning sweeper - deletes the warnings whose auto-delete time has passed, posts the ones flood limits kept back.",
+    grants: &[
+        READ_WARNING_QUEUE,
+        FORGET_SWEPT_WARNINGS,
+        SWEEP_WATERMARK,
+        POST_DEFERRED_WARNINGS,
+        PACE_MESSAGES,
+    ],
 }];
 
 /// The menu texts of the guard's own commands.

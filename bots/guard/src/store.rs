@@ -26,6 +26,22 @@ pub struct Warning {
     pub delete_at: Epoch,
 }
 
+/// A warning that could not be posted when it was due because the chat's flood limits were
+/// reached (Telegram's 429 or the bot's shared windows): queued for the sweeper, which posts it
+/// once the chat may be written to, so the update completes once the message is deleted and
+/// the member restricted. The member's warning claim is held meanwhile (no second warning).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeferredWarning {
+    pub group_id: i64,
+    pub user_id: i64,
+    /// The member's first name, for the mention (the queue entry expires with the backlog).
+    pub name: String,
+    /// The linked channels they were missing.
+    pub channels: Vec<i64>,
+    /// When the chat may be written to again.
+    pub post_at: Epoch,
+}
+
 /// What the store knows about one member of a protected group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberState {
@@ -176,6 +192,15 @@ pub trait WarningStore: Send + Sync {
         delete_at: Epoch,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Queues a warning that could not be posted yet and holds the member's claim until
+    /// `hold_until` (the claim must still be there, unposted: `false` when a lift removed it
+    /// meanwhile, and nothing is queued).
+    fn defer_warning(
+        &self,
+        warning: &DeferredWarning,
+        hold_until: Epoch,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Removes the user's warning record; returns it if it was live.
     fn remove_warning(
         &self,
@@ -213,18 +238,44 @@ pub trait SweepStore: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The queue of deferred warnings, drained by the sweeper.
+pub trait DeferredWarningStore: Send + Sync {
+    /// Up to `max` deferred warnings due to be posted by `until`, the earliest first.
+    fn deferred_warnings(
+        &self,
+        until: Epoch,
+        max: usize,
+    ) -> impl Future<Output = Result<Vec<DeferredWarning>, StoreError>> + Send;
+
+    /// Removes a deferred warning's queue entry (posted, or no longer needed).
+    fn forget_deferred(
+        &self,
+        warning: &DeferredWarning,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
 /// Every capability of the guard's store: what an adapter implements, and what a handler that
 /// runs the whole gate takes.
 pub trait GuardStore:
-    GroupStore + MemberStore + RestrictionStore + WarningStore + SweepStore
+    GroupStore + MemberStore + RestrictionStore + WarningStore + SweepStore + DeferredWarningStore
 {
 }
 
-impl<T: GroupStore + MemberStore + RestrictionStore + WarningStore + SweepStore> GuardStore for T {}
+impl<
+        T: GroupStore
+            + MemberStore
+            + RestrictionStore
+            + WarningStore
+            + SweepStore
+            + DeferredWarningStore,
+    > GuardStore for T
+{
+}
 
 /// The store's traits, to call their methods on a concrete store.
 pub mod prelude {
     pub use super::{
-        GroupStore, GuardStore, MemberStore, RestrictionStore, SweepStore, WarningStore,
+        DeferredWarningStore, GroupStore, GuardStore, MemberStore, RestrictionStore, SweepStore,
+        WarningStore,
     };
 }

@@ -6,6 +6,12 @@
 //!
 //! Deleting is idempotent: a message already gone (the member was verified, an admin deleted
 //! it) is "message to delete not found", an answer to carry on from.
+//!
+//! It also posts the warnings the chats' flood limits kept back (`deferred`): each still
+//! needed (the member's claim unposted, the group protected, a channel still missing) is posted
+//! once, recorded, and queued for deletion like any other.
+
+mod deferred;
 
 use channel_guard::store::prelude::*;
 use lambdagram::jobs::{JobContext, JobHandler};
@@ -43,9 +49,15 @@ pub struct SweepReport {
     /// Groups whose deletions met an accident (flood control, 5xx, network): their warnings
     /// stay queued for the next run, and the other groups are swept regardless.
     pub failed_groups: usize,
+    /// Deferred warnings posted.
+    pub posted: usize,
+    /// Deferred warnings no longer needed (lifted, unprotected, refused, or uncertain).
+    pub dropped: usize,
+    /// Deferred warnings left for the next run (the chat still flooded, or the time ran out).
+    pub deferred_left: usize,
 }
 
-impl<S: SweepStore> JobHandler<S> for Sweeper {
+impl<S: GuardStore> JobHandler<S> for Sweeper {
     type Report = SweepReport;
 
     async fn run(&self, ctx: JobContext<'_, S>) -> Result<SweepReport, HandlerError> {
@@ -108,6 +120,8 @@ impl<S: SweepStore> JobHandler<S> for Sweeper {
         if watermark != Some(swept_until) {
             ctx.store.set_sweep_watermark(swept_until).await?;
         }
+        // Groups whose deletions just failed are left alone: their chat is in trouble.
+        deferred::post_due(&ctx, &mut report, &failed).await?;
         Ok(report)
     }
 }
@@ -168,6 +182,7 @@ mod tests {
                 not_deleted: 1,
                 left: 0,
                 failed_groups: 0,
+                ..SweepReport::default()
             }
         );
         let deleted: Vec<_> = fake
@@ -244,6 +259,7 @@ mod tests {
                 not_deleted: 0,
                 left: 2,
                 failed_groups: 1,
+                ..SweepReport::default()
             }
         );
         assert!(
