@@ -34,6 +34,9 @@ pub mod names {
     /// Journalled effects (`journal::once`) that may have been made with their answer lost, and
     /// are not made again.
     pub const EFFECTS_UNCERTAIN: &str = "EffectsUncertain";
+    /// Users Telegram will not let the bot write to (blocked, deactivated): recorded in the user
+    /// registry instead of failing or dead-lettering the update.
+    pub const USERS_UNREACHABLE: &str = "UsersUnreachable";
     pub const ALL: &[&str] = &[
         UPDATES,
         UNAUTHORIZED,
@@ -52,6 +55,7 @@ pub mod names {
         BOT_API_RETRY_WAIT,
         EFFECTS_UNCERTAIN,
         BOT_API_PACED,
+        USERS_UNREACHABLE,
     ];
 }
 

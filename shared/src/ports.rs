@@ -73,6 +73,9 @@ pub struct UserRecord {
     pub profile: UserProfile,
     pub first_seen: Epoch,
     pub last_seen: Epoch,
+    /// Since when Telegram has said the user cannot be written to (they blocked the bot or
+    /// deleted their account); cleared when they talk to the bot again.
+    pub unreachable_since: Option<Epoch>,
 }
 
 impl UserRecord {
@@ -94,6 +97,14 @@ pub trait UserStore: Send + Sync {
         &self,
         user_id: i64,
     ) -> impl Future<Output = Result<Option<UserRecord>, StoreError>> + Send;
+
+    /// Records that Telegram refused to write to the user (one write; a user with no record
+    /// gets none). The next visit clears it.
+    fn mark_unreachable(
+        &self,
+        user_id: i64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The store of a route that keeps no state.

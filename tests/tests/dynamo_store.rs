@@ -364,9 +364,9 @@ async fn two_visits<S: UpdateLedger + UserStore>(store: &S) -> Vec<String> {
 #[tokio::test]
 async fn record_visit_keeps_first_seen_and_updates_last_seen_and_the_profile() {
     let expected = lines(&[
-        r#"visit @1000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ada", last_name: Some("Lovelace"), username: Some("ada"), lang: En }, first_seen: 1000, last_seen: 1000 }"#,
-        r#"visit @2000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000 }"#,
-        r#"user 42: Some(UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000 })"#,
+        r#"visit @1000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ada", last_name: Some("Lovelace"), username: Some("ada"), lang: En }, first_seen: 1000, last_seen: 1000, unreachable_since: None }"#,
+        r#"visit @2000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000, unreachable_since: None }"#,
+        r#"user 42: Some(UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000, unreachable_since: None })"#,
     ]);
     assert_eq!(two_visits(&MemoryStore::new()).await, expected);
 

@@ -3,7 +3,9 @@
 
 use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::store::{prelude::*, Restriction};
-use fake_bot_api::{ChatPermissions, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME};
+use fake_bot_api::{
+    ChatPermissions, Fault, FaultKind, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID, NEWS_USERNAME,
+};
 use lambdagram::aws::DynamoStore;
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
@@ -55,6 +57,12 @@ async fn allow_list(stack: &Stack) -> Vec<i64> {
 
 /// `from` sends `text` in the Lounge, optionally in reply to `reply_to` (a stored message).
 async fn command(stack: &Stack, from: i64, text: &str, reply_to: Option<&Value>) -> Delivery {
+    let update = command_update(stack, from, text, reply_to);
+    stack.deliver(&update).await
+}
+
+/// The update of `from` sending `text` in the Lounge.
+fn command_update(stack: &Stack, from: i64, text: &str, reply_to: Option<&Value>) -> Value {
     let mut message = stack
         .fake
         .world()
@@ -66,8 +74,7 @@ async fn command(stack: &Stack, from: i64, text: &str, reply_to: Option<&Value>)
     if let Some(original) = reply_to {
         message["reply_to_message"] = original.clone();
     }
-    let update = stack.fake.push_update(json!({ "message": message }));
-    stack.deliver(&update).await
+    stack.fake.push_update(json!({ "message": message }))
 }
 
 fn methods(stack: &Stack) -> Vec<String> {
@@ -153,6 +160,59 @@ async fn allowing_by_reply_lifts_the_bots_mute_and_the_guard_leaves_them_alone()
          applies to them again."
     );
     assert!(allow_list(&stack).await.is_empty());
+}
+
+/// The allow-list is saved, then the lift fails for good (every retry): Telegram redelivers
+/// the update, which finds Boris listed already and finishes the lift, so an allowed member is
+/// never left muted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lift_that_fails_after_the_save_is_finished_by_the_redelivery() {
+    let stack = protected_lounge().await;
+    let update = command_update(&stack, ALICE_ID, "/allow 222222", None);
+    stack.fake.inject(Fault::new(
+        "restrictChatMember",
+        FaultKind::ServerError { status: 502 },
+        4,
+    ));
+
+    let first = stack.deliver(&update).await;
+
+    assert_eq!(first.status, 500, "Telegram must redeliver");
+    assert_eq!(
+        allow_list(&stack).await,
+        [BORIS_ID],
+        "saved before the lift"
+    );
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 0, "no answer yet");
+
+    let again = stack.deliver(&update).await;
+
+    assert_eq!(again.status, 200);
+    let lifts: Vec<u16> = stack
+        .fake
+        .calls_to("restrictChatMember")
+        .iter()
+        .map(|c| c.http_status)
+        .collect();
+    assert_eq!(lifts, [502, 502, 502, 502, 200]);
+    let lift = stack
+        .fake
+        .calls_to("restrictChatMember")
+        .pop()
+        .expect("lifted");
+    assert_eq!(lift.param("user_id"), Some(&json!(BORIS_ID)));
+    assert!(store(&stack)
+        .restrictions(LOUNGE_ID)
+        .await
+        .expect("restrictions")
+        .is_empty());
+    assert_eq!(allow_list(&stack).await, [BORIS_ID]);
+    assert_eq!(
+        answer(&stack),
+        "<a href=\"tg://user?id=222222\">222222</a> is already on the allow-list. \
+         I lifted the restriction I had imposed."
+    );
+    assert_eq!(stack.fake.calls_to("sendMessage").len(), 1, "one answer");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -603,8 +603,12 @@ fn dead_letter_items(items: &[Value]) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_redelivered() {
     let stack = Stack::start().await;
-    // Alice blocked the bot: Telegram refuses every message to her with 403, for good.
-    stack.fake.world().set_blocked(ALICE_ID, true);
+    // Telegram refuses the welcome for good (the chat is gone).
+    stack.fake.inject(Fault::refused(
+        "sendMessage",
+        400,
+        "Bad Request: chat not found",
+    ));
     let marker = "my-private-words-2403";
     let update = private_command(7101, ALICE, &format!("/start {marker}"));
     let before = now();
@@ -618,7 +622,7 @@ async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_red
             .iter()
             .map(|c| (c.method.as_str(), c.http_status))
             .collect::<Vec<_>>(),
-        vec![("sendMessage", 403)],
+        vec![("sendMessage", 400)],
         "one attempt: a refusal is not retried"
     );
     let items = stack.items().await;
@@ -638,7 +642,7 @@ async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_red
             "route": "start",
             "step": "sendMessage",
             "class": "refused",
-            "reason": "403 Forbidden: bot was blocked by the user",
+            "reason": "400 Bad Request: chat not found",
             "at": at,
             "expires_at": at + 14 * 86_400,
             "update": update.to_string(),
@@ -686,6 +690,68 @@ async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_red
     assert!(
         !logs.contains(marker),
         "logs leak the message text:\n{logs}"
+    );
+}
+
+/// A user who blocked the bot is a state of theirs, not a failure: the refusal is recorded on
+/// their registry record (no dead letter, no redelivery), and cleared when they come back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_who_blocked_the_bot_is_recorded_unreachable_not_dead_lettered() {
+    let stack = Stack::start().await;
+    // Alice blocked the bot: Telegram refuses every message to her with 403, for good.
+    stack.fake.world().set_blocked(ALICE_ID, true);
+    let before = now();
+
+    let d = stack.deliver(&private_command(7111, ALICE, "/start")).await;
+
+    assert_eq!((d.status, d.body.as_str()), (200, ""), "{d:?}");
+    assert_eq!(
+        stack
+            .fake
+            .calls()
+            .iter()
+            .map(|c| (c.method.as_str(), c.http_status))
+            .collect::<Vec<_>>(),
+        vec![("sendMessage", 403)]
+    );
+    let items = stack.items().await;
+    assert_eq!(dead_letter_items(&items), Vec::<Value>::new());
+    assert_done(&stack, 7111).await;
+    let user = items
+        .iter()
+        .find(|i| i["pk"] == format!("USER#{ALICE_ID}"))
+        .expect("Alice's record");
+    let since = user["unreachable_since"]
+        .as_i64()
+        .expect("marked unreachable");
+    assert!(since >= before && since <= now(), "{user}");
+    let logs = stack.logs().await;
+    assert!(
+        logs.lines()
+            .filter_map(|l| l.strip_prefix("[start] "))
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .any(|v| v.get("_aws").is_some() && v["UsersUnreachable"] == 1.0),
+        "counted:\n{logs}"
+    );
+
+    // She unblocks the bot and sends /start again: reachable, welcomed.
+    stack.fake.world().set_blocked(ALICE_ID, false);
+    let d = stack.deliver(&private_command(7112, ALICE, "/start")).await;
+    assert_eq!(d.status, 200);
+    let items = stack.items().await;
+    let user = items
+        .iter()
+        .find(|i| i["pk"] == format!("USER#{ALICE_ID}"))
+        .expect("Alice's record");
+    assert!(user.get("unreachable_since").is_none(), "{user}");
+    assert_eq!(
+        stack
+            .fake
+            .calls()
+            .iter()
+            .map(|c| (c.method.as_str(), c.http_status))
+            .collect::<Vec<_>>(),
+        vec![("sendMessage", 403), ("sendMessage", 200)]
     );
 }
 

@@ -527,6 +527,40 @@ impl WarningStore for DynamoStore {
         Ok(())
     }
 
+    async fn hold_warning_claim(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        until: Epoch,
+    ) -> Result<(), StoreError> {
+        self.count_write();
+        let result = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(with(
+                key(group_pk(group_id), format!("WARN#{user_id}")),
+                [
+                    ("user_id", n(user_id)),
+                    ("delete_at", n(until)),
+                    ("expires_at", n(until)),
+                    ("uncertain", AttributeValue::Bool(true)),
+                ],
+            )))
+            .condition_expression("attribute_exists(pk) AND attribute_not_exists(message_id)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(err("hold_warning_claim", e)),
+        }
+    }
+
     async fn defer_warning(
         &self,
         warning: &DeferredWarning,

@@ -540,6 +540,11 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
                     "warning may have been posted: not posted again"
                 );
                 metrics::count(names::WARNINGS_UNCERTAIN, &[], 1);
+                // Held for as long as the warning would have lived: no second one while the
+                // first may be in the group.
+                self.store
+                    .hold_warning_claim(config.group_id, member.user_id, delete_at)
+                    .await?;
                 return Ok(Warned::No);
             }
             // The chat's flood limits (or an accident that posted nothing) outlast the
@@ -606,11 +611,13 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
 
     /// Undoes a posted warning whose record could not be written: deletes the message and
     /// releases the claim. Best effort (the invocation is failing anyway); what fails is
-    /// logged, and a claim left behind expires by itself.
+    /// logged, and a claim left behind expires by itself. A warning that could not be deleted
+    /// is still in the group: its claim stays, so the redelivery does not post a second one.
     async fn retract_warning(&self, group_id: i64, user_id: i64, message: MessageId) {
         let delete = DeleteMessage::new(ChatId(group_id), message);
         if let Err(e) = ignore_already_so(with_retry(self.retry, || self.bot.call(&delete)).await) {
-            tracing::error!(group_id, error = %e, "unrecorded warning not deleted");
+            tracing::error!(group_id, error = %e, "unrecorded warning not deleted: claim kept");
+            return;
         }
         if let Err(e) = self.store.remove_warning(group_id, user_id, self.now).await {
             tracing::error!(group_id, error = %e, "warning claim not released");

@@ -242,6 +242,20 @@ impl WarningStore for MemoryStore {
         Ok(())
     }
 
+    async fn hold_warning_claim(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        until: Epoch,
+    ) -> Result<(), StoreError> {
+        if let Some(claim) = self.tables().warnings.get_mut(&(group_id, user_id)) {
+            if claim.message_id.is_none() {
+                claim.delete_at = until;
+            }
+        }
+        Ok(())
+    }
+
     async fn defer_warning(
         &self,
         warning: &DeferredWarning,

@@ -192,6 +192,16 @@ pub trait WarningStore: Send + Sync {
         delete_at: Epoch,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Holds the member's unposted claim until `until` (a warning that may have been posted
+    /// with its answer lost: no second one while the first may be in the group). Nothing when
+    /// the claim is gone or posted.
+    fn hold_warning_claim(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        until: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Queues a warning that could not be posted yet and holds the member's claim until
     /// `hold_until` (the claim must still be there, unposted: `false` when a lift removed it
     /// meanwhile, and nothing is queued).

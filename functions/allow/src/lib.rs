@@ -90,7 +90,16 @@ impl<S: GuardStore> RouteHandler<S> for Allow {
             Request::Usage => USAGE.get(lang).to_owned(),
             Request::List => list(&config.allow_list, lang),
             Request::Add(user_id) if config.allow_list.contains(&user_id) => {
-                fill(ALREADY.get(lang), &[("user", &user_link(user_id))])
+                // Saved by an earlier delivery whose lift then failed (Telegram redelivered
+                // it), or listed while a mute of the bot's was still on: the lift is finished
+                // here, so an allowed member is never left muted. Lifting is idempotent.
+                let lifted = Guard::of(&ctx).lift(command.group_id, user_id).await?;
+                let already = fill(ALREADY.get(lang), &[("user", &user_link(user_id))]);
+                if lifted {
+                    format!("{already} {}", LIFTED.get(lang))
+                } else {
+                    already
+                }
             }
             Request::Add(_) if config.allow_list.len() >= MAX_ALLOWED => {
                 fill(FULL.get(lang), &[("max", &MAX_ALLOWED.to_string())])

@@ -5,6 +5,7 @@
 use lambdagram::i18n::{escape_html, fill, msg, Lang};
 use lambdagram::input::Command;
 use lambdagram::journal::{once, EffectJournal};
+use lambdagram::metrics;
 use lambdagram::ports::{UserProfile, UserStore};
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -48,10 +49,21 @@ impl<S: UserStore + EffectJournal> RouteHandler<S> for Start {
             ],
         );
         let welcome = SendMessage::new(command.chat().id, text).parse_mode(ParseMode::Html);
-        once(&ctx, "welcome", || {
+        match once(&ctx, "welcome", || {
             with_retry(ctx.retry(), || ctx.bot.call(&welcome))
         })
-        .await?;
+        .await
+        {
+            Ok(_) => {}
+            // They blocked the bot (or deleted their account) since sending /start: a state of
+            // theirs, recorded, not an error to redeliver or keep as a dead letter.
+            Err(HandlerError::Telegram(e)) if e.user_unreachable() => {
+                tracing::info!(error = %e, "user unreachable: recorded");
+                ctx.store.mark_unreachable(profile.user_id, ctx.now).await?;
+                metrics::count(metrics::names::USERS_UNREACHABLE, &[], 1);
+            }
+            Err(e) => return Err(e),
+        }
         Ok(RouteResponse::done())
     }
 }

@@ -12,9 +12,10 @@ use channel_guard::store::{prelude::*, DeferredWarning};
 use lambdagram::jobs::JobContext;
 use lambdagram::metrics;
 use lambdagram::route::HandlerError;
-use lambdagram::telegram::{with_retry, BotApiError};
+use lambdagram::telegram::{with_retry, BotApiError, RetryPolicy};
 use lambdagram::teloxide_core::payloads::DeleteMessage;
 use lambdagram::teloxide_core::types::ChatId;
+use lambdagram::time::now_ms;
 
 use super::{SweepReport, RESERVE_MS};
 
@@ -24,6 +25,10 @@ pub const MAX_PER_RUN: usize = 100;
 
 /// How far ahead of its time an entry is tried: the runs are a minute apart.
 pub const LOOKAHEAD_SECS: i64 = 60;
+
+/// The longest one post waits for its chat's flood window (the retry policy keeps 1.5 s of it
+/// in reserve): a longer wait is left to the next run.
+pub const MAX_WAIT_MS: u64 = 10_000;
 
 /// What became of one deferred warning.
 enum Outcome {
@@ -91,13 +96,20 @@ async fn post<S: GuardStore>(
         return Ok(Outcome::Dropped);
     };
     let request = warning_request(config, user_id, &deferred.name, &missing);
-    let sent = match with_retry(ctx.retry(), || ctx.bot.call(&request)).await {
+    // A chat still flooded for longer than a short wait is tried again next run, rather than
+    // holding up the other groups' warnings.
+    let retry = RetryPolicy::until(ctx.retry().deadline_ms.min(now_ms() + MAX_WAIT_MS));
+    let sent = match with_retry(retry, || ctx.bot.call(&request)).await {
         Ok(sent) => sent,
         // It may be in the group with its answer lost: never a second one. The claim stays
         // until it expires, so no fresh warning follows it either.
         Err(e) if !e.may_resend() => {
             tracing::warn!(group_id, error = %e, "deferred warning may have been posted");
             metrics::count(names::WARNINGS_UNCERTAIN, &[], 1);
+            let until = ctx.now + i64::from(config.settings.warning_ttl_secs);
+            ctx.store
+                .hold_warning_claim(group_id, user_id, until)
+                .await?;
             ctx.store.forget_deferred(deferred).await?;
             return Ok(Outcome::Dropped);
         }

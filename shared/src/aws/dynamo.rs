@@ -526,7 +526,8 @@ impl UserStore for DynamoStore {
             "first_seen = if_not_exists(first_seen, :now)",
             "user_id = :id",
         ];
-        let mut remove = Vec::new();
+        // Talking to the bot again makes them reachable.
+        let mut remove = vec!["unreachable_since"];
         let mut req = self
             .client
             .update_item()
@@ -566,6 +567,28 @@ impl UserStore for DynamoStore {
             .ok_or_else(|| StoreError::Failed("record_visit: incomplete item".into()))
     }
 
+    async fn mark_unreachable(&self, user_id: i64, now: Epoch) -> Result<(), StoreError> {
+        self.count_write();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .set_key(Some(user_key(user_id).into_iter().collect()))
+            .update_expression("SET unreachable_since = if_not_exists(unreachable_since, :now)")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // No record: nothing to mark (the registry only holds users who talked to the bot).
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
+            }
+            Err(e) => Err(err("mark_unreachable", e)),
+        }
+    }
+
     async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
         self.count_read();
         let out = self
@@ -593,5 +616,6 @@ fn user_from_item(item: &Item) -> Option<UserRecord> {
         },
         first_seen: get_n(item, "first_seen")?,
         last_seen: get_n(item, "last_seen")?,
+        unreachable_since: get_n(item, "unreachable_since"),
     })
 }

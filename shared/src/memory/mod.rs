@@ -352,6 +352,7 @@ impl UserStore for MemoryStore {
             profile: profile.clone(),
             first_seen,
             last_seen: now,
+            unreachable_since: None,
         };
         s.users.insert(profile.user_id, record.clone());
         Ok(record)
@@ -359,6 +360,13 @@ impl UserStore for MemoryStore {
 
     async fn user(&self, user_id: i64) -> Result<Option<UserRecord>, StoreError> {
         Ok(self.lock().users.get(&user_id).cloned())
+    }
+
+    async fn mark_unreachable(&self, user_id: i64, now: Epoch) -> Result<(), StoreError> {
+        if let Some(user) = self.lock().users.get_mut(&user_id) {
+            user.unreachable_since.get_or_insert(now);
+        }
+        Ok(())
     }
 }
 

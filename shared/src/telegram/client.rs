@@ -90,6 +90,21 @@ impl BotApiError {
         )
     }
 
+    /// Whether Telegram said the user cannot be written to (they blocked the bot, deleted their
+    /// account, or never opened a chat with it): a state of the user's, recorded, not an error
+    /// to redeliver or to dead-letter.
+    pub fn user_unreachable(&self) -> bool {
+        matches!(
+            self,
+            BotApiError::Api {
+                error: ApiError::BotBlocked
+                    | ApiError::UserDeactivated
+                    | ApiError::CantInitiateConversation,
+                ..
+            }
+        )
+    }
+
     /// Whether sending the same call again cannot repeat a visible effect: always, unless the
     /// call may have reached Telegram and is not idempotent (a message sent twice is two
     /// messages; a deletion or a restriction applied twice is one). A 5xx came from Telegram's
@@ -279,10 +294,10 @@ impl BotApi {
         result
     }
 
-    /// The chat a message goes to, when this client paces messages: a call that is not
-    /// idempotent (it adds something to a chat) with a numeric `chat_id`.
+    /// The chat a message goes to, when this client paces messages: a call that posts a
+    /// message ([`posts_message`]) with a numeric `chat_id`.
     fn paced_chat<P: Payload + Serialize>(&self, payload: &P) -> Option<i64> {
-        if self.flood.is_none() || is_idempotent(P::NAME) {
+        if self.flood.is_none() || !posts_message(P::NAME) {
             return None;
         }
         serde_json::to_value(payload).ok()?.get("chat_id")?.as_i64()
@@ -322,6 +337,16 @@ impl BotApi {
         })?;
         decode::<P::Output>(method, status, &body)
     }
+}
+
+/// Whether calling `payload_name` posts a message in a chat, which Telegram's flood limits
+/// count: sending (but not a chat action, the "typing…" status), forwarding and copying.
+/// Creating an invite link, reading, editing and moderating post nothing.
+pub fn posts_message(payload_name: &str) -> bool {
+    payload_name != "SendChatAction"
+        && ["Send", "Forward", "Copy"]
+            .iter()
+            .any(|p| payload_name.starts_with(p))
 }
 
 /// Whether calling `payload_name` (teloxide's name, `SendMessage`) twice has the effect of
@@ -398,6 +423,51 @@ mod tests {
 
     fn err(body: &str) -> BotApiError {
         decode::<True>("sendMessage", 400, body.as_bytes()).expect_err("an error")
+    }
+
+    #[test]
+    fn only_calls_that_post_a_message_are_paced() {
+        for posts in [
+            "SendMessage",
+            "SendPhoto",
+            "SendDocument",
+            "ForwardMessage",
+            "CopyMessage",
+        ] {
+            assert!(posts_message(posts), "{posts}");
+        }
+        for quiet in [
+            "SendChatAction",
+            "CreateChatInviteLink",
+            "DeleteMessage",
+            "RestrictChatMember",
+            "GetChatMember",
+            "EditMessageText",
+            "AnswerCallbackQuery",
+        ] {
+            assert!(!posts_message(quiet), "{quiet}");
+        }
+    }
+
+    #[test]
+    fn tells_unreachable_users_from_other_refusals() {
+        let forbidden = |d: &str| {
+            decode::<True>(
+                "sendMessage",
+                403,
+                format!(r#"{{"ok":false,"error_code":403,"description":"{d}"}}"#).as_bytes(),
+            )
+            .expect_err("an error")
+        };
+        assert!(forbidden("Forbidden: bot was blocked by the user").user_unreachable());
+        assert!(forbidden("Forbidden: user is deactivated").user_unreachable());
+        assert!(
+            !forbidden("Forbidden: bot was kicked from the supergroup chat").user_unreachable()
+        );
+        assert!(!err(
+            r#"{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}"#
+        )
+        .user_unreachable());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use lambdagram::secret::WebhookSecret;
 use serde_json::{json, Value};
 
 const SECRET: &str = "dead-letter-secret";
-const BLOCKED: &str = "403 Forbidden: bot was blocked by the user";
+const NOT_FOUND: &str = "400 Bad Request: chat not found";
 
 struct Served {
     url: String,
@@ -167,7 +167,7 @@ fn when(at: i64) -> String {
 
 fn line(letter: &DeadLetter, chat: i64) -> String {
     format!(
-        "{}  update {} · chat {chat} · start · sendMessage refused: {BLOCKED}",
+        "{}  update {} · chat {chat} · start · sendMessage refused: {NOT_FOUND}",
         when(letter.at),
         letter.update_id
     )
@@ -187,9 +187,11 @@ fn sends(fake: &FakeBotApi) -> Vec<(i64, u16)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_the_handled() {
     let served = Served::start().await;
-    // Both users blocked the bot: their /start is given up, with a dead letter each.
-    served.fake.world().set_blocked(ALICE_ID, true);
-    served.fake.world().set_blocked(BORIS_ID, true);
+    // Telegram knows neither user's chat any more (400 "chat not found", for good): their
+    // /start is given up, with a dead letter each. (A user who blocked the bot is not a dead
+    // letter but a state: recorded unreachable.)
+    served.fake.world().remove_user(ALICE_ID);
+    served.fake.world().remove_user(BORIS_ID);
     let alice = private_start(9001, &fake_bot_api::alice());
     let boris = private_start(9002, &fake_bot_api::boris());
     assert_eq!(served.deliver(&alice).await, 200);
@@ -202,7 +204,7 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
         route: "start".into(),
         step: "sendMessage".into(),
         class: "refused".into(),
-        reason: BLOCKED.into(),
+        reason: NOT_FOUND.into(),
         at,
         update: private_start(update_id, user).to_string(),
     };
@@ -256,8 +258,11 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
         "{four}"
     );
 
-    // Alice unblocked the bot; Boris did not.
-    served.fake.world().set_blocked(ALICE_ID, false);
+    // Alice's chat is back; Boris's is not.
+    served
+        .fake
+        .world()
+        .add_user_with_chat(fake_bot_api::alice());
     let replay = served
         .cli(&[
             "replay",
@@ -297,11 +302,11 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
     assert_eq!(
         sends(&served.fake),
         vec![
-            (ALICE_ID, 403),
-            (BORIS_ID, 403),
-            (BORIS_ID, 403),
+            (ALICE_ID, 400),
+            (BORIS_ID, 400),
+            (BORIS_ID, 400),
             (ALICE_ID, 200),
-            (BORIS_ID, 403)
+            (BORIS_ID, 400)
         ],
         "each update sent once more, no more"
     );
@@ -341,7 +346,10 @@ async fn dead_letters_are_listed_by_day_and_a_replay_resends_them_and_settles_th
 
     // Nothing recent left to replay but Boris's two; a second replay sends only them.
     served.fake.clear_calls();
-    served.fake.world().set_blocked(BORIS_ID, false);
+    served
+        .fake
+        .world()
+        .add_user_with_chat(fake_bot_api::boris());
     let again = served
         .cli(&[
             "replay",

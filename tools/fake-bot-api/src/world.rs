@@ -31,6 +31,24 @@ impl World {
         self.shared.lock().users.insert(user.id, user);
     }
 
+    /// Removes a user and their private chat with the bot: Telegram then knows no such chat
+    /// (sends to it fail with 400 "chat not found").
+    pub fn remove_user(&self, user_id: i64) -> Option<User> {
+        let mut inner = self.shared.lock();
+        inner.chats.remove(&user_id);
+        inner.users.remove(&user_id)
+    }
+
+    /// Adds a user with their private chat with the bot (as if they had started it).
+    pub fn add_user_with_chat(&self, user: User) {
+        let mut inner = self.shared.lock();
+        inner
+            .chats
+            .entry(user.id)
+            .or_insert_with(|| ChatState::new(Chat::private(&user)));
+        inner.users.insert(user.id, user);
+    }
+
     pub fn user(&self, user_id: i64) -> Option<User> {
         self.shared.lock().users.get(&user_id).cloned()
     }
