@@ -63,6 +63,8 @@ pub struct DynamoFault {
     pub times: u32,
     pub body_contains: Vec<String>,
     pub body_lacks: Vec<String>,
+    /// Matching requests let through before the fault strikes.
+    pub skip: u32,
 }
 
 impl DynamoFault {
@@ -74,6 +76,7 @@ impl DynamoFault {
             times: 1,
             body_contains: Vec::new(),
             body_lacks: Vec::new(),
+            skip: 0,
         }
     }
 
@@ -106,6 +109,13 @@ impl DynamoFault {
     /// Strikes every attempt of the next `n` SDK calls, so each call fails in the code.
     pub fn calls(self, n: u32) -> DynamoFault {
         self.times(n * SDK_ATTEMPTS)
+    }
+
+    /// Lets the first `n` matching requests through (the `n + 1`-th is the first struck): a
+    /// fault at the `n + 1`-th call of an operation.
+    pub fn after(mut self, n: u32) -> DynamoFault {
+        self.skip = n;
+        self
     }
 
     /// Only requests whose body contains `text` (e.g. `"MUTE#222222"`).
@@ -205,6 +215,10 @@ impl DynamoFaults {
         let mut state = self.lock();
         let kind = if let Some(i) = state.queue.iter().position(|f| f.matches(operation, body)) {
             let fault = &mut state.queue[i];
+            if fault.skip > 0 {
+                fault.skip -= 1;
+                return None;
+            }
             fault.times -= 1;
             let kind = fault.kind;
             if fault.times == 0 {

@@ -333,9 +333,10 @@ impl DynamoStore {
         state: &str,
         expires_at: Epoch,
         now: Epoch,
+        token: &str,
     ) -> Result<Claimed, StoreError> {
         self.count_write();
-        let token = crate::memory::new_token();
+        let token = token.to_owned();
         item.insert("state".into(), s(state));
         item.insert("token".into(), s(&token));
         item.insert("expires_at".into(), n(expires_at));
@@ -368,6 +369,29 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// Deletes `key` if it holds `token`: best effort, after a claiming put whose outcome is
+    /// unknown (a failure here leaves the claim to expire by itself).
+    async fn delete_if_token(&self, op: &str, key: Item, token: &str) {
+        self.count_write();
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .set_key(Some(key))
+            .condition_expression("#token = :token")
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {}
+            Err(e) => tracing::warn!(op, error = %err(op, e), "claim not withdrawn"),
+        }
+    }
+}
+
 fn step_key(update_id: i64, step: &str) -> Item {
     Item::from([
         ("pk".into(), s(format!("STEP#{update_id}"))),
@@ -386,16 +410,32 @@ impl EffectJournal for DynamoStore {
     ) -> Result<StepState, StoreError> {
         let expires_at = now + KEEP_STEPS_SECS;
         let key = step_key(update_id, step);
-        Ok(
-            match self
-                .put_claim("begin_step", key, "pending", expires_at, now)
-                .await?
-            {
-                Claimed::Met { done: true, .. } => StepState::Done,
-                Claimed::Written(_) | Claimed::Met { ours: Some(_), .. } => StepState::New,
-                Claimed::Met { .. } => StepState::Pending,
-            },
-        )
+        let token = crate::memory::new_token();
+        let claimed = self
+            .put_claim(
+                "begin_step",
+                key.clone(),
+                "pending",
+                expires_at,
+                now,
+                &token,
+            )
+            .await;
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                // The put may have been applied with its answer lost: this attempt's intent is
+                // withdrawn (only if it is this attempt's), so the redelivery makes the effect
+                // instead of taking it for an earlier attempt's unknown outcome.
+                self.delete_if_token("begin_step", key, &token).await;
+                return Err(e);
+            }
+        };
+        Ok(match claimed {
+            Claimed::Met { done: true, .. } => StepState::Done,
+            Claimed::Written(_) | Claimed::Met { ours: Some(_), .. } => StepState::New,
+            Claimed::Met { .. } => StepState::Pending,
+        })
     }
 
     /// One update: the step is done (kept as long as a redelivery may come).
@@ -448,20 +488,36 @@ impl UpdateLedger for DynamoStore {
         now: Epoch,
         lease_secs: i64,
     ) -> Result<Claim, StoreError> {
-        let key = ledger_key(update_id).into_iter().collect();
-        Ok(
-            match self
-                .put_claim("claim", key, "claimed", now + lease_secs, now)
-                .await?
-            {
-                Claimed::Met { done: true, .. } => Claim::AlreadyDone,
-                Claimed::Written(token)
-                | Claimed::Met {
-                    ours: Some(token), ..
-                } => Claim::Acquired { token },
-                Claimed::Met { .. } => Claim::InFlight,
-            },
-        )
+        let key: Item = ledger_key(update_id).into_iter().collect();
+        let token = crate::memory::new_token();
+        let claimed = self
+            .put_claim(
+                "claim",
+                key.clone(),
+                "claimed",
+                now + lease_secs,
+                now,
+                &token,
+            )
+            .await;
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                // The claim may have been written with its answer lost: withdrawn (only if it is
+                // this invocation's), so Telegram's redelivery is handled at once instead of
+                // being held off as "in flight" for the whole lease.
+                self.delete_if_token("claim", key, &token).await;
+                return Err(e);
+            }
+        };
+        Ok(match claimed {
+            Claimed::Met { done: true, .. } => Claim::AlreadyDone,
+            Claimed::Written(token)
+            | Claimed::Met {
+                ours: Some(token), ..
+            } => Claim::Acquired { token },
+            Claimed::Met { .. } => Claim::InFlight,
+        })
     }
 
     async fn complete(

@@ -30,6 +30,8 @@ pub struct Fault {
     pub method: String,
     pub kind: FaultKind,
     pub times: u32,
+    /// Matching calls answered normally before the fault strikes.
+    pub skip: u32,
 }
 
 impl Fault {
@@ -39,6 +41,7 @@ impl Fault {
             method: method.into(),
             kind,
             times,
+            skip: 0,
         }
     }
 
@@ -88,6 +91,12 @@ impl Fault {
         Fault::once(method, FaultKind::Migrated { to_chat_id })
     }
 
+    /// Lets the first `n` matching calls through: the fault strikes from the `n + 1`-th.
+    pub fn after(mut self, n: u32) -> Fault {
+        self.skip = n;
+        self
+    }
+
     /// Applies to `times` calls instead of one.
     pub fn times(mut self, times: u32) -> Fault {
         self.times = times;
@@ -103,6 +112,10 @@ impl Fault {
 pub(crate) fn take(queue: &mut Vec<Fault>, method: &str) -> Option<FaultKind> {
     let index = queue.iter().position(|f| f.matches(method))?;
     let fault = &mut queue[index];
+    if fault.skip > 0 {
+        fault.skip -= 1;
+        return None;
+    }
     fault.times -= 1;
     let kind = fault.kind.clone();
     if fault.times == 0 {
