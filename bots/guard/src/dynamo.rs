@@ -112,6 +112,15 @@ fn warning_from(item: &Item) -> Option<Warning> {
 
 /// The guard's own operations on the table, beside the framework's generic ones.
 trait GuardDynamo {
+    /// Deletes the member's warning claim if it is `token`'s: best effort, after a claiming put
+    /// whose outcome is unknown.
+    fn withdraw_claim(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        token: &str,
+    ) -> impl std::future::Future<Output = ()> + Send;
+
     fn delete_warning_item(
         &self,
         op: &str,
@@ -121,6 +130,27 @@ trait GuardDynamo {
 }
 
 impl GuardDynamo for DynamoStore {
+    async fn withdraw_claim(&self, group_id: i64, user_id: i64, token: &str) {
+        self.count_write();
+        let result = self
+            .client()
+            .delete_item()
+            .table_name(self.table())
+            .set_key(Some(key(group_pk(group_id), format!("WARN#{user_id}"))))
+            .condition_expression("claim = :token")
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) => {}
+            Err(e) => {
+                tracing::warn!(group_id, error = %err("withdraw_claim", e), "warning claim not withdrawn")
+            }
+        }
+    }
+
     /// Deletes a warning's item (its record or its queue entry) only if it is about the message
     /// `message_id`: a newer warning of the same user (or its entry in the same minute) stays.
     async fn delete_warning_item(
@@ -483,9 +513,18 @@ impl WarningStore for DynamoStore {
                     .as_ref()
                     .and_then(|i| get_s(i, "claim"))
                     .is_some_and(|claim| claim == token)),
-                other => Err(err("claim_warning", other)),
+                other => {
+                    self.withdraw_claim(group_id, user_id, &token).await;
+                    Err(err("claim_warning", other))
+                }
             },
-            Err(e) => Err(err("claim_warning", e)),
+            Err(e) => {
+                // The claim may have been written with its answer lost: withdrawn (only if it
+                // is this attempt's), so the redelivery warns instead of meeting a claim no one
+                // will post.
+                self.withdraw_claim(group_id, user_id, &token).await;
+                Err(err("claim_warning", e))
+            }
         }
     }
 
