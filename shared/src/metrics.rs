@@ -34,6 +34,8 @@ pub mod names {
     /// Journalled effects (`journal::once`) that may have been made with their answer lost, and
     /// are not made again.
     pub const EFFECTS_UNCERTAIN: &str = "EffectsUncertain";
+    /// Powertools' cold-start count, by `service` and `function_name`: one per sandbox.
+    pub const COLD_START: &str = "ColdStart";
     pub const ALL: &[&str] = &[
         UPDATES,
         UNAUTHORIZED,
@@ -52,6 +54,7 @@ pub mod names {
         BOT_API_RETRY_WAIT,
         EFFECTS_UNCERTAIN,
         BOT_API_PACED,
+        COLD_START,
     ];
 }
 

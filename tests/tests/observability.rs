@@ -257,7 +257,24 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
         serde_json::json!([["Route"], []])
     );
 
-    let start = emf_lines(&logs, "start");
+    // Powertools' ColdStart, once per sandbox, by service and function.
+    let cold: Vec<&Value> = webhook
+        .iter()
+        .filter(|d| d.get("ColdStart").is_some())
+        .collect();
+    assert_eq!(cold.len(), 1, "{webhook:?}");
+    assert_eq!(cold[0]["ColdStart"], 1.0);
+    assert_eq!(cold[0]["service"], "lambdagram");
+    assert_eq!(cold[0]["function_name"], "webhook");
+    assert_eq!(
+        cold[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        serde_json::json!([["service", "function_name"]])
+    );
+
+    let start: Vec<Value> = emf_lines(&logs, "start")
+        .into_iter()
+        .filter(|d| d.get("ColdStart").is_none())
+        .collect();
     assert_eq!(
         start.len(),
         1,

@@ -16,9 +16,20 @@ pub type Error = lambda_runtime::Error;
 
 static WARM: AtomicBool = AtomicBool::new(false);
 
-/// True for the first invocation after a cold start, false afterwards.
+/// True for the first invocation after a cold start, false afterwards. The first also writes
+/// Powertools' `ColdStart` metric (dimensions `service`, `function_name`): one EMF line per
+/// sandbox, never one per update.
 pub(crate) fn take_cold_start() -> bool {
-    !WARM.swap(true, Ordering::Relaxed)
+    let cold = !WARM.swap(true, Ordering::Relaxed);
+    if cold {
+        let identity = identity();
+        crate::metrics::Metrics::default()
+            .dimension("service", identity.service.clone())
+            .dimension("function_name", identity.function_name.clone())
+            .count(crate::metrics::names::COLD_START, 1)
+            .flush();
+    }
+    cold
 }
 
 /// Who is logging, in Powertools for AWS Lambda's names: every invocation's span carries
