@@ -37,6 +37,8 @@ pub mod names {
     /// Users Telegram will not let the bot write to (blocked, deactivated): recorded in the user
     /// registry instead of failing or dead-lettering the update.
     pub const USERS_UNREACHABLE: &str = "UsersUnreachable";
+    /// Powertools' cold-start count, by `service` and `function_name`: one per sandbox.
+    pub const COLD_START: &str = "ColdStart";
     pub const ALL: &[&str] = &[
         UPDATES,
         UNAUTHORIZED,
@@ -56,6 +58,7 @@ pub mod names {
         EFFECTS_UNCERTAIN,
         BOT_API_PACED,
         USERS_UNREACHABLE,
+        COLD_START,
     ];
 }
 

@@ -21,6 +21,21 @@ impl RouteRequest {
     }
 }
 
+/// The webhook's cold-start warm-up payload. AWS Lambda never runs a `DryRun` Invoke, but a
+/// local emulator may (cargo lambda watch delivers it like any other): a route function invoked
+/// with it does nothing and answers an empty [`RouteResponse`].
+pub const WARM_UP: &str = "{}";
+
+/// A route function's payload: `None` for the warm-up ([`WARM_UP`], or `null`), else the
+/// webhook's request.
+pub fn route_request(payload: &RawValue) -> Result<Option<RouteRequest>, serde_json::Error> {
+    match payload.get().trim() {
+        "null" => Ok(None),
+        text if text.starts_with('{') && text[1..].trim() == "}" => Ok(None),
+        text => serde_json::from_str(text).map(Some),
+    }
+}
+
 /// What a route function answers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteResponse {
@@ -98,5 +113,28 @@ impl RouteResponse {
             dead_letter: Some(failure),
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod warm_up_tests {
+    use super::*;
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).expect("JSON")
+    }
+
+    #[test]
+    fn an_empty_object_or_null_is_the_warm_up_and_anything_else_a_request() {
+        assert!(route_request(&raw(WARM_UP)).expect("ok").is_none());
+        assert!(route_request(&raw("{ }")).expect("ok").is_none());
+        assert!(route_request(&raw("null")).expect("ok").is_none());
+        let request = route_request(&raw(r#"{"route":"start","update":{"update_id":1}}"#))
+            .expect("ok")
+            .expect("a request");
+        assert_eq!(request.route, "start");
+        assert_eq!(request.update.get(), r#"{"update_id":1}"#);
+        assert!(route_request(&raw(r#"{"route":"start"}"#)).is_err());
+        assert!(route_request(&raw("[]")).is_err());
     }
 }

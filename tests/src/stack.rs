@@ -66,14 +66,26 @@ impl Stack {
             webhook,
             routes: routes.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect(),
         };
-        Self::start_full(fake, "info", &scale).await
+        Self::start_full(fake, "info", None, &scale).await
     }
 
     async fn start_logging(fake: FakeBotApi, level: &str) -> Stack {
-        Self::start_full(fake, level, &Scale::default()).await
+        Self::start_full(fake, level, None, &Scale::default()).await
     }
 
-    async fn start_full(fake: FakeBotApi, level: &str, scale: &Scale) -> Stack {
+    /// Starts everything with `RUST_LOG` at `rust_log` and Lambda's advanced logging controls'
+    /// `AWS_LAMBDA_LOG_LEVEL` at `lambda_level` in every function.
+    pub async fn start_with_lambda_log_level(rust_log: &str, lambda_level: &str) -> Stack {
+        let fake = FakeBotApi::start().await.expect("start the fake Bot API");
+        Self::start_full(fake, rust_log, Some(lambda_level), &Scale::default()).await
+    }
+
+    async fn start_full(
+        fake: FakeBotApi,
+        level: &str,
+        lambda_level: Option<&str>,
+        scale: &Scale,
+    ) -> Stack {
         let endpoint = crate::dynamodb::endpoint().await;
         let dynamo = crate::dynamodb::client().await;
         let table = crate::dynamodb::fresh_table(&dynamo).await;
@@ -86,7 +98,7 @@ impl Stack {
         emulator.put_parameter(SECRET_PARAMETER, SECRET);
         emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
 
-        let common = vec![
+        let mut common = vec![
             ("AWS_ACCESS_KEY_ID", "test".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
             ("AWS_REGION", "us-east-1".to_owned()),
@@ -98,6 +110,9 @@ impl Stack {
             ("BOT_USERNAME", fake_bot_api::BOT_USERNAME.to_owned()),
             ("TABLE_NAME", table.clone()),
         ];
+        if let Some(lambda_level) = lambda_level {
+            common.push(("AWS_LAMBDA_LOG_LEVEL", lambda_level.to_owned()));
+        }
         let env = |extra: Vec<(String, String)>| -> Vec<(String, String)> {
             common
                 .iter()
@@ -232,13 +247,19 @@ impl Stack {
             "resources": [format!("arn:aws:events:us-east-1:123456789012:rule/{name}")],
             "detail": {}
         });
+        self.invoke(name, &event.to_string()).await
+    }
+
+    /// Invokes function `name` through the Lambda Invoke API with `payload`, synchronously.
+    /// Returns its answer, or `Err` with the error answer.
+    pub async fn invoke(&self, name: &str, payload: &str) -> Result<Value, Value> {
         let response = self
             .http
             .post(format!(
                 "{}/2015-03-31/functions/{name}/invocations",
                 self.emulator.endpoint()
             ))
-            .body(event.to_string())
+            .body(payload.to_owned())
             .send()
             .await
             .expect("the Invoke API answers");

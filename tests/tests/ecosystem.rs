@@ -171,7 +171,7 @@ fn the_licence_files_the_manifest_names_exist() {
 }
 
 /// What a SAM user gets from `samconfig.toml`: a region, tags, `sam sync --watch` for the
-/// development stack, builds that do not race each other, and no placeholder bot username that
+/// development stack, one locked cargo build for every function (Makefile), and no placeholder bot username that
 /// would deploy silently (the template's BotUsername has no default, so a deploy without it
 /// stops with CloudFormation's "must have values").
 #[test]
@@ -191,11 +191,19 @@ fn samconfig_sets_region_tags_sync_and_never_a_placeholder_username() {
     for env in ["default", "prod"] {
         let region = toml_string(&config, &format!("{env}.global.parameters"), "region");
         assert!(region.is_some_and(|r| !r.is_empty()), "{env}: region");
-        assert_eq!(
-            toml_string(&config, &format!("{env}.build.parameters"), "parallel").as_deref(),
-            Some("false"),
-            "{env}: parallel builds race in the shared target directory"
-        );
+        // The Makefile's one locked cargo build makes parallel safe; in source, no workspace
+        // copy per function; SAM's cache off, cargo's target/sam is the cache (Makefile).
+        for (key, want) in [
+            ("parallel", "true"),
+            ("build_in_source", "true"),
+            ("cached", "false"),
+        ] {
+            assert_eq!(
+                toml_string(&config, &format!("{env}.build.parameters"), key).as_deref(),
+                Some(want),
+                "{env}: build {key}"
+            );
+        }
         let tags =
             toml_string(&config, &format!("{env}.deploy.parameters"), "tags").unwrap_or_default();
         assert!(

@@ -257,7 +257,24 @@ async fn functions_write_their_metrics_as_emf_on_stdout() {
         serde_json::json!([["Route"], []])
     );
 
-    let start = emf_lines(&logs, "start");
+    // Powertools' ColdStart, once per sandbox, by service and function.
+    let cold: Vec<&Value> = webhook
+        .iter()
+        .filter(|d| d.get("ColdStart").is_some())
+        .collect();
+    assert_eq!(cold.len(), 1, "{webhook:?}");
+    assert_eq!(cold[0]["ColdStart"], 1.0);
+    assert_eq!(cold[0]["service"], "lambdagram");
+    assert_eq!(cold[0]["function_name"], "webhook");
+    assert_eq!(
+        cold[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+        serde_json::json!([["service", "function_name"]])
+    );
+
+    let start: Vec<Value> = emf_lines(&logs, "start")
+        .into_iter()
+        .filter(|d| d.get("ColdStart").is_none())
+        .collect();
     assert_eq!(
         start.len(),
         1,
@@ -314,9 +331,16 @@ async fn route_logs_name_the_update_and_never_carry_the_text() {
     assert_eq!(span["route"], "guard-message", "{line}");
     assert_eq!(span["update_id"], update_id, "{line}");
     assert_eq!(span["chat_id"], LOUNGE_ID, "{line}");
+    // Powertools for AWS Lambda's names.
+    assert_eq!(span["service"], "lambdagram", "{line}");
+    assert_eq!(span["function_name"], "guard-message", "{line}");
     assert_eq!(span["cold_start"], true, "{line}");
-    assert!(
-        span["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+    let request_id = span["function_request_id"].as_str().unwrap_or_default();
+    assert!(!request_id.is_empty(), "{line}");
+    // The emulator's trace header (Lambda's X-Ray trace id, as the runtime hands it over).
+    assert_eq!(
+        span["xray_trace_id"],
+        format!("Root=1-00000000-{request_id}"),
         "{line}"
     );
     assert_eq!(line["outcome"], "done", "{line}");
@@ -326,6 +350,32 @@ async fn route_logs_name_the_update_and_never_carry_the_text() {
         "a typical route log line: {} bytes",
         serde_json::to_string(line).map_or(0, |s| s.len())
     );
+
+    let webhook: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| l.strip_prefix("[webhook] "))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("span").is_some())
+        .collect();
+    assert!(!webhook.is_empty(), "the webhook logs in its span:\n{logs}");
+    for line in &webhook {
+        let span = &line["span"];
+        assert_eq!(span["service"], "lambdagram", "{line}");
+        assert_eq!(span["function_name"], "webhook", "{line}");
+        assert!(
+            span["function_request_id"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty()),
+            "{line}"
+        );
+        assert!(
+            span["xray_trace_id"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Root=")),
+            "{line}"
+        );
+        assert!(span["cold_start"].is_boolean(), "{line}");
+    }
 
     let guard = emf_lines(&logs, "guard-message");
     let total = |name: &str| -> f64 { guard.iter().filter_map(|d| d[name].as_f64()).sum() };
@@ -395,6 +445,49 @@ async fn even_rust_log_trace_prints_no_secret_and_no_token() {
         lambdagram_e2e::stack::SECRET.to_owned(),
         wrong_secret,
         stack.fake.token(),
+    ] {
+        assert!(!logs.contains(&secret), "logs leak {secret:?}:\n{logs}");
+    }
+}
+
+/// Lambda's advanced logging controls set AWS_LAMBDA_LOG_LEVEL: it wins over RUST_LOG, and its
+/// TRACE is capped at debug as RUST_LOG's is (no secret, no token, no message text).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_lambda_log_level_wins_over_rust_log_and_is_capped_too() {
+    let quiet = Stack::start_with_lambda_log_level("debug", "WARN").await;
+    assert_eq!(
+        quiet.deliver_sample("01-private-start-en").await.status,
+        200
+    );
+    let logs = quiet.logs().await;
+    for level in ["DEBUG", "INFO"] {
+        assert!(
+            !logs.contains(&format!("\"level\":\"{level}\"")),
+            "WARN from AWS_LAMBDA_LOG_LEVEL, not debug from RUST_LOG:\n{logs}"
+        );
+    }
+
+    let loud = Stack::start_with_lambda_log_level("info", "TRACE").await;
+    let marker = "my-private-words-4711";
+    let update = loud
+        .fake
+        .user_says(
+            fake_bot_api::ALICE_ID,
+            fake_bot_api::ALICE_ID,
+            &format!("/start {marker}"),
+        )
+        .expect("Alice writes");
+    assert_eq!(loud.deliver(&update).await.status, 200);
+    let logs = loud.logs().await;
+    assert!(logs.contains("\"level\":\"DEBUG\""), "debug is on:\n{logs}");
+    assert!(
+        !logs.contains("\"level\":\"TRACE\""),
+        "trace is capped:\n{logs}"
+    );
+    for secret in [
+        lambdagram_e2e::stack::SECRET.to_owned(),
+        loud.fake.token(),
+        marker.to_owned(),
     ] {
         assert!(!logs.contains(&secret), "logs leak {secret:?}:\n{logs}");
     }

@@ -81,7 +81,7 @@ fn function_with_binary(name: &str) -> (&'static str, &'static Value) {
         [one] => *one,
         [] => panic!(
             "template.yaml has no function for binary `{name}`: add a resource `{}` of Type \
-             {FUNCTION_TYPE} with Metadata: {{BuildMethod: rust-cargolambda, BuildProperties: \
+             {FUNCTION_TYPE} with Metadata: {{BuildMethod: makefile, BuildProperties: \
              {{Binary: {name}}}}} and CodeUri: .",
             suggested_id(name)
         ),
@@ -472,13 +472,71 @@ fn every_function_is_an_arm64_al2023_cargo_lambda_build() {
             "{id}: set Handler: bootstrap (the name cargo lambda gives the binary)"
         );
         assert_eq!(
-            function["Metadata"]["BuildMethod"], "rust-cargolambda",
-            "{id}: add Metadata.BuildMethod: rust-cargolambda"
+            function["Metadata"]["BuildMethod"], "makefile",
+            "{id}: add Metadata.BuildMethod: makefile (the workspace's Makefile builds every function)"
         );
         assert_eq!(
             property(function, "CodeUri"),
             Some(&json!(".")),
-            "{id}: set CodeUri: . (the workspace root; BuildProperties.Binary picks the binary)"
+            "{id}: set CodeUri: . (the workspace root, where the Makefile is)"
+        );
+    }
+}
+
+/// What `make build-<id>` (SAM's makefile build) would run, without running it.
+fn make_dry_run(id: &str) -> String {
+    let out = std::process::Command::new("make")
+        .arg("-n")
+        .arg("-f")
+        .arg(workspace().join("Makefile"))
+        .arg(format!("build-{id}"))
+        .env("ARTIFACTS_DIR", "/artifacts")
+        .env("LAMBDA_TARGET_DIR", "/lambda-target")
+        .output()
+        .expect("run make (GNU make must be installed: apt-get install make)");
+    assert!(
+        out.status.success(),
+        "make -n build-{id} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn the_makefile_builds_every_function_in_one_cargo_run_and_copies_its_binary() {
+    let crates: Vec<String> = std::fs::read_dir(workspace().join("functions"))
+        .expect("functions/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    for (id, function) in functions() {
+        let name = binary(function).expect("Binary");
+        let commands = make_dry_run(id);
+        let cargo: Vec<&str> = commands
+            .lines()
+            .filter(|l| l.contains("cargo lambda build"))
+            .collect();
+        assert_eq!(cargo.len(), 1, "{id}: one cargo invocation:\n{commands}");
+        assert!(
+            cargo[0].contains("--release --arm64 --locked"),
+            "{id}: {}",
+            cargo[0]
+        );
+        for krate in &crates {
+            assert!(
+                cargo[0].contains(&format!(" -p {krate}")),
+                "{id}: the one cargo run must build every function crate, {krate} too: {}",
+                cargo[0]
+            );
+        }
+        assert!(
+            commands.contains("flock '/lambda-target/.build.lock'"),
+            "{id}: parallel SAM builds must not run cargo side by side:\n{commands}"
+        );
+        assert!(
+            commands.contains(&format!(
+                "cp '/lambda-target/lambda/{name}/bootstrap' '/artifacts/bootstrap'"
+            )),
+            "{id} (binary {name}): the Makefile must copy {name}'s bootstrap:\n{commands}"
         );
     }
 }

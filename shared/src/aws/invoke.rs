@@ -50,6 +50,9 @@ impl LambdaDispatcher {
             .invoke()
             .function_name(function)
             .invocation_type(InvocationType::DryRun)
+            // Lambda runs nothing; an emulator that ignores DryRun runs the route with this,
+            // and the route answers it without doing anything.
+            .payload(Blob::new(crate::route_api::WARM_UP))
             .send()
             .await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -9,7 +9,7 @@ use crate::config;
 use crate::jobs::{JobContext, JobHandler};
 
 use super::route::StoreFromEnv;
-use super::{init_observability, take_cold_start, Error};
+use super::{init_observability, Error};
 
 /// Builds the job's dependencies once (SDK config, store, bot), as a route function does, and
 /// runs `handler` per scheduled event. The event itself (EventBridge's `Scheduled Event`) only
@@ -25,13 +25,12 @@ where
     let job = config::optional("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     let (bot, store, handler, job) = (&bot, &store, &handler, job.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let span = tracing::info_span!(
-            "invocation",
-            request_id = %event.context.request_id,
+        let span = super::invocation_span!(
+            event.context.request_id,
+            event.context.xray_trace_id.as_deref(),
             job,
             event_id = event.payload["id"].as_str().unwrap_or_default(),
-            scheduled_for = event.payload["time"].as_str().unwrap_or_default(),
-            cold_start = take_cold_start()
+            scheduled_for = event.payload["time"].as_str().unwrap_or_default()
         );
         let started = std::time::Instant::now();
         let ctx = JobContext {

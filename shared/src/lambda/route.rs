@@ -1,4 +1,4 @@
-//! A route function: Lambda event (the webhook's [`RouteRequest`]) → the route's middleware
+//! A route function: Lambda event (the webhook's [`RouteRequest`](crate::route_api::RouteRequest)) → the route's middleware
 //! and [`RouteHandler`].
 
 use lambda_runtime::{service_fn, LambdaEvent};
@@ -13,11 +13,11 @@ use crate::middleware::Middleware;
 use crate::pipeline::{run_once, Pipeline};
 use crate::ports::NoStore;
 use crate::route::{RouteDeps, RouteHandler};
-use crate::route_api::{RouteRequest, RouteResponse};
+use crate::route_api::{route_request, RouteResponse};
 use crate::routes::RouteTable;
 use crate::telegram::BotApi;
 
-use super::{init_observability, take_cold_start, Error};
+use super::{init_observability, Error};
 
 /// A store a route function can build from its environment at cold start.
 pub trait StoreFromEnv: Sized + Send + Sync + 'static {
@@ -114,12 +114,24 @@ where
     };
     let (deps, pipeline) = (&deps, &pipeline);
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<RouteRequest>| async move {
-            let span = tracing::info_span!(
-                "invocation",
-                request_id = %event.context.request_id,
-                route = %event.payload.route,
-                cold_start = take_cold_start(),
+        move |event: LambdaEvent<Box<serde_json::value::RawValue>>| async move {
+            let request = match route_request(&event.payload) {
+                Ok(Some(request)) => request,
+                Ok(None) => {
+                    tracing::debug!(request_id = %event.context.request_id, "warm-up: nothing to do");
+                    return Ok(RouteResponse::default());
+                }
+                Err(e) => {
+                    return Err(lambda_runtime::Diagnostic {
+                        error_type: "InvalidRouteRequest".into(),
+                        error_message: format!("not a route request: {e}"),
+                    })
+                }
+            };
+            let span = super::invocation_span!(
+                event.context.request_id,
+                event.context.xray_trace_id.as_deref(),
+                route = %request.route,
                 update_id = tracing::field::Empty,
                 chat_id = tracing::field::Empty,
             );
@@ -127,7 +139,7 @@ where
             let result: Result<RouteResponse, _> = run_once(
                 deps,
                 pipeline,
-                event.payload,
+                request,
                 crate::time::now(),
                 event.context.deadline,
             )

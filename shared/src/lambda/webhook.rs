@@ -13,7 +13,7 @@ use crate::ingress::{Ingress, IngressConfig, IngressRequest};
 use crate::routes::RouteTable;
 use crate::secret::{AcceptedSecrets, WebhookSecret};
 
-use super::{init_observability, take_cold_start, Error};
+use super::{init_observability, Error};
 
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
@@ -120,8 +120,11 @@ where
     L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
     D: crate::dispatch::Dispatcher,
 {
-    let request_id = req.lambda_context_ref().map(|c| c.request_id.clone());
-    let span = tracing::info_span!("invocation", request_id, cold_start = take_cold_start());
+    let context = req.lambda_context_ref();
+    let span = super::invocation_span!(
+        context.map_or("", |c| c.request_id.as_str()),
+        context.and_then(|c| c.xray_trace_id.as_deref())
+    );
     answer(ingress, refresh, req).instrument(span).await
 }
 

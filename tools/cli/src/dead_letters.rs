@@ -38,6 +38,8 @@ pub struct Selection {
     #[arg(long, value_name = "N", default_value_t = KEEP_DAYS,
           value_parser = clap::value_parser!(i64).range(1..=KEEP_DAYS))]
     pub days: i64,
+    #[command(flatten)]
+    pub stack: crate::stack::StackArgs,
 }
 
 #[derive(clap::Args)]
@@ -48,14 +50,18 @@ pub struct Args {
 
 impl Selection {
     /// The store over the table.
-    pub async fn store(&self) -> anyhow::Result<(DynamoStore, &str)> {
+    pub async fn store(&self) -> anyhow::Result<(DynamoStore, String)> {
         let table = self
-            .table
-            .as_deref()
-            .context("give --table NAME (the stack's TableName output) or set TABLE_NAME")?;
+            .stack
+            .output_unless(self.table.clone(), "TableName")
+            .await?
+            .context(
+                "give --table NAME (the stack's TableName output) or set TABLE_NAME, or --stack \
+                 NAME / --config-env ENV",
+            )?;
         let config = lambdagram::aws::sdk_config().await;
         Ok((
-            DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table),
+            DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.as_str()),
             table,
         ))
     }
@@ -77,9 +83,9 @@ impl Selection {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let (store, table) = args.selection.store().await?;
-    let letters = args.selection.load(&store, table).await?;
+    let letters = args.selection.load(&store, &table).await?;
     let mut out = std::io::stdout().lock();
-    print(&mut out, &letters, &args.selection.describe(), table)?;
+    print(&mut out, &letters, &args.selection.describe(), &table)?;
     Ok(())
 }
 

@@ -76,6 +76,9 @@ pub struct Args {
     /// Keep state in this DynamoDB table (the stack's StateTable) instead of in memory.
     #[arg(long, env = "TABLE_NAME", value_name = "NAME")]
     table: Option<String>,
+    // With --stack (or --config-env): state in the stack's table (its TableName output).
+    #[command(flatten)]
+    stack: crate::stack::StackArgs,
     /// The deployed webhook's secret, to restore the webhook with it (default: WEBHOOK_SECRET).
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     secret: Option<String>,
@@ -91,7 +94,11 @@ pub struct Args {
     poll_timeout: u32,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<()> {
+pub async fn run(mut args: Args) -> anyhow::Result<()> {
+    args.table = args
+        .stack
+        .output_unless(args.table.clone(), "TableName")
+        .await?;
     let token = lambdagram::config::optional("BOT_TOKEN")
         .context("set BOT_TOKEN to the token BotFather gave you")?;
     let api_url = lambdagram::config::telegram_api_url();

@@ -32,8 +32,8 @@ const RECENT_ERROR_SECS: i64 = 3600;
 /// Update kinds Telegram does not deliver unless `allowed_updates` names them.
 const NOT_IN_DEFAULT: &[&str] = &["chat_member", "message_reaction", "message_reaction_count"];
 
-const URL_HOW: &str = "aws cloudformation describe-stacks --stack-name lambdagram --query \"Stacks[0].Outputs[?OutputKey=='WebhookUrl'].OutputValue\" --output text";
-const TABLE_HOW: &str = "aws cloudformation describe-stacks --stack-name lambdagram --query \"Stacks[0].Outputs[?OutputKey=='TableName'].OutputValue\" --output text";
+const URL_HOW: &str = "or --stack NAME to read the stack's WebhookUrl output";
+const TABLE_HOW: &str = "or --stack NAME to read the stack's TableName output";
 const LOGS_HOW: &str = "sam logs --stack-name lambdagram -n WebhookFunction --tail";
 
 pub const ABOUT: &str =
@@ -75,9 +75,30 @@ pub struct Args {
     /// Warn when more updates than this wait for delivery.
     #[arg(long, default_value_t = 100, value_name = "N")]
     max_pending: u64,
+    #[command(flatten)]
+    stack: crate::stack::StackArgs,
 }
 
-pub async fn main(args: Args) -> ExitCode {
+pub async fn main(mut args: Args) -> ExitCode {
+    // --stack: the URL and the table from its outputs, unless given.
+    let from_stack = async {
+        let url = args
+            .stack
+            .output_unless(args.url.clone(), "WebhookUrl")
+            .await?;
+        let table = args
+            .stack
+            .output_unless(args.table.clone(), "TableName")
+            .await?;
+        anyhow::Ok((url, table))
+    };
+    match from_stack.await {
+        Ok((url, table)) => (args.url, args.table) = (url, table),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     let mut report = Report::default();
     check(&args, &mut report).await;
     report.summary()
@@ -141,7 +162,7 @@ async fn check(args: &Args, report: &mut Report) {
 
     match &args.table {
         None => report.skipped(&format!(
-            "protected groups: not checked; give --table NAME (the stack's table: {TABLE_HOW})"
+            "protected groups: not checked; give --table NAME ({TABLE_HOW})"
         )),
         Some(table) => match BotApi::new(&token, &api_url) {
             Ok(bot) => groups(&bot, &username, table, report).await,
@@ -165,7 +186,7 @@ fn webhook(info: &Value, args: &Args, report: &mut Report) {
             &set_again(expected.unwrap_or("<WebhookUrl>")),
         );
         if expected.is_none() {
-            report.note(&format!("the stack's WebhookUrl: {URL_HOW}"));
+            report.note(&format!("give --url, {URL_HOW}"));
         }
         return;
     }
@@ -178,7 +199,7 @@ fn webhook(info: &Value, args: &Args, report: &mut Report) {
             &set_again(expected),
         ),
         None => report.skipped(&format!(
-            "webhook: Telegram delivers to {actual}; not compared with the stack's URL (give --url or WEBHOOK_URL: {URL_HOW})"
+            "webhook: Telegram delivers to {actual}; not compared with the stack's URL (give --url or WEBHOOK_URL, {URL_HOW})"
         )),
     }
     let target = expected.unwrap_or(actual);

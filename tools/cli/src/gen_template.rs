@@ -27,6 +27,11 @@ const END: &str = "# <<< generated";
 /// The webhook function's binary and the template's name for it.
 const WEBHOOK: &str = "webhook";
 
+/// How `sam build` builds a function: the workspace's Makefile compiles every function crate in
+/// one cargo invocation and copies this function's binary (its logical id names the crate).
+const BUILD_METHOD: &str = "BuildMethod: makefile\n      \
+     # The crate whose binary `make build-<LogicalId>` copies as bootstrap (Makefile).\n";
+
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The template to rewrite.
@@ -205,7 +210,7 @@ fn webhook(y: &mut String, routes: RouteTable) {
     let _ = write!(
         y,
         "  {id}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      \
-         BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: {WEBHOOK}\n    \
+         {BUILD_METHOD}      BuildProperties:\n        Binary: {WEBHOOK}\n    \
          # See HttpApi: the route functions' log groups exist before the webhook can invoke them.\n    \
          DependsOn:\n",
         id = function_id(WEBHOOK)
@@ -283,7 +288,7 @@ fn function(
     let _ = write!(
         y,
         "\n  {id}:\n    Type: AWS::Serverless::Function\n    Metadata:\n      \
-         BuildMethod: rust-cargolambda\n      BuildProperties:\n        Binary: {name}\n"
+         {BUILD_METHOD}      BuildProperties:\n        Binary: {name}\n"
     );
     if job.is_some() {
         y.push_str(

@@ -12,6 +12,8 @@ mod parameters;
 mod registry;
 mod replay;
 mod routes;
+mod samconfig;
+mod stack;
 mod transcript;
 mod webhook;
 
@@ -35,6 +37,10 @@ Options that name a deployed thing read the same environment variable in every c
   --url     WEBHOOK_URL     the stack's WebhookUrl output
   --table   TABLE_NAME      the stack's TableName output (the functions' own variable)
   --secret  WEBHOOK_SECRET  the webhook secret
+Or name the stack, and its outputs and parameters are read with CloudFormation DescribeStacks
+(an option or variable given still wins):
+  --stack NAME              the stack's name
+  --config-env ENV          the stack (and region) of that samconfig.toml environment
 The bot token is read from BOT_TOKEN only, never from an option. (`events new --secret` is
 the header written into a sample file and never reads the environment.)
 Exit codes: 0 success, 1 error, 2 invalid arguments, 3 problems found (a command's --help says
@@ -216,6 +222,40 @@ mod tests {
         // url: webhook set, webhook rotate, replay, doctor; table: dead-letters, replay, dev,
         // doctor; secret: webhook set, replay, dev.
         assert!(seen >= 10, "only {seen} options checked");
+    }
+
+    /// Every command that needs a deployed URL, table or parameter name can read it from the
+    /// stack instead.
+    #[test]
+    fn every_command_naming_a_deployed_thing_takes_the_stack() {
+        let mut all = Vec::new();
+        commands(&Cli::command(), "lambdagram".into(), &mut all);
+        let mut seen = Vec::new();
+        for (path, cmd) in &all {
+            let longs: Vec<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+            if path.starts_with("lambdagram events")
+                || !longs
+                    .iter()
+                    .any(|l| ["url", "table", "parameter"].contains(l))
+            {
+                continue;
+            }
+            for want in ["stack", "config-env"] {
+                assert!(longs.contains(&want), "{path} needs --{want}");
+            }
+            seen.push(path.as_str());
+        }
+        assert_eq!(
+            seen,
+            [
+                "lambdagram webhook set",
+                "lambdagram webhook rotate",
+                "lambdagram replay",
+                "lambdagram dead-letters",
+                "lambdagram dev",
+                "lambdagram doctor"
+            ]
+        );
     }
 
     #[test]

@@ -57,9 +57,10 @@ pub struct Args {
     #[command(flatten)]
     selection: Selection,
     /// The webhook URL: `cargo lambda watch` serves the function at
-    /// http://127.0.0.1:9000/lambda-url/webhook/, a deployed stack at its WebhookUrl output.
-    #[arg(long, env = "WEBHOOK_URL")]
-    url: String,
+    /// http://127.0.0.1:9000/lambda-url/webhook/, a deployed stack at its WebhookUrl output
+    /// (the default with --stack).
+    #[arg(long, env = "WEBHOOK_URL", required_unless_present_any = ["stack", "config_env"])]
+    url: Option<String>,
     /// The secret sent in X-Telegram-Bot-Api-Secret-Token, replacing the events' own.
     /// Without it, wrapped events keep theirs and bare updates go without one.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
@@ -165,8 +166,18 @@ pub async fn main(args: Args) -> ExitCode {
 }
 
 async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
-    let url: reqwest::Url = args
-        .url
+    let url = args
+        .selection
+        .stack
+        .output_unless(args.url.clone(), "WebhookUrl")
+        .await
+        .map_err(Failure::Other)?
+        .context(
+            "give --url (or WEBHOOK_URL), or --stack NAME / --config-env ENV to read the \
+             stack's WebhookUrl output",
+        )
+        .map_err(Failure::Other)?;
+    let url: reqwest::Url = url
         .parse()
         .context("--url is not a URL")
         .map_err(Failure::Other)?;
@@ -187,7 +198,7 @@ async fn run(args: Args, out: &mut impl Write) -> Result<Summary, Failure> {
         let (store, table) = args.selection.store().await.map_err(Failure::Other)?;
         let letters = args
             .selection
-            .load(&store, table)
+            .load(&store, &table)
             .await
             .map_err(Failure::Other)?;
         if letters.is_empty() {

@@ -14,6 +14,11 @@ use lambdagram::teloxide_core::types::{AllowedUpdate, BotCommand, BotCommandScop
 use lambdagram::teloxide_core::Bot;
 
 use crate::parameters::{Parameters, Ssm};
+use crate::stack::{pick, Stack, StackArgs};
+
+/// What to say when a command has neither a URL nor a stack to read it from.
+const NO_URL: &str = "give --url (or WEBHOOK_URL), or --stack NAME / --config-env ENV to read \
+                      the stack's WebhookUrl output";
 
 #[derive(Subcommand)]
 pub enum Action {
@@ -37,9 +42,11 @@ pub enum Action {
 
 #[derive(clap::Args)]
 pub struct SetArgs {
-    /// The webhook URL (the stack's `WebhookUrl` output).
+    /// The webhook URL (default with --stack: the stack's `WebhookUrl` output).
     #[arg(long, env = "WEBHOOK_URL")]
-    url: String,
+    url: Option<String>,
+    #[command(flatten)]
+    stack: StackArgs,
     #[command(flatten)]
     secret: SecretArgs,
     /// Simultaneous HTTPS connections Telegram may open (1-100).
@@ -61,26 +68,32 @@ pub struct SecretArgs {
     /// The secret token the webhook function holds.
     #[arg(long, env = "WEBHOOK_SECRET", hide_env_values = true)]
     secret: Option<String>,
-    /// Read the secret from this SSM SecureString (the stack's WebhookSecretParameter).
-    #[arg(long, value_name = "NAME", conflicts_with = "generate_secret")]
-    secret_from_ssm: Option<String>,
+    /// Read the secret from this SSM SecureString (without NAME, with --stack: the stack's
+    /// WebhookSecretParameter).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, conflicts_with = "generate_secret")]
+    secret_from_ssm: Option<Option<String>>,
     /// Generate a new secret (288 bits from the OS's CSPRNG); store it with --write-ssm, or it
     /// is printed once for you to store.
     #[arg(long)]
     generate_secret: bool,
-    /// Write the secret to this SSM SecureString (overwriting it) before calling setWebhook.
-    #[arg(long, value_name = "NAME", conflicts_with = "secret_from_ssm")]
-    write_ssm: Option<String>,
+    /// Write the secret to this SSM SecureString (overwriting it) before calling setWebhook
+    /// (without NAME, with --stack: the stack's WebhookSecretParameter).
+    #[arg(long, value_name = "NAME", num_args = 0..=1, conflicts_with = "secret_from_ssm")]
+    write_ssm: Option<Option<String>>,
 }
 
 #[derive(clap::Args)]
 pub struct RotateArgs {
-    /// The SSM SecureString the webhook function reads (the stack's WebhookSecretParameter).
+    /// The SSM SecureString the webhook function reads (default with --stack: the stack's
+    /// WebhookSecretParameter).
     #[arg(long, env = "WEBHOOK_SECRET_PARAMETER", value_name = "NAME")]
-    parameter: String,
-    /// The webhook URL; default: the URL Telegram has now.
+    parameter: Option<String>,
+    /// The webhook URL; default: the stack's WebhookUrl with --stack, else the URL Telegram has
+    /// now.
     #[arg(long, env = "WEBHOOK_URL")]
     url: Option<String>,
+    #[command(flatten)]
+    stack: StackArgs,
 }
 
 /// `webhook info` printed a problem (as `doctor`'s "problems found").
@@ -157,9 +170,15 @@ fn https_url(url: &str) -> anyhow::Result<reqwest::Url> {
 /// The secret `args` name, validated, and whether it was generated here.
 async fn choose_secret(
     args: &SecretArgs,
+    stack: Option<&Stack>,
     ssm: &impl Parameters,
 ) -> anyhow::Result<(WebhookSecret, bool)> {
-    match (&args.secret, &args.secret_from_ssm, args.generate_secret) {
+    let from_ssm = args
+        .secret_from_ssm
+        .as_ref()
+        .map(|name| secret_parameter(name.as_deref(), stack, "--secret-from-ssm"))
+        .transpose()?;
+    match (&args.secret, &from_ssm, args.generate_secret) {
         (None, None, true) => Ok((WebhookSecret::generate()?, true)),
         (Some(secret), None, false) => Ok((WebhookSecret::new(secret)?, false)),
         (None, Some(name), false) => {
@@ -183,14 +202,77 @@ async fn choose_secret(
     }
 }
 
+/// The SSM parameter an option names, or without a name the stack's WebhookSecretParameter.
+fn secret_parameter(
+    named: Option<&str>,
+    stack: Option<&Stack>,
+    option: &str,
+) -> anyhow::Result<String> {
+    pick(
+        named.map(str::to_owned),
+        stack,
+        |s| s.parameter("WebhookSecretParameter"),
+        &format!("{option} needs a NAME, or --stack NAME / --config-env ENV to use the stack's WebhookSecretParameter"),
+    )
+}
+
+/// The bot's username from getMe: what the functions must have been deployed with.
+async fn bot_username(bot: &Bot) -> anyhow::Result<String> {
+    let me = bot.get_me().await.context("getMe failed")?;
+    me.user
+        .username
+        .context("getMe returned no username (is BOT_TOKEN a bot's token?)")
+}
+
+/// The functions recognise `/command@username` by the stack's BotUsername: a stack deployed
+/// with another bot's name would treat every addressed command as someone else's.
+fn check_deployed_username(stack: Option<&Stack>, username: &str) -> anyhow::Result<()> {
+    let Some(stack) = stack else { return Ok(()) };
+    let deployed = stack.parameter("BotUsername")?;
+    if !deployed.eq_ignore_ascii_case(username) {
+        bail!(
+            "stack {} was deployed with BotUsername={deployed}, but BOT_TOKEN is @{username}'s \
+             token: redeploy with `sam deploy --parameter-overrides BotUsername={username}` (or \
+             use that bot's token); the webhook was not changed",
+            stack.name
+        );
+    }
+    Ok(())
+}
+
 /// `webhook set`: the report it prints.
 async fn set(bot: &Bot, ssm: &impl Parameters, args: SetArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
-    let url = https_url(&args.url)?;
-    let (secret, generated) = choose_secret(&args.secret, ssm).await?;
+    let stack = args.stack.load().await?;
+    let url = https_url(&pick(
+        args.url.clone(),
+        stack,
+        |s| s.output("WebhookUrl"),
+        NO_URL,
+    )?)?;
+    let write_ssm = args
+        .secret
+        .write_ssm
+        .as_ref()
+        .map(|name| secret_parameter(name.as_deref(), stack, "--write-ssm"))
+        .transpose()?;
+    let (secret, generated) = choose_secret(&args.secret, stack, ssm).await?;
+    let username = bot_username(bot).await?;
+    check_deployed_username(stack, &username)?;
     let mut out = String::new();
+    match stack {
+        Some(stack) => writeln!(
+            out,
+            "bot: @{username} (getMe; stack {} has BotUsername={username})",
+            stack.name
+        )?,
+        None => writeln!(
+            out,
+            "bot: @{username} (getMe; deploy with BotUsername={username}, or give --stack to check)"
+        )?,
+    }
     // SSM first: once Telegram sends the secret, the webhook must already be able to read it.
-    if let Some(name) = &args.secret.write_ssm {
+    if let Some(name) = &write_ssm {
         ssm.put_secure(name, secret.expose()).await?;
         writeln!(out, "secret written to SSM parameter {name} (SecureString)")?;
     }
@@ -204,7 +286,7 @@ async fn set(bot: &Bot, ssm: &impl Parameters, args: SetArgs) -> anyhow::Result<
         .context("setWebhook failed")?;
     writeln!(out, "webhook set: {url}")?;
     writeln!(out, "allowed_updates: {}", kinds.join(", "))?;
-    if generated && args.secret.write_ssm.is_none() {
+    if generated && write_ssm.is_none() {
         writeln!(
             out,
             "generated secret (store it where the webhook function reads it):"
@@ -225,18 +307,29 @@ async fn set(bot: &Bot, ssm: &impl Parameters, args: SetArgs) -> anyhow::Result<
 /// `webhook rotate`: next secret to SSM, Telegram switched to it, then promoted.
 async fn rotate(bot: &Bot, ssm: &impl Parameters, args: RotateArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
+    let stack = args.stack.load().await?;
     let info = bot
         .get_webhook_info()
         .await
         .context("getWebhookInfo failed")?;
-    let url = match &args.url {
-        Some(url) => https_url(url)?,
+    let url = match args
+        .url
+        .clone()
+        .or_else(|| stack.and_then(|s| s.output("WebhookUrl").ok().map(str::to_owned)))
+    {
+        Some(url) => https_url(&url)?,
         None => match info.url {
             Some(url) => url,
             None => bail!("no webhook is set: run `lambdagram webhook set` first"),
         },
     };
-    let current = &args.parameter;
+    let current = &pick(
+        args.parameter.clone(),
+        stack,
+        |s| s.parameter("WebhookSecretParameter"),
+        "give --parameter NAME (or WEBHOOK_SECRET_PARAMETER), or --stack NAME / --config-env \
+         ENV to use the stack's WebhookSecretParameter",
+    )?;
     if ssm.get(current).await?.is_none() {
         bail!("SSM parameter {current} does not exist: is it the stack's WebhookSecretParameter?");
     }
@@ -365,12 +458,7 @@ fn bot_scope(scope: MenuScope) -> BotCommandScope {
 /// `lambdagram whoami`: the bot's username from getMe, for `sam deploy --parameter-overrides
 /// BotUsername=…` (the template has no default: a placeholder would deploy silently).
 pub async fn whoami() -> anyhow::Result<()> {
-    let me = bot()?.get_me().await.context("getMe failed")?;
-    let username = me
-        .user
-        .username
-        .context("getMe returned no username (is BOT_TOKEN a bot's token?)")?;
-    println!("{username}");
+    println!("{}", bot_username(&bot()?).await?);
     Ok(())
 }
 

@@ -379,7 +379,8 @@ async fn the_commands_say_what_they_need() {
     assert_eq!(no_table.status.code(), Some(1));
     assert_eq!(
         text(&no_table),
-        "error: give --table NAME (the stack's TableName output) or set TABLE_NAME\n"
+        "error: give --table NAME (the stack's TableName output) or set TABLE_NAME, or --stack \
+         NAME / --config-env ENV\n"
     );
     let too_many_days = served
         .cli(&["dead-letters", "--table", &served.table, "--days", "15"])

@@ -254,7 +254,10 @@ async fn without_a_table_or_url_those_checks_are_skipped_and_say_how_to_give_the
         )),
         "{text}"
     );
-    assert!(text.contains("OutputKey=='WebhookUrl'"), "{text}");
+    assert!(
+        text.contains("or --stack NAME to read the stack's WebhookUrl output"),
+        "{text}"
+    );
     assert!(
         text.contains("- protected groups: not checked; give --table NAME"),
         "{text}"
