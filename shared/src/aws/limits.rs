@@ -54,8 +54,8 @@ impl BotSets for DynamoStore {
         Ok(out.item.as_ref().map(ids_of))
     }
 
-    /// One UpdateItem (`ADD` to the set, on an existing item); creating the set is a second,
-    /// with the seed, once in the set's life.
+    /// One UpdateItem (`ADD` to the set); with a seed, creating the set is a second request,
+    /// once in the set's life.
     async fn add_member(&self, set: BotSet, id: i64, seed: &[i64]) -> Result<(), StoreError> {
         let add = |ids: AttributeValue, condition: &str| {
             self.count_write();
@@ -68,6 +68,16 @@ impl BotSets for DynamoStore {
                 .expression_attribute_values(":ids", ids)
                 .send()
         };
+        // Nothing to seed: one unconditional add, creating the set or not.
+        if seed.is_empty() {
+            return add(
+                number_set([id]),
+                "attribute_exists(pk) OR attribute_not_exists(pk)",
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| err("add_member", e));
+        }
         let existing = add(number_set([id]), "attribute_exists(pk)").await;
         match existing {
             Ok(_) => return Ok(()),
