@@ -25,6 +25,8 @@ pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> Result<InProcessDispatcher, Str
 where
     S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + 'static,
 {
+    // `gate` is also what `lambdagram new route` registers a command answered in groups with.
+    let gate: &[&'static dyn Middleware<S>] = &[&Gated];
     let gated: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &Gated, &RATE_LIMITED];
     let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED];
     let mut d = InProcessDispatcher::new(ROUTES);
@@ -41,7 +43,7 @@ where
     d.register(
         "guard-message",
         deps.clone(),
-        &[&Gated],
+        gate,
         guard_message::GuardMessage,
     )?;
     d.register("protect", deps.clone(), denied, protect::Protect)?;
