@@ -48,6 +48,47 @@ pub const PACE_MESSAGES: Grant = Grant {
     leading_keys: &["FLOOD#*"],
 };
 
+/// The bot's admins (`admins`): one read of their set, on its item only.
+pub const READ_BOT_ADMINS: Grant = Grant {
+    name: "ReadBotAdmins",
+    about: "the bot's admins: one GetItem of their set, on the BOTSET#ADMINS item",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["BOTSET#ADMINS"],
+};
+
+/// `/admin add|remove`: one atomic set update, on the admins' item only.
+pub const MANAGE_BOT_ADMINS: Grant = Grant {
+    name: "ManageBotAdmins",
+    about:
+        "the bot's admins: add or remove one (an UpdateItem of the set), on the BOTSET#ADMINS item",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["BOTSET#ADMINS"],
+};
+
+/// The deny-list (`denylist`): one read of the set, on its item only.
+pub const READ_DENY_LIST: Grant = Grant {
+    name: "ReadDenyList",
+    about: "the bot's deny-list: one GetItem of the set, on the BOTSET#DENIED item",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["BOTSET#DENIED"],
+};
+
+/// `/deny`: one atomic set update, on the deny-list's item only.
+pub const MANAGE_DENY_LIST: Grant = Grant {
+    name: "ManageDenyList",
+    about: "the bot's deny-list: add or remove an id (an UpdateItem of the set), on the BOTSET#DENIED item",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["BOTSET#DENIED"],
+};
+
+/// The rate limit (`ratelimit`): one conditional update per update counted, on RATE# items.
+pub const COUNT_RATE: Grant = Grant {
+    name: "CountRate",
+    about: "the rate limits: one conditional UpdateItem per update, on RATE# items",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["RATE#*"],
+};
+
 /// The checks every grant passes (a valid `Sid`, DynamoDB actions only, a key prefix).
 pub fn check_grant(grant: &Grant) -> Result<(), String> {
     let valid_sid = grant
@@ -91,6 +132,15 @@ mod tests {
         assert_eq!(check_grant(&RECORD_VISIT), Ok(()));
         assert_eq!(check_grant(&JOURNAL_EFFECTS), Ok(()));
         assert_eq!(check_grant(&PACE_MESSAGES), Ok(()));
+        for grant in [
+            READ_BOT_ADMINS,
+            MANAGE_BOT_ADMINS,
+            READ_DENY_LIST,
+            MANAGE_DENY_LIST,
+            COUNT_RATE,
+        ] {
+            assert_eq!(check_grant(&grant), Ok(()));
+        }
         let wide = Grant {
             actions: &["dynamodb:*"],
             ..RECORD_VISIT

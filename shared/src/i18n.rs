@@ -21,7 +21,9 @@ impl Lang {
             .and_then(|c| c.split(['-', '_']).next())
             .unwrap_or("en");
         match primary.to_ascii_lowercase().as_str() {
-            "ru" | "uk" | "be" | "kk" => Lang::Ru,
+            // Russian for Russian speakers only: a Ukrainian, Belarusian or Kazakh user is
+            // answered in English (the fallback), not in another country's language.
+            "ru" => Lang::Ru,
             _ => Lang::En,
         }
     }
@@ -78,12 +80,32 @@ impl Plural {
     }
 }
 
-/// Replaces `{name}`-style placeholders. Values are inserted verbatim; callers escape for HTML.
+/// Replaces `{name}`-style placeholders in one pass over the template: a value is inserted
+/// verbatim and never read again, so a user's name like `{bot}` stays `{bot}`. A placeholder
+/// without a value is left as written. Callers escape values for HTML.
 pub fn fill(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (key, value) in vars {
-        out = out.replace(&format!("{{{key}}}"), value);
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let key = &after[..close];
+            let value = vars.iter().find(|(k, _)| *k == key)?.1;
+            Some((value, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -144,6 +166,9 @@ mod tests {
         assert_eq!(Lang::from_code(Some("en-GB")), Lang::En);
         assert_eq!(Lang::from_code(Some("de")), Lang::En);
         assert_eq!(Lang::from_code(None), Lang::En);
+        for other in ["uk", "be", "kk", "uk-UA"] {
+            assert_eq!(Lang::from_code(Some(other)), Lang::En, "{other}");
+        }
     }
 
     #[test]
@@ -166,6 +191,14 @@ mod tests {
     #[test]
     fn fill_and_escape() {
         assert_eq!(fill("Hi {name}, {name}!", &[("name", "A")]), "Hi A, A!");
+        // One pass: a value is never expanded (a user named `{bot}`), unknown keys are kept.
+        let vars = [("name", "{bot}"), ("bot", "@B")];
+        assert_eq!(
+            fill("{name}, I am {bot} {x} {", &vars),
+            "{bot}, I am @B {x} {"
+        );
+        assert_eq!(fill("{{name}}", &vars), "{{bot}}");
+        assert_eq!(fill("é{name}ü", &[("name", "ß")]), "éßü");
         assert_eq!(escape_html("<b>&\"x\""), "&lt;b&gt;&amp;&quot;x&quot;");
     }
 }

@@ -129,11 +129,26 @@ mod tests {
 
     const UPDATE: i64 = 42;
 
+    const ROUTE: crate::routes::Route = crate::routes::Route {
+        name: "start",
+        trigger: crate::routes::Trigger::Command {
+            name: "start",
+            scope: crate::routes::Scope::Private,
+        },
+        help: None,
+        audience: crate::routes::Audience::Everyone,
+        side_effects: true,
+        about: "a test route",
+        grants: &[],
+        middleware: &[],
+    };
+
     fn ctx<'a>(
         bot: &'a ScriptedBot,
         store: &'a MemoryStore,
     ) -> RouteContext<'a, MemoryStore, ScriptedBot> {
         RouteContext {
+            route: &ROUTE,
             bot,
             store,
             bot_username: "B",

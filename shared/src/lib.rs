@@ -7,13 +7,24 @@
 //!   [`ingress`] (the webhook's logic), [`route`] (the route side: [`input`] a handler's
 //!   typed input, [`middleware`], [`pipeline`] one invocation), [`journal`] (effects at most
 //!   once), [`flood`] (flood control shared by every function), [`ports`], [`i18n`],
-//!   [`secret`], [`metrics`].
+//!   [`secret`], [`metrics`]. Bot control any bot opts into in its table: [`admins`] (the
+//!   bot's admins, `ADMINS_ONLY` routes, `/admin`), [`ratelimit`] (per-user limits shared by
+//!   every instance), [`denylist`] (users and chats ignored, `/deny`), over [`botsets`].
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
 //!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
 //!   to run handlers on the Lambda runtime.
 
+pub mod admin_command;
+pub mod admins;
+pub mod botsets;
 pub mod classify;
 pub mod config;
+pub mod control;
+#[cfg(test)]
+mod control_tests;
+pub mod control_texts;
+pub mod deny_command;
+pub mod denylist;
 pub mod dispatch;
 pub mod flood;
 pub mod grants;
@@ -29,6 +40,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pipeline;
 pub mod ports;
+pub mod ratelimit;
 pub mod route;
 pub mod route_api;
 pub mod routes;

@@ -29,6 +29,13 @@ pub trait Middleware<S>: Send + Sync {
     /// The declaration it implements.
     fn declaration(&self) -> &'static MiddlewareDecl;
 
+    /// Whether it implements `declared` (a route's entry). A middleware with a parameter (the
+    /// rate limit's `limit`) implements every declaration of its name and grants, whatever the
+    /// parameter, and reads it from the route at run time.
+    fn implements(&self, declared: &MiddlewareDecl) -> bool {
+        self.declaration() == declared
+    }
+
     /// Runs before the handler (after the update was read as the handler's input).
     fn before<'a>(
         &'a self,
@@ -47,7 +54,7 @@ pub fn check<S>(route: &Route, given: &[&dyn Middleware<S>]) -> Result<(), Strin
             .middleware
             .iter()
             .zip(given)
-            .all(|(d, g)| d == g.declaration());
+            .all(|(d, g)| g.implements(d));
     if same {
         Ok(())
     } else {

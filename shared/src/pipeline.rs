@@ -80,6 +80,7 @@ pub async fn run_once<S, H: RouteHandler<S>>(
         }
     };
     let ctx = RouteContext {
+        route: pipeline.route,
         bot: &deps.bot,
         store: &deps.store,
         bot_username: &deps.bot_username,
@@ -128,11 +129,13 @@ mod tests {
         name: "stops",
         about: "answers every update itself",
         grants: &[],
+        limit: None,
     };
     const PASSES: MiddlewareDecl = MiddlewareDecl {
         name: "passes",
         about: "lets every update through",
         grants: &[],
+        limit: None,
     };
 
     const fn command(name: &'static str, middleware: &'static [MiddlewareDecl]) -> Route {

@@ -6,6 +6,7 @@ use std::future::Future;
 use crate::input::FromUpdate;
 use crate::ports::StoreError;
 use crate::route_api::{PermanentFailure, RouteResponse};
+use crate::routes::Route;
 use crate::telegram::{BotApi, BotApiError, RetryPolicy};
 use crate::time::Epoch;
 
@@ -19,6 +20,8 @@ pub struct RouteDeps<S, T = BotApi> {
 
 /// What one invocation of a handler sees: the ports (the Bot API, the store) and the clock.
 pub struct RouteContext<'a, S, T = BotApi> {
+    /// The route being run (its table entry: name, declared middleware and their parameters).
+    pub route: &'static Route,
     pub bot: &'a T,
     pub store: &'a S,
     pub bot_username: &'a str,

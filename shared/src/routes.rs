@@ -4,6 +4,7 @@
 //! `setWebhook`, the `/help` text, the command menu sent with `setMyCommands` and the functions
 //! in `template.yaml` are all derived from it (a test checks the template against it).
 
+use crate::flood::Limit;
 use crate::grants::Grant;
 use crate::i18n::Text;
 
@@ -121,6 +122,9 @@ pub struct MiddlewareDecl {
     pub about: &'static str,
     /// What it may do on the state table.
     pub grants: &'static [Grant],
+    /// Its parameter, for a middleware that takes one: the per-user limit of the rate limit
+    /// (`ratelimit::per_user`), so the limit is written once, in the table. `None` for others.
+    pub limit: Option<Limit>,
 }
 
 /// One route: an update trigger handled by one Lambda function.
@@ -435,6 +439,7 @@ mod tests {
         name: "gate",
         about: "a test middleware",
         grants: &[READ, VISIT],
+        limit: None,
     };
 
     #[test]

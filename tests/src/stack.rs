@@ -14,6 +14,8 @@ use crate::emulator::{Emulator, FunctionSpec};
 pub const SECRET: &str = "e2e-secret_0123456789-abcdefghij";
 pub const SECRET_PARAMETER: &str = "/lambdagram/webhook-secret";
 pub const TOKEN_PARAMETER: &str = "/lambdagram/bot-token";
+/// The bot's owner (the template's `BotOwnerId`): its first admin, Alice.
+pub const OWNER_ID: i64 = fake_bot_api::ALICE_ID;
 
 /// What the webhook answered to one delivery.
 #[derive(Clone, Debug)]
@@ -108,6 +110,7 @@ impl Stack {
             ("AWS_ENDPOINT_URL_SSM", emulator.endpoint()),
             ("RUST_LOG", level.to_owned()),
             ("BOT_USERNAME", fake_bot_api::BOT_USERNAME.to_owned()),
+            ("BOT_OWNER_ID", OWNER_ID.to_string()),
             ("TABLE_NAME", table.clone()),
         ];
         if let Some(lambda_level) = lambda_level {

@@ -43,14 +43,17 @@ async fn each_update_kind_costs_exactly_this() {
     let stack = Stack::start().await;
 
     let expected: &[Expected] = &[
-        // Claim the update, record the visit (one UpdateItem returns the record), journal the
-        // welcome (intent, then a slot in the chat's and the bot's flood windows, then the
-        // result: never two welcomes, never past Telegram's limits), mark done.
+        // Claim the update, read the deny-list (a cold sandbox; kept 30 s), count it against
+        // the rate limit (one conditional UpdateItem), record the visit (one UpdateItem returns
+        // the record), journal the welcome (intent, then a slot in the chat's and the bot's flood
+        // windows, then the result: never two welcomes, never past Telegram's limits), mark done.
         (
             "01-private-start-en",
             200,
             &[
                 "PutItem",
+                "GetItem",
+                "UpdateItem",
                 "UpdateItem",
                 "PutItem",
                 "UpdateItem",
@@ -63,13 +66,21 @@ async fn each_update_kind_costs_exactly_this() {
         ),
         // The redelivery: one conditional put that fails and tells "done".
         ("01-private-start-en", 200, &["PutItem"], &[], None),
-        // Pure webhook-reply routes skip the ledger.
-        ("03-private-help-ru", 200, &[], &[], Some("sendMessage")),
-        // In a group, /help passes the guard's gate first: one read of the (unprotected) group.
+        // Pure webhook-reply routes skip the ledger; /help reads the deny-list (a cold sandbox)
+        // and counts against its rate limit.
+        (
+            "03-private-help-ru",
+            200,
+            &["GetItem", "UpdateItem"],
+            &[],
+            Some("sendMessage"),
+        ),
+        // In a group, /help passes the deny-list (warm: from memory), the guard's gate (one
+        // read of the unprotected group), then its rate limit.
         (
             "06-supergroup-help-at-bot",
             200,
-            &["BatchGetItem"],
+            &["BatchGetItem", "UpdateItem"],
             &[],
             Some("sendMessage"),
         ),
@@ -100,7 +111,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "09-supergroup-settings",
             200,
-            &["BatchGetItem"],
+            &["GetItem", "BatchGetItem"],
             &["getChatMember"],
             Some("sendMessage"),
         ),
@@ -109,7 +120,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "13-callback-query",
             200,
-            &["PutItem", "BatchGetItem", "UpdateItem"],
+            &["PutItem", "GetItem", "BatchGetItem", "UpdateItem"],
             &[],
             Some("answerCallbackQuery"),
         ),
@@ -128,6 +139,7 @@ async fn each_update_kind_costs_exactly_this() {
             200,
             &[
                 "PutItem",
+                "GetItem",
                 "BatchGetItem",
                 "TransactWriteItems",
                 "UpdateItem",

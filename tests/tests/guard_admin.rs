@@ -236,6 +236,7 @@ async fn the_creator_protects_the_group_when_every_right_is_there() {
         stack.emulator.take_dynamodb_ops(),
         [
             "PutItem",
+            "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
             "UpdateItem"
@@ -331,7 +332,7 @@ async fn a_plain_member_or_an_admin_who_cannot_ban_is_refused_and_nothing_is_sav
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "BatchGetItem", "UpdateItem"]
+        ["PutItem", "GetItem", "BatchGetItem", "UpdateItem"]
     );
 
     stack.fake.clear_calls();
@@ -521,6 +522,7 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
         stack.emulator.take_dynamodb_ops(),
         [
             "PutItem",
+            "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
             "Query",
@@ -611,8 +613,8 @@ async fn status_shows_protection_channels_live_rights_and_mutes() {
     assert_eq!(calls(&stack), expected);
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["BatchGetItem", "Query"],
-        "no ledger, no write: a read-only command"
+        ["GetItem", "UpdateItem", "BatchGetItem", "Query"],
+        "no ledger; the deny-list (a cold sandbox's read), the rate limit's count, then reads"
     );
 
     // The bot loses its right to ban in the group and its seat in the channel.
@@ -689,7 +691,10 @@ async fn status_is_for_admins_and_hints_at_protect_in_an_unprotected_group() {
             )
         ]
     );
-    assert_eq!(stack.emulator.take_dynamodb_ops(), ["BatchGetItem"]);
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        ["GetItem", "UpdateItem", "BatchGetItem"]
+    );
 }
 
 /// A group administrator who is not one of the channel's cannot link it: nothing is saved,

@@ -172,6 +172,7 @@ mod tests {
         store: &'a MemoryStore,
     ) -> RouteContext<'a, MemoryStore, ScriptedBot> {
         RouteContext {
+            route: crate::ROUTES.get("guard-message").expect("in the table"),
             bot,
             store,
             bot_username: "B",

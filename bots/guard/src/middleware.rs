@@ -25,6 +25,7 @@ pub const GATE: MiddlewareDecl = MiddlewareDecl {
         RELEASE_WARNING,
         PACE_MESSAGES,
     ],
+    limit: None,
 };
 
 /// The implementation of [`GATE`].

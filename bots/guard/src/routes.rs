@@ -4,10 +4,24 @@
 
 use crate::grants::*;
 use crate::middleware::GATE;
-use lambdagram::grants::{JOURNAL_EFFECTS, PACE_MESSAGES, RECORD_VISIT};
+use lambdagram::grants::{
+    JOURNAL_EFFECTS, MANAGE_BOT_ADMINS, MANAGE_DENY_LIST, PACE_MESSAGES, READ_DENY_LIST,
+    RECORD_VISIT,
+};
 use lambdagram::i18n::{msg, Text};
 use lambdagram::jobs::Job;
-use lambdagram::routes::{Audience, Route, RouteTable, Scope, Trigger};
+use lambdagram::routes::{Audience, MiddlewareDecl, Route, RouteTable, Scope, Trigger};
+use lambdagram::{admins::ADMINS_ONLY, denylist::DENY_LIST, ratelimit};
+
+/// The commands anyone may send, limited per user: five per ten seconds, shared by every
+/// instance of the route's function.
+pub const COMMAND_RATE: MiddlewareDecl = ratelimit::per_user(5, 10);
+
+/// Before the handler of a command anyone may send in a group: the deny-list (a denied user
+/// costs nothing more), then the gate (a non-subscriber's message in a protected group is
+/// enforced, never answered — not even with a "too fast" refusal, which would let them make
+/// the bot speak), then the rate limit.
+const GATED_COMMAND: &[MiddlewareDecl] = &[DENY_LIST, GATE, COMMAND_RATE];
 
 /// Every route the channel guard has.
 pub const ROUTES: RouteTable = RouteTable::new(&[
@@ -22,7 +36,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "/start - records the user's visit and says hello.",
         grants: &[RECORD_VISIT, JOURNAL_EFFECTS, PACE_MESSAGES],
-        middleware: &[GATE],
+        middleware: GATED_COMMAND,
     },
     Route {
         name: "help",
@@ -35,7 +49,35 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "/help - lists the commands in the user's language.",
         grants: &[],
-        middleware: &[GATE],
+        middleware: GATED_COMMAND,
+    },
+    Route {
+        name: "bot-admin",
+        trigger: Trigger::Command {
+            name: "admin",
+            scope: Scope::Everywhere,
+        },
+        // Hidden from /help and the menus: only the bot's admins may use it.
+        help: None,
+        audience: Audience::Everyone,
+        // One idempotent set update and a webhook reply: no ledger.
+        side_effects: false,
+        about: "/admin - the bot's admins: list, add, remove (bot admins only; framework).",
+        grants: &[MANAGE_BOT_ADMINS],
+        middleware: &[ADMINS_ONLY],
+    },
+    Route {
+        name: "deny",
+        trigger: Trigger::Command {
+            name: "deny",
+            scope: Scope::Everywhere,
+        },
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "/deny - users and chats the bot ignores: list, add, remove (bot admins only; framework).",
+        grants: &[READ_DENY_LIST, MANAGE_DENY_LIST],
+        middleware: &[ADMINS_ONLY],
     },
     Route {
         name: "unknown-command",
@@ -70,7 +112,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /protect - checks rights live, links channels, turns the guard on.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "unprotect",
@@ -83,7 +125,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /unprotect - turns the guard off, keeps its config, offers to lift mutes.",
         grants: &[READ_GROUP_RESTRICTIONS, SAVE_GROUP_CONFIG],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "status",
@@ -97,7 +139,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /status - protection, linked channels, the bot's rights checked live, mutes.",
         grants: &[READ_GROUP_RESTRICTIONS],
-        middleware: &[],
+        middleware: &[DENY_LIST, COMMAND_RATE],
     },
     Route {
         name: "settings",
@@ -111,7 +153,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /settings - the settings menu, by webhook reply.",
         grants: &[READ_GROUP_CONFIG],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "allow",
@@ -124,7 +166,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /allow - the group's allow-list (list, add by reply or id, remove).",
         grants: &[ALLOW_LIST],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "settings-menu",
@@ -136,7 +178,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard settings menu buttons - validates the presser, saves the change, redraws the menu.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "verify",
@@ -148,7 +190,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
         grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "lift",
@@ -160,7 +202,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"lift restrictions\" button after /unprotect - lifts every restriction the bot imposed.",
         grants: &[GROUP_RESTRICTIONS, WARNING_QUEUE],
-        middleware: &[],
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "member-change",
@@ -270,16 +312,54 @@ mod tests {
     }
 
     #[test]
-    fn group_messages_and_the_commands_everyone_may_send_in_groups_pass_the_gate_first() {
+    fn group_messages_and_the_commands_everyone_may_send_in_groups_pass_the_gate() {
         let gated: Vec<&str> = ROUTES
             .iter()
-            .filter(|r| r.middleware == [GATE])
+            .filter(|r| r.middleware.contains(&GATE))
             .map(|r| r.name)
             .collect();
         assert_eq!(gated, ["start", "help", "guard-message"]);
-        assert!(ROUTES
+        assert_eq!(
+            ROUTES.get("guard-message").map(|r| r.middleware),
+            Some(&[GATE][..])
+        );
+    }
+
+    #[test]
+    fn the_deny_list_comes_first_and_the_bot_admins_routes_are_theirs_alone() {
+        for route in ROUTES.iter() {
+            let first = route.middleware.first();
+            if route.middleware.contains(&DENY_LIST) {
+                assert_eq!(first, Some(&DENY_LIST), "{}", route.name);
+            }
+            if route.middleware.contains(&ADMINS_ONLY) {
+                assert_eq!(route.middleware, [ADMINS_ONLY], "{}", route.name);
+            }
+        }
+        let admins_only: Vec<&str> = ROUTES
             .iter()
-            .all(|r| r.middleware.is_empty() || r.middleware == [GATE]));
+            .filter(|r| r.middleware.contains(&ADMINS_ONLY))
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(admins_only, ["bot-admin", "deny"]);
+        // The enforcement and service routes are never skipped for a denied user: being
+        // denied must not exempt anyone from the guard.
+        for name in [
+            "guard-message",
+            "member-change",
+            "new-members",
+            "bot-status",
+            "migrate",
+        ] {
+            let route = ROUTES.get(name).expect(name);
+            assert!(!route.middleware.contains(&DENY_LIST), "{name}");
+        }
+        let limited: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.middleware.contains(&COMMAND_RATE))
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(limited, ["start", "help", "status"]);
     }
 
     #[test]

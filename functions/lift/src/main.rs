@@ -4,6 +4,11 @@ use lambdagram::aws::DynamoStore;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambdagram::lambda::Error> {
-    lambdagram::lambda::run_route::<DynamoStore, _>(channel_guard::ROUTES, "lift", &[], lift::Lift)
-        .await
+    lambdagram::lambda::run_route::<DynamoStore, _>(
+        channel_guard::ROUTES,
+        "lift",
+        &[&lambdagram::denylist::DENY_LISTED],
+        lift::Lift,
+    )
+    .await
 }

@@ -7,7 +7,11 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
     lambdagram::lambda::run_route::<DynamoStore, _>(
         channel_guard::ROUTES,
         "start",
-        &[&channel_guard::middleware::Gated],
+        &[
+            &lambdagram::denylist::DENY_LISTED,
+            &channel_guard::middleware::Gated,
+            &lambdagram::ratelimit::RATE_LIMITED,
+        ],
         start::Start,
     )
     .await

@@ -7,7 +7,10 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
     lambdagram::lambda::run_route::<DynamoStore, _>(
         channel_guard::ROUTES,
         "status",
-        &[],
+        &[
+            &lambdagram::denylist::DENY_LISTED,
+            &lambdagram::ratelimit::RATE_LIMITED,
+        ],
         status::Status,
     )
     .await

@@ -4,6 +4,7 @@
 mod dead_letters;
 mod dynamo;
 mod invoke;
+mod limits;
 mod secrets;
 
 pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};

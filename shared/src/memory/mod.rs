@@ -15,6 +15,8 @@ use crate::ports::{
 };
 use crate::time::Epoch;
 
+mod limits;
+
 #[derive(Clone, Debug)]
 enum LedgerEntry {
     Claimed { token: String, lease_until: Epoch },

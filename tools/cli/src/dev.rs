@@ -455,7 +455,15 @@ const ATTEMPTS: u32 = 3;
 impl Session<'_> {
     async fn serve<S>(&self, store: S) -> anyhow::Result<Served>
     where
-        S: UserStore + GuardStore + EffectJournal + UpdateLedger + DeadLetters + Clone + 'static,
+        S: UserStore
+            + GuardStore
+            + EffectJournal
+            + UpdateLedger
+            + DeadLetters
+            + lambdagram::botsets::BotSets
+            + lambdagram::ratelimit::RateCounter
+            + Clone
+            + 'static,
     {
         // The handlers reach Telegram through the relay, so the transcript shows their calls.
         let relay = Relay::start(self.api_url).await?;

@@ -335,13 +335,14 @@ fn function(
     if !grants.is_empty() {
         y.push_str("        - !Ref TableConnectionPolicy\n");
     }
-    for grant in grants.iter().filter(|g| shared.contains(g.name)) {
+    let (attached, inline) = split_policies(grants, shared);
+    for grant in attached {
         let _ = writeln!(y, "        - !Ref {}", policy_id(grant));
     }
-    for grant in grants.iter().filter(|g| !shared.contains(g.name)) {
+    for (grant, why) in inline {
         let _ = write!(
             y,
-            "        # {about}: this function's alone.
+            "        # {about}: {why}.
         - Version: \"2012-10-17\"\n          \
              Statement:\n",
             about = grant.about
@@ -349,6 +350,33 @@ fn function(
         statement(y, grant, "            ");
     }
     log_group(y, name);
+}
+
+/// IAM's default quota of managed policies per role.
+const MANAGED_POLICY_QUOTA: usize = 10;
+
+/// A function's grants as managed policies it attaches (its shared ones, as many as the role's
+/// quota leaves room for after SAM's two, the bot token's and the table connection's) and the
+/// rest written inline, each with the reason: the statements are the same either way.
+fn split_policies<'a>(
+    grants: &'a [Grant],
+    shared: &BTreeSet<&str>,
+) -> (Vec<&'a Grant>, Vec<(&'a Grant, &'static str)>) {
+    let room = MANAGED_POLICY_QUOTA - 2 - 1 - usize::from(!grants.is_empty());
+    let (mut attached, mut inline) = (Vec::new(), Vec::new());
+    for grant in grants {
+        if !shared.contains(grant.name) {
+            inline.push((grant, "this function's alone"));
+        } else if attached.len() < room {
+            attached.push(grant);
+        } else {
+            inline.push((
+                grant,
+                "inline: the role's managed policies are at IAM's quota",
+            ));
+        }
+    }
+    (attached, inline)
 }
 
 fn log_group(y: &mut String, name: &str) {
@@ -424,12 +452,7 @@ pub fn attached_policies(route: &Route, shared: &BTreeSet<&str>) -> Vec<String> 
     if !grants.is_empty() {
         ids.push("TableConnectionPolicy".to_owned());
     }
-    ids.extend(
-        grants
-            .iter()
-            .filter(|g| shared.contains(g.name))
-            .map(policy_id),
-    );
+    ids.extend(split_policies(&grants, shared).0.into_iter().map(policy_id));
     ids
 }
 

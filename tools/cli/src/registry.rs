@@ -6,10 +6,16 @@ use std::sync::Arc;
 use channel_guard::middleware::Gated;
 use channel_guard::store::prelude::*;
 use channel_guard::ROUTES;
+use lambdagram::admin_command::AdminCommand;
+use lambdagram::admins::AdminsOnly;
+use lambdagram::botsets::BotSets;
+use lambdagram::deny_command::DenyCommand;
+use lambdagram::denylist::DENY_LISTED;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::journal::EffectJournal;
 use lambdagram::middleware::Middleware;
 use lambdagram::ports::UserStore;
+use lambdagram::ratelimit::{RateCounter, RATE_LIMITED};
 use lambdagram::route::RouteDeps;
 
 /// A dispatcher with every route of the table registered over `deps`, whatever the store
@@ -17,12 +23,22 @@ use lambdagram::route::RouteDeps;
 /// middleware is not what the table declares.
 pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> Result<InProcessDispatcher, String>
 where
-    S: UserStore + GuardStore + EffectJournal + 'static,
+    S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + 'static,
 {
+    // `gate` is also what `lambdagram new route` registers a command answered in groups with.
     let gate: &[&'static dyn Middleware<S>] = &[&Gated];
+    let gated: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &Gated, &RATE_LIMITED];
+    let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED];
     let mut d = InProcessDispatcher::new(ROUTES);
-    d.register("start", deps.clone(), gate, start::Start)?;
-    d.register("help", deps.clone(), gate, help::Help)?;
+    d.register("start", deps.clone(), gated, start::Start)?;
+    d.register("help", deps.clone(), gated, help::Help)?;
+    d.register(
+        "bot-admin",
+        deps.clone(),
+        &[&AdminsOnly],
+        AdminCommand::from_env(),
+    )?;
+    d.register("deny", deps.clone(), &[&AdminsOnly], DenyCommand)?;
     d.register("unknown-command", deps.clone(), &[], unknown_command::GUARD)?;
     d.register(
         "guard-message",
@@ -30,19 +46,24 @@ where
         gate,
         guard_message::GuardMessage,
     )?;
-    d.register("protect", deps.clone(), &[], protect::Protect)?;
-    d.register("unprotect", deps.clone(), &[], unprotect::Unprotect)?;
-    d.register("status", deps.clone(), &[], status::Status)?;
-    d.register("settings", deps.clone(), &[], settings::Settings)?;
-    d.register("allow", deps.clone(), &[], allow::Allow)?;
+    d.register("protect", deps.clone(), denied, protect::Protect)?;
+    d.register("unprotect", deps.clone(), denied, unprotect::Unprotect)?;
+    d.register(
+        "status",
+        deps.clone(),
+        &[&DENY_LISTED, &RATE_LIMITED],
+        status::Status,
+    )?;
+    d.register("settings", deps.clone(), denied, settings::Settings)?;
+    d.register("allow", deps.clone(), denied, allow::Allow)?;
     d.register(
         "settings-menu",
         deps.clone(),
-        &[],
+        denied,
         settings_menu::SettingsMenu,
     )?;
-    d.register("verify", deps.clone(), &[], verify::Verify)?;
-    d.register("lift", deps.clone(), &[], lift::Lift)?;
+    d.register("verify", deps.clone(), denied, verify::Verify)?;
+    d.register("lift", deps.clone(), denied, lift::Lift)?;
     d.register(
         "member-change",
         deps.clone(),
@@ -84,11 +105,18 @@ mod tests {
         let mut d = InProcessDispatcher::new(ROUTES);
         assert_eq!(
             d.register("help", deps(), &[], help::Help),
-            Err("route `help` declares middleware [\"gate\"] but was given []".to_owned())
+            Err(
+                "route `help` declares middleware [\"deny-list\", \"gate\", \"rate-limit\"] but \
+                 was given []"
+                    .to_owned()
+            )
         );
         assert_eq!(
             d.register("protect", deps(), &[&Gated], protect::Protect),
-            Err("route `protect` declares middleware [] but was given [\"gate\"]".to_owned())
+            Err(
+                "route `protect` declares middleware [\"deny-list\"] but was given [\"gate\"]"
+                    .to_owned()
+            )
         );
     }
 }

@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Response};
 use channel_guard::middleware::Gated;
 use fake_bot_api::{FakeBotApi, ALICE_ID, BORIS_ID};
 use lambdagram::aws::DynamoStore;
+use lambdagram::denylist::DENY_LISTED;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::ports::{DeadLetter, DeadLetterArchive, DeadLetters};
+use lambdagram::ratelimit::RATE_LIMITED;
 use lambdagram::route::RouteDeps;
 use lambdagram::secret::WebhookSecret;
 use serde_json::{json, Value};
@@ -50,7 +52,12 @@ impl Served {
         });
         let mut routes = InProcessDispatcher::new(channel_guard::ROUTES);
         routes
-            .register("start", deps, &[&Gated], start::Start)
+            .register(
+                "start",
+                deps,
+                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                start::Start,
+            )
             .expect("as declared");
         let config = IngressConfig::new(
             channel_guard::ROUTES,

@@ -14,9 +14,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use channel_guard::middleware::Gated;
 use fake_bot_api::{FakeBotApi, Fault};
+use lambdagram::denylist::DENY_LISTED;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::memory::MemoryStore;
+use lambdagram::ratelimit::RATE_LIMITED;
 use lambdagram::route::RouteDeps;
 use lambdagram::secret::WebhookSecret;
 use serde_json::{json, Value};
@@ -58,8 +60,18 @@ impl Served {
         });
         let mut routes = InProcessDispatcher::new(channel_guard::ROUTES);
         let registered = [
-            routes.register("start", deps.clone(), &[&Gated], start::Start),
-            routes.register("help", deps.clone(), &[&Gated], help::Help),
+            routes.register(
+                "start",
+                deps.clone(),
+                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                start::Start,
+            ),
+            routes.register(
+                "help",
+                deps.clone(),
+                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                help::Help,
+            ),
             routes.register("unknown-command", deps, &[], unknown_command::GUARD),
         ];
         assert!(registered.iter().all(Result::is_ok), "{registered:?}");

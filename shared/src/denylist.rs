@@ -1,0 +1,87 @@
+//! The bot-wide deny-list: users and chats the bot ignores. One set of ids
+//! ([`BotSet::Denied`]): a user's id, or a chat's (a group's is negative; a private chat's is
+//! its user's, so denying a user also silences their private chat). A route that declares
+//! [`DENY_LIST`] acknowledges a denied sender's or chat's update with no answer, before any
+//! other middleware spends a write on it. The set is read from the sandbox's copy
+//! ([`SandboxCache`]): a warm function answers from memory; a cold one, or a copy older than
+//! [`CACHE_TTL_SECS`], costs one eventually consistent read.
+
+use teloxide_core::types::Update;
+
+use crate::botsets::{BotSet, BotSets, SandboxCache, CACHE_TTL_SECS};
+use crate::grants::READ_DENY_LIST;
+use crate::middleware::{BoxFuture, Flow, Middleware};
+use crate::route::{HandlerError, RouteContext};
+use crate::route_api::RouteResponse;
+use crate::routes::MiddlewareDecl;
+
+/// Updates from a denied user or in a denied chat are acknowledged and ignored.
+pub const DENY_LIST: MiddlewareDecl = MiddlewareDecl {
+    name: "deny-list",
+    about: "updates from a denied user or in a denied chat are ignored",
+    grants: &[READ_DENY_LIST],
+    limit: None,
+};
+
+/// The implementation of [`DENY_LIST`], with the sandbox's copy of the set.
+pub struct DenyListed {
+    denied: SandboxCache,
+}
+
+/// The deny-list a function's composition hands to the runtime.
+pub static DENY_LISTED: DenyListed = DenyListed::new();
+
+impl DenyListed {
+    pub const fn new() -> Self {
+        Self {
+            denied: SandboxCache::new(CACHE_TTL_SECS),
+        }
+    }
+
+    /// Drops this sandbox's copy (after a change made here).
+    pub fn forget(&self) {
+        self.denied.forget();
+    }
+}
+
+impl Default for DenyListed {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The ids an update is judged by: its sender's and its chat's.
+fn ids(update: &Update) -> [Option<i64>; 2] {
+    [
+        update.from().map(|u| u.id.0 as i64),
+        update.chat().map(|c| c.id.0),
+    ]
+}
+
+impl<S: BotSets> Middleware<S> for DenyListed {
+    fn declaration(&self) -> &'static MiddlewareDecl {
+        &DENY_LIST
+    }
+
+    fn before<'a>(
+        &'a self,
+        ctx: &'a RouteContext<'a, S>,
+        update: &'a Update,
+    ) -> BoxFuture<'a, Result<Flow, HandlerError>> {
+        Box::pin(async move {
+            let denied = self.denied.get(ctx.store, BotSet::Denied, ctx.now).await?;
+            let Some(denied) = denied.filter(|d| !d.is_empty()) else {
+                return Ok(Flow::Continue);
+            };
+            if ids(update)
+                .into_iter()
+                .flatten()
+                .any(|id| denied.contains(&id))
+            {
+                tracing::info!(route = ctx.route.name, "denied user or chat: ignored");
+                return Ok(Flow::Stop(RouteResponse::done()));
+            }
+            Ok(Flow::Continue)
+        })
+    }
+}
