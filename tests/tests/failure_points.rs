@@ -210,14 +210,15 @@ struct Outcome {
     uncertain_send: bool,
 }
 
-/// The state as the bot means it: the webhook's ledger, the effect journal and the flood
-/// windows left out (bookkeeping), and every timestamp, token and revision dropped.
+/// The state as the bot means it: the webhook's ledger, the effect journal, the flood windows
+/// and the rate-limit windows left out (bookkeeping: a redelivery may take a second slot), and
+/// every timestamp, token and revision dropped.
 fn normalise(items: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = items
         .into_iter()
         .filter(|i| {
             let pk = i["pk"].as_str().unwrap_or("");
-            !["UPDATE#", "STEP#", "FLOOD#", "DEAD#"]
+            !["UPDATE#", "STEP#", "FLOOD#", "DEAD#", "RATE#"]
                 .iter()
                 .any(|p| pk.starts_with(p))
         })
