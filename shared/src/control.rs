@@ -30,8 +30,13 @@ impl Action {
             None => command
                 .message
                 .reply_to_message()
-                .and_then(|m| m.from.as_ref())
-                .map(|u| u.id.0 as i64),
+                // A post on behalf of a chat is that chat's, not the shared placeholder user's.
+                .and_then(|m| {
+                    m.sender_chat
+                        .as_ref()
+                        .map(|c| c.id.0)
+                        .or_else(|| m.from.as_ref().map(|u| u.id.0 as i64))
+                }),
         };
         if words.next().is_some() {
             return Action::Usage;

@@ -114,6 +114,10 @@ impl Default for RateLimited {
 /// Who sent the update, and where to answer them.
 fn sender(update: &Update) -> Option<(i64, Answer)> {
     match &update.kind {
+        // A post on behalf of a chat (an anonymous admin, a channel) carries Telegram's shared
+        // placeholder user in `from`: counting it would let one group's anonymous admin fill
+        // every group's window. Not counted.
+        UpdateKind::Message(m) | UpdateKind::EditedMessage(m) if m.sender_chat.is_some() => None,
         UpdateKind::Message(m) | UpdateKind::EditedMessage(m) => {
             let from = m.from.as_ref()?;
             Some((
@@ -214,6 +218,36 @@ impl<S: RateCounter + BotSets> Middleware<S> for RateLimited {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_post_on_behalf_of_a_chat_is_not_counted_under_the_shared_placeholder() {
+        let lounge = serde_json::json!({"id": -1_001_234_567_890_i64, "type": "supergroup", "title": "Lounge"});
+        let mut message = serde_json::json!({
+            "message_id": 9100, "date": 1_790_000_000, "chat": lounge,
+            "from": {"id": 1_087_968_824, "is_bot": true, "first_name": "Group",
+                     "username": "GroupAnonymousBot"},
+            "text": "/status"
+        });
+        let read = |message: &serde_json::Value| -> Update {
+            // From text, as the pipeline reads it (a `Value` does not carry raw values).
+            serde_json::from_str(
+                &serde_json::json!({"update_id": 1, "message": message}).to_string(),
+            )
+            .expect("an update")
+        };
+        assert!(
+            sender(&read(&message)).is_some(),
+            "counted without sender_chat"
+        );
+        message["sender_chat"] = lounge;
+        let anonymous = read(&message);
+        assert!(
+            matches!(anonymous.kind, UpdateKind::Message(_)),
+            "{:?}",
+            anonymous.kind
+        );
+        assert!(sender(&anonymous).is_none());
+    }
     use super::*;
 
     #[test]

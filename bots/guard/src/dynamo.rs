@@ -600,6 +600,49 @@ impl WarningStore for DynamoStore {
         }
     }
 
+    async fn set_claim_deferred(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        deferred: bool,
+        hold_until: Epoch,
+    ) -> Result<bool, StoreError> {
+        let mut item = with(
+            key(group_pk(group_id), format!("WARN#{user_id}")),
+            [
+                ("user_id", n(user_id)),
+                ("delete_at", n(hold_until)),
+                ("expires_at", n(hold_until)),
+            ],
+        );
+        let condition = if deferred {
+            item.insert("deferred".into(), AttributeValue::Bool(true));
+            "attribute_exists(pk) AND attribute_not_exists(message_id)"
+        } else {
+            // Taken by one run only: the flag goes with this write.
+            "deferred = :yes AND attribute_not_exists(message_id)"
+        };
+        let mut put = self
+            .client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression(condition);
+        if !deferred {
+            put = put.expression_attribute_values(":yes", AttributeValue::Bool(true));
+        }
+        self.count_write();
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(err("set_claim_deferred", e)),
+        }
+    }
+
     async fn defer_warning(
         &self,
         warning: &DeferredWarning,

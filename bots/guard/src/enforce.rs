@@ -59,8 +59,8 @@ pub struct Member {
 /// never happens (a crash, a timeout), a redelivery may warn again after this.
 pub const WARNING_CLAIM_SECS: i64 = 60;
 
-/// How long a deferred warning's claim is held past the time it may be posted: the sweeper runs
-/// every minute, and one whose chat stays flooded longer gives way to a fresh warning.
+/// How long a deferred warning's claim is held past the time it may be posted; the sweeper
+/// renews it each run the chat is still flooded, so it lasts as long as the queue entry.
 pub const DEFERRED_CLAIM_SECS: i64 = 15 * 60;
 
 /// The warning for a member missing `missing`: the mention, the channels, a join button per
@@ -601,7 +601,7 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         {
             // A warning on no record would never be swept, and the next message would post
             // another: take it back, so the redelivery posts the one warning and records it.
-            self.retract_warning(config.group_id, member.user_id, sent.id)
+            self.retract_warning(config.group_id, member.user_id, sent.id, delete_at)
                 .await;
             return Err(err.into());
         }
@@ -613,10 +613,24 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
     /// releases the claim. Best effort (the invocation is failing anyway); what fails is
     /// logged, and a claim left behind expires by itself. A warning that could not be deleted
     /// is still in the group: its claim stays, so the redelivery does not post a second one.
-    async fn retract_warning(&self, group_id: i64, user_id: i64, message: MessageId) {
+    async fn retract_warning(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        message: MessageId,
+        delete_at: Epoch,
+    ) {
         let delete = DeleteMessage::new(ChatId(group_id), message);
         if let Err(e) = ignore_already_so(with_retry(self.retry, || self.bot.call(&delete)).await) {
             tracing::error!(group_id, error = %e, "unrecorded warning not deleted: claim kept");
+            // Held for as long as the warning would have lived, not the claim's short lease.
+            if let Err(e) = self
+                .store
+                .hold_warning_claim(group_id, user_id, delete_at)
+                .await
+            {
+                tracing::error!(group_id, error = %e, "warning claim not held");
+            }
             return;
         }
         if let Err(e) = self.store.remove_warning(group_id, user_id, self.now).await {

@@ -22,6 +22,8 @@ pub struct GuardTables {
     subscriptions: HashMap<(i64, i64), (bool, Epoch)>,
     restrictions: HashMap<(i64, i64), Restriction>,
     warnings: HashMap<(i64, i64), Warning>,
+    /// Claims held for a deferred warning (group, user).
+    deferred_claims: std::collections::HashSet<(i64, i64)>,
     /// (post_at, group, user) → the deferred warning.
     deferred: BTreeMap<(Epoch, i64, i64), DeferredWarning>,
     swept_until: Option<Epoch>,
@@ -213,6 +215,8 @@ impl WarningStore for MemoryStore {
         if live_warning(warnings.get(&(group_id, user_id)), now).is_some() {
             return Ok(false);
         }
+        g.deferred_claims.remove(&(group_id, user_id));
+        let warnings = &mut g.warnings;
         warnings.insert(
             (group_id, user_id),
             Warning {
@@ -231,7 +235,9 @@ impl WarningStore for MemoryStore {
         message_id: i32,
         delete_at: Epoch,
     ) -> Result<(), StoreError> {
-        self.tables().warnings.insert(
+        let mut g = self.tables();
+        g.deferred_claims.remove(&(group_id, user_id));
+        g.warnings.insert(
             (group_id, user_id),
             Warning {
                 user_id,
@@ -248,12 +254,39 @@ impl WarningStore for MemoryStore {
         user_id: i64,
         until: Epoch,
     ) -> Result<(), StoreError> {
-        if let Some(claim) = self.tables().warnings.get_mut(&(group_id, user_id)) {
+        let mut g = self.tables();
+        let key = (group_id, user_id);
+        if let Some(claim) = g.warnings.get_mut(&key) {
             if claim.message_id.is_none() {
                 claim.delete_at = until;
+                g.deferred_claims.remove(&key);
             }
         }
         Ok(())
+    }
+
+    async fn set_claim_deferred(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        deferred: bool,
+        hold_until: Epoch,
+    ) -> Result<bool, StoreError> {
+        let mut g = self.tables();
+        let key = (group_id, user_id);
+        let is_deferred = g.deferred_claims.contains(&key);
+        match g.warnings.get_mut(&key) {
+            Some(claim) if claim.message_id.is_none() && (deferred || is_deferred) => {
+                claim.delete_at = hold_until;
+            }
+            _ => return Ok(false),
+        }
+        if deferred {
+            g.deferred_claims.insert(key);
+        } else {
+            g.deferred_claims.remove(&key);
+        }
+        Ok(true)
     }
 
     async fn defer_warning(
@@ -267,6 +300,7 @@ impl WarningStore for MemoryStore {
             Some(claim) if claim.message_id.is_none() => claim.delete_at = hold_until,
             _ => return Ok(false),
         }
+        g.deferred_claims.insert(key);
         g.deferred.insert(
             (warning.post_at, warning.group_id, warning.user_id),
             warning.clone(),
@@ -280,7 +314,9 @@ impl WarningStore for MemoryStore {
         user_id: i64,
         now: Epoch,
     ) -> Result<Option<Warning>, StoreError> {
-        let removed = self.tables().warnings.remove(&(group_id, user_id));
+        let mut g = self.tables();
+        g.deferred_claims.remove(&(group_id, user_id));
+        let removed = g.warnings.remove(&(group_id, user_id));
         Ok(live_warning(removed.as_ref(), now))
     }
 }

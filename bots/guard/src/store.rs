@@ -202,6 +202,19 @@ pub trait WarningStore: Send + Sync {
         until: Epoch,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The sweeper takes a deferred claim before posting its warning (`deferred: false`,
+    /// conditional on the claim still being deferred and unposted), or hands it back to the
+    /// queue when the chat is still flooded (`deferred: true`, conditional on it being unposted);
+    /// either way held until `hold_until`. `false`: the claim is gone, posted, or (taking)
+    /// another run or a fresh warning holds it — the entry is not this run's to post.
+    fn set_claim_deferred(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        deferred: bool,
+        hold_until: Epoch,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Queues a warning that could not be posted yet and holds the member's claim until
     /// `hold_until` (the claim must still be there, unposted: `false` when a lift removed it
     /// meanwhile, and nothing is queued).

@@ -6,7 +6,7 @@
 //! to, so an entry is tried from a minute before its time and simply waits for the next run
 //! while its chat is still full.
 
-use channel_guard::enforce::warning_request;
+use channel_guard::enforce::{warning_request, DEFERRED_CLAIM_SECS};
 use channel_guard::metrics::names;
 use channel_guard::store::{prelude::*, DeferredWarning};
 use lambdagram::jobs::JobContext;
@@ -73,16 +73,6 @@ async fn post<S: GuardStore>(
 ) -> Result<Outcome, HandlerError> {
     let (group_id, user_id) = (deferred.group_id, deferred.user_id);
     let group = ctx.store.group_state(group_id, ctx.now).await?;
-    let member = ctx
-        .store
-        .member_state(group_id, user_id, &[], ctx.now)
-        .await?;
-    // The claim is the licence: gone (the member was verified, allowed, or the claim expired)
-    // or posted already, the warning is not wanted any more.
-    if member.warning.is_none_or(|w| w.message_id.is_some()) {
-        ctx.store.forget_deferred(deferred).await?;
-        return Ok(Outcome::Dropped);
-    }
     let config = group.config.filter(|c| c.is_active());
     let missing: Vec<_> = config
         .iter()
@@ -95,6 +85,18 @@ async fn post<S: GuardStore>(
         ctx.store.forget_deferred(deferred).await?;
         return Ok(Outcome::Dropped);
     };
+    // The claim is the licence, taken by one conditional write: gone (the member was verified
+    // or allowed), posted, replaced by a fresh warning, or taken by another run (a schedule
+    // may fire twice), the warning is not this run's to post.
+    let hold = ctx.now + DEFERRED_CLAIM_SECS;
+    if !ctx
+        .store
+        .set_claim_deferred(group_id, user_id, false, hold)
+        .await?
+    {
+        ctx.store.forget_deferred(deferred).await?;
+        return Ok(Outcome::Dropped);
+    }
     let request = warning_request(config, user_id, &deferred.name, &missing);
     // A chat still flooded for longer than a short wait is tried again next run, rather than
     // holding up the other groups' warnings.
@@ -114,7 +116,12 @@ async fn post<S: GuardStore>(
             return Ok(Outcome::Dropped);
         }
         Err(e) if e.is_transient() || matches!(e, BotApiError::RetryAfter { .. }) => {
+            // Handed back to the queue and held on: a muted member posts nothing that could
+            // bring a fresh warning, so the claim must outlive the flood.
             tracing::info!(group_id, error = %e, "deferred warning waits for the next run");
+            ctx.store
+                .set_claim_deferred(group_id, user_id, true, hold)
+                .await?;
             return Ok(Outcome::Later);
         }
         Err(e) => {
@@ -259,6 +266,48 @@ mod tests {
         assert!(fake.calls_to("sendMessage").is_empty());
     }
 
+    /// A schedule may fire twice: the run that took the claim posts; the other finds it taken
+    /// and drops its entry without a call. A fresh (not deferred) claim is not taken either.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_claim_another_run_took_or_a_fresh_warning_holds_is_not_posted() {
+        let fake = FakeBotApi::start().await.expect("fake");
+        fake.world().add_user(fake.bot_user());
+        let store = MemoryStore::new();
+        protected(&store).await;
+        defer(&store, BORIS, NOW).await;
+        // Another run took Boris's claim first.
+        assert!(store
+            .set_claim_deferred(LOUNGE_ID, BORIS, false, NOW + 60)
+            .await
+            .expect("taken"));
+        // Carol's deferral was lifted, and a fresh warning claim of hers followed.
+        defer(&store, CAROL, NOW).await;
+        store
+            .remove_warning(LOUNGE_ID, CAROL, NOW)
+            .await
+            .expect("lifted");
+        assert!(store
+            .claim_warning(LOUNGE_ID, CAROL, NOW, NOW + 60)
+            .await
+            .expect("fresh claim"));
+        let bot = BotApi::new(&fake.token(), &fake.base_url()).expect("bot");
+        let ctx = JobContext {
+            bot: &bot,
+            store: &store,
+            now: NOW,
+            deadline_ms: lambdagram::time::now_ms() + 10_000,
+        };
+
+        let report = Sweeper.run(ctx).await.expect("run");
+
+        assert_eq!((report.posted, report.dropped), (0, 2));
+        assert!(fake.calls().is_empty());
+        assert_eq!(
+            store.deferred_warnings(NOW + 60, 10).await.expect("read"),
+            []
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_still_flooded_chat_keeps_its_warnings_and_an_unprotected_group_drops_them() {
         let fake = FakeBotApi::start().await.expect("fake");
@@ -285,6 +334,25 @@ mod tests {
         );
         assert_eq!(fake.calls_to("sendMessage").len(), 1);
         assert!(bot_messages(&fake).is_empty());
+        // Boris's claim, taken for the attempt, is handed back and held on.
+        let boris = store
+            .member_state(LOUNGE_ID, BORIS, &[], NOW)
+            .await
+            .expect("read")
+            .warning
+            .expect("still claimed");
+        assert_eq!(
+            (boris.message_id, boris.delete_at),
+            (None, NOW + DEFERRED_CLAIM_SECS)
+        );
+        assert!(store
+            .set_claim_deferred(LOUNGE_ID, BORIS, false, NOW + 60)
+            .await
+            .expect("take"));
+        assert!(store
+            .set_claim_deferred(LOUNGE_ID, BORIS, true, NOW + DEFERRED_CLAIM_SECS)
+            .await
+            .expect("hand back"));
 
         // The group is unprotected meanwhile: the warnings are dropped and their claims go.
         let mut config = store
