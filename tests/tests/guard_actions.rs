@@ -463,18 +463,30 @@ async fn a_deferred_warning_for_a_member_verified_meanwhile_is_dropped() {
     assert_eq!(status, 200);
     assert_eq!(deferred(&stack).await.len(), 1);
 
-    // Boris joins the channel: the channel-join path lifts the bot's restriction and releases
-    // the warning's claim.
-    stack
+    // Boris joins the channel: the channel-join path (member-change) lifts the bot's
+    // restriction and releases the warning's claim.
+    let joined = stack
         .fake
-        .world()
-        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
-    let store = DynamoStore::new(stack.dynamo.clone(), stack.table.clone());
-    assert!(store
-        .remove_warning(LOUNGE_ID, BORIS_ID, now())
+        .chat_member_update(NEWS_ID, BORIS_ID, MemberStatus::member())
+        .expect("a known user in a known chat");
+    assert_eq!(stack.deliver(&joined).await.status, 200);
+    assert!(
+        item(
+            &stack,
+            &format!("GROUP#{LOUNGE_ID}"),
+            &format!("WARN#{BORIS_ID}")
+        )
         .await
-        .expect("released")
-        .is_some());
+        .is_none(),
+        "the claim is released"
+    );
+    assert!(item(
+        &stack,
+        &format!("GROUP#{LOUNGE_ID}"),
+        &format!("MUTE#{BORIS_ID}")
+    )
+    .await
+    .is_none());
     stack.forget_flood_windows().await;
     stack.fake.clear_faults();
     stack.fake.clear_calls();

@@ -620,7 +620,7 @@ impl WarningStore for DynamoStore {
             "attribute_exists(pk) AND attribute_not_exists(message_id)"
         } else {
             // Taken by one run only: the flag goes with this write.
-            "deferred = :yes AND attribute_not_exists(message_id)"
+            "#deferred = :yes AND attribute_not_exists(message_id)"
         };
         let mut put = self
             .client()
@@ -629,7 +629,10 @@ impl WarningStore for DynamoStore {
             .set_item(Some(item))
             .condition_expression(condition);
         if !deferred {
-            put = put.expression_attribute_values(":yes", AttributeValue::Bool(true));
+            // `deferred` is one of DynamoDB's reserved words.
+            put = put
+                .expression_attribute_names("#deferred", "deferred")
+                .expression_attribute_values(":yes", AttributeValue::Bool(true));
         }
         self.count_write();
         match put.send().await {
