@@ -333,10 +333,13 @@ impl DynamoStore {
         state: &str,
         expires_at: Epoch,
         now: Epoch,
-        token: &str,
     ) -> Result<Claimed, StoreError> {
         self.count_write();
-        let token = token.to_owned();
+        let token = crate::memory::new_token();
+        let key: Item = ["pk", "sk"]
+            .iter()
+            .filter_map(|k| Some((k.to_string(), item.get(*k)?.clone())))
+            .collect();
         item.insert("state".into(), s(state));
         item.insert("token".into(), s(&token));
         item.insert("expires_at".into(), n(expires_at));
@@ -362,9 +365,19 @@ impl DynamoStore {
                         ours: ours.then_some(token),
                     })
                 }
-                other => Err(err(op, other)),
+                other => {
+                    self.delete_if_token(op, key, &token).await;
+                    Err(err(op, other))
+                }
             },
-            Err(other) => Err(err(op, other)),
+            // The put may have been applied with its answer lost: this attempt's claim is
+            // withdrawn (only if it is this attempt's), so the redelivery is handled at once
+            // instead of meeting a claim no one holds (an update "in flight" for the whole
+            // lease, an effect taken for an earlier attempt's unknown outcome).
+            Err(other) => {
+                self.delete_if_token(op, key, &token).await;
+                Err(err(op, other))
+            }
         }
     }
 }
@@ -410,27 +423,9 @@ impl EffectJournal for DynamoStore {
     ) -> Result<StepState, StoreError> {
         let expires_at = now + KEEP_STEPS_SECS;
         let key = step_key(update_id, step);
-        let token = crate::memory::new_token();
         let claimed = self
-            .put_claim(
-                "begin_step",
-                key.clone(),
-                "pending",
-                expires_at,
-                now,
-                &token,
-            )
-            .await;
-        let claimed = match claimed {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                // The put may have been applied with its answer lost: this attempt's intent is
-                // withdrawn (only if it is this attempt's), so the redelivery makes the effect
-                // instead of taking it for an earlier attempt's unknown outcome.
-                self.delete_if_token("begin_step", key, &token).await;
-                return Err(e);
-            }
-        };
+            .put_claim("begin_step", key, "pending", expires_at, now)
+            .await?;
         Ok(match claimed {
             Claimed::Met { done: true, .. } => StepState::Done,
             Claimed::Written(_) | Claimed::Met { ours: Some(_), .. } => StepState::New,
@@ -489,27 +484,9 @@ impl UpdateLedger for DynamoStore {
         lease_secs: i64,
     ) -> Result<Claim, StoreError> {
         let key: Item = ledger_key(update_id).into_iter().collect();
-        let token = crate::memory::new_token();
         let claimed = self
-            .put_claim(
-                "claim",
-                key.clone(),
-                "claimed",
-                now + lease_secs,
-                now,
-                &token,
-            )
-            .await;
-        let claimed = match claimed {
-            Ok(claimed) => claimed,
-            Err(e) => {
-                // The claim may have been written with its answer lost: withdrawn (only if it is
-                // this invocation's), so Telegram's redelivery is handled at once instead of
-                // being held off as "in flight" for the whole lease.
-                self.delete_if_token("claim", key, &token).await;
-                return Err(e);
-            }
-        };
+            .put_claim("claim", key, "claimed", now + lease_secs, now)
+            .await?;
         Ok(match claimed {
             Claimed::Met { done: true, .. } => Claim::AlreadyDone,
             Claimed::Written(token)
