@@ -47,6 +47,7 @@ pub mod routes;
 pub mod secret;
 pub mod telegram;
 pub mod time;
+pub mod ttl_map;
 pub mod update;
 
 #[cfg(feature = "aws")]

@@ -192,7 +192,7 @@ fn the_framework_knows_no_bot() {
         for word in [
             "channel_guard",
             "GROUP#",
-            "SUB#",
+            "SUBS#",
             "MUTE#",
             "WARN#",
             "/protect",

@@ -234,6 +234,12 @@ fn normalise(items: Vec<Value>) -> Vec<Value> {
                     !["version", "claim", "token", "message_id"].contains(&k.as_str())
                         && v.as_i64().is_none_or(|n| n <= 1_600_000_000)
                 });
+                // And in nested maps (a user's memberships: one map per channel).
+                for v in map.values_mut() {
+                    if let Some(inner) = v.as_object_mut() {
+                        inner.retain(|_, v| v.as_i64().is_none_or(|n| n <= 1_600_000_000));
+                    }
+                }
             }
             i
         })

@@ -245,8 +245,8 @@ async fn the_subscription_check_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subscription_cache_write_fails() {
-    let fault = DynamoFault::fail("PutItem")
-        .when_body_contains(&format!("SUB#{NEWS_ID}#{BORIS_ID}"))
+    let fault = DynamoFault::fail("UpdateItem")
+        .when_body_contains(&format!("SUBS#{BORIS_ID}"))
         .calls(1);
     let (_, statuses) = scenario(None, Some(fault)).await;
     assert_eq!(statuses, [500, 200]);

@@ -185,7 +185,8 @@ async fn a_non_subscriber_joining_is_restricted_and_warned_at_once() {
         warning_id
     );
     assert_eq!(
-        item(&items, &format!("SUB#{NEWS_ID}#{CAROL_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{CAROL_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")]
+            ["subscribed"],
         false
     );
     // Ledger claim; the group; the member; the cache fill, the restriction record (its intent,
@@ -197,7 +198,7 @@ async fn a_non_subscriber_joining_is_restricted_and_warned_at_once() {
             "PutItem",
             "BatchGetItem",
             "BatchGetItem",
-            "PutItem",
+            "UpdateItem",
             "PutItem",
             "PutItem",
             "PutItem",
@@ -245,7 +246,8 @@ async fn a_subscriber_joining_costs_the_cached_check_only() {
     assert_eq!(methods(&stack), ["getChatMember"]);
     let items = stack.items().await;
     assert_eq!(
-        item(&items, &format!("SUB#{NEWS_ID}#{DAVE_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{DAVE_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")]
+            ["subscribed"],
         true
     );
 }
@@ -407,7 +409,8 @@ async fn leaving_the_channel_restricts_in_every_linked_group() {
     assert!(is_muted(&stack, LOUNGE_ID, BORIS_ID) && is_muted(&stack, CAFE_ID, BORIS_ID));
 
     let items = stack.items().await;
-    let sub = item(&items, &format!("SUB#{NEWS_ID}#{BORIS_ID}"), "SUB").expect("cache");
+    let sub =
+        &item(&items, &format!("SUBS#{BORIS_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")];
     assert_eq!(sub["subscribed"], false, "the positive answer is gone");
     assert!(sub["expires_at"].as_i64().expect("expiry") <= now() + 70);
     for group in [CAFE_ID, LOUNGE_ID] {
@@ -422,7 +425,7 @@ async fn leaving_the_channel_restricts_in_every_linked_group() {
         );
     }
     let ops = stack.emulator.take_dynamodb_ops();
-    assert_eq!(ops[..3], strings(&["PutItem", "Query", "PutItem"]));
+    assert_eq!(ops[..3], strings(&["PutItem", "Query", "UpdateItem"]));
     assert_eq!(ops.iter().filter(|o| *o == "Scan").count(), 0);
 
     // Banned after leaving (left → kicked): no change of presence, nothing to do.
@@ -502,7 +505,8 @@ async fn joining_a_linked_channel_caches_the_positive_answer() {
     assert!(stack.fake.calls().is_empty());
     let items = stack.items().await;
     assert_eq!(
-        item(&items, &format!("SUB#{NEWS_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{BORIS_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")]
+            ["subscribed"],
         true
     );
 
@@ -855,7 +859,8 @@ async fn joining_the_channel_again_lifts_the_mute_in_every_linked_group() {
         "the sweeper has nothing left to delete: {items:#?}"
     );
     assert_eq!(
-        item(&items, &format!("SUB#{NEWS_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{BORIS_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")]
+            ["subscribed"],
         true
     );
     // Ledger claim; the index; the cache entry; per group: its config, the member (the channel
@@ -868,7 +873,7 @@ async fn joining_the_channel_again_lifts_the_mute_in_every_linked_group() {
         "DeleteItem",
         "DeleteItem",
     ];
-    let mut expected = vec!["PutItem", "Query", "PutItem"];
+    let mut expected = vec!["PutItem", "Query", "UpdateItem"];
     expected.extend(per_group);
     expected.extend(per_group);
     expected.push("UpdateItem");
@@ -923,7 +928,8 @@ async fn joining_one_channel_while_another_is_still_missing_lifts_nothing() {
     assert!(item(&items, &lounge, &format!("MUTE#{BORIS_ID}")).is_some());
     assert!(item(&items, &lounge, &format!("WARN#{BORIS_ID}")).is_some());
     assert_eq!(
-        item(&items, &format!("SUB#{DEV_ID}#{BORIS_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{BORIS_ID}"), "SUBS").expect("cache")[format!("ch{DEV_ID}")]
+            ["subscribed"],
         true
     );
     // Only the new cache entry (and the ledger) changed.
@@ -933,7 +939,7 @@ async fn joining_one_channel_while_another_is_still_missing_lifts_nothing() {
             .filter(|i| {
                 i["pk"]
                     .as_str()
-                    .is_some_and(|pk| !pk.starts_with("UPDATE#") && !pk.starts_with("SUB#"))
+                    .is_some_and(|pk| !pk.starts_with("UPDATE#") && !pk.starts_with("SUBS#"))
             })
             .cloned()
             .collect()
@@ -944,7 +950,7 @@ async fn joining_one_channel_while_another_is_still_missing_lifts_nothing() {
         strings(&[
             "PutItem",
             "Query",
-            "PutItem",
+            "UpdateItem",
             "BatchGetItem",
             "BatchGetItem",
             "UpdateItem"
@@ -989,7 +995,7 @@ async fn joining_a_channel_when_the_bot_never_restricted_you_makes_no_call() {
         strings(&[
             "PutItem",
             "Query",
-            "PutItem",
+            "UpdateItem",
             "BatchGetItem",
             "BatchGetItem",
             "BatchGetItem",
@@ -999,7 +1005,8 @@ async fn joining_a_channel_when_the_bot_never_restricted_you_makes_no_call() {
     );
     let items = stack.items().await;
     assert_eq!(
-        item(&items, &format!("SUB#{NEWS_ID}#{CAROL_ID}"), "SUB").expect("cache")["subscribed"],
+        item(&items, &format!("SUBS#{CAROL_ID}"), "SUBS").expect("cache")[format!("ch{NEWS_ID}")]
+            ["subscribed"],
         true
     );
     for group in [CAFE_ID, LOUNGE_ID] {
@@ -1033,7 +1040,7 @@ async fn a_restriction_an_admin_set_is_not_lifted_on_channel_join() {
         strings(&[
             "PutItem",
             "Query",
-            "PutItem",
+            "UpdateItem",
             "BatchGetItem",
             "BatchGetItem",
             "UpdateItem"

@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use channel_guard::config::{GroupConfig, LinkedChannel};
-use channel_guard::store::{prelude::*, Restriction, Warning};
+use channel_guard::store::{prelude::*, GroupState, Restriction, Warning};
 use lambdagram::aws::DynamoStore;
 use lambdagram::memory::MemoryStore;
 use lambdagram_e2e::dynamodb;
@@ -261,7 +261,7 @@ async fn dynamodb_and_memory_answer_alike() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_hot_path_reads_are_one_request_each_and_write_nothing() {
+async fn the_hot_path_reads_once_and_writes_nothing() {
     let client = dynamodb::client().await;
     let table = dynamodb::fresh_table(&client).await;
     let store = DynamoStore::new(client.clone(), table.clone());
@@ -276,17 +276,85 @@ async fn the_hot_path_reads_are_one_request_each_and_write_nothing() {
             .await
             .expect("sub");
     }
+    // Another group's channel, in the same membership item: not this group's business.
+    store
+        .cache_subscription(-99, 7, false, 5000)
+        .await
+        .expect("sub");
     store.calls().take();
 
-    let group = store.group_state(-1001, 1000).await.expect("group");
-    let member = store
+    let (group, member) = store.gate_state(-1001, 7, 1000).await.expect("gate");
+
+    assert_eq!(store.calls().take(), (1, 0), "one read, no writes");
+    assert!(group.config.is_some() && group.admins == Some(vec![1]));
+    assert_eq!(
+        member.subscriptions,
+        [(-10, Some(true)), (-20, Some(true)), (-30, Some(true))]
+    );
+    assert!(member.warning.is_none() && !member.restricted_by_bot);
+
+    // Without the group's copy (a warm sandbox): the member alone, one read.
+    let alone = store
         .member_state(-1001, 7, &[-10, -20, -30], 1000)
         .await
         .expect("member");
+    assert_eq!(store.calls().take(), (1, 0));
+    assert_eq!(alone, member);
 
-    assert_eq!(store.calls().take(), (2, 0), "two reads, no writes");
-    assert!(group.config.is_some() && group.admins == Some(vec![1]));
-    assert!(member.subscriptions.iter().all(|(_, s)| *s == Some(true)));
+    // An unprotected group reads the same one request.
+    let (group, member) = store.gate_state(-1002, 7, 1000).await.expect("gate");
+    assert_eq!(store.calls().take(), (1, 0));
+    assert_eq!(group, GroupState::default());
+    assert!(member.subscriptions.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_memberships_share_one_item_and_expire_one_by_one() {
+    let client = dynamodb::client().await;
+    let table = dynamodb::fresh_table(&client).await;
+    let store = DynamoStore::new(client.clone(), table.clone());
+    store
+        .cache_subscription(-10, 7, true, 1600)
+        .await
+        .expect("w");
+    store
+        .cache_subscription(-20, 7, false, 1060)
+        .await
+        .expect("w");
+    store
+        .forget_subscription(-30, 8)
+        .await
+        .expect("no item: no-op");
+
+    let items = dynamodb::scan_table(&client, &table).await;
+    assert_eq!(items.len(), 1, "{items:#?}");
+    let subs = &items[0];
+    assert_eq!(subs["pk"], "SUBS#7");
+    assert_eq!(subs["sk"], "SUBS");
+    assert_eq!(
+        subs["ch-10"],
+        serde_json::json!({"subscribed": true, "expires_at": 1600})
+    );
+    assert_eq!(
+        subs["ch-20"],
+        serde_json::json!({"subscribed": false, "expires_at": 1060})
+    );
+    assert_eq!(subs["expires_at"], 1060 + 900, "outlives every answer");
+
+    let at = |now| store.member_state(-1, 7, &[-10, -20, -30], now);
+    assert_eq!(
+        at(1059).await.expect("r").subscriptions,
+        [(-10, Some(true)), (-20, Some(false)), (-30, None)]
+    );
+    assert_eq!(
+        at(1060).await.expect("r").subscriptions,
+        [(-10, Some(true)), (-20, None), (-30, None)]
+    );
+    store.forget_subscription(-10, 7).await.expect("forget");
+    assert_eq!(
+        at(1000).await.expect("r").subscriptions,
+        [(-10, None), (-20, Some(false)), (-30, None)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,7 +406,7 @@ async fn items_are_stored_under_the_documented_keys() {
         ("GROUP#-1001".to_owned(), "CONFIG".to_owned()),
         ("GROUP#-1001".to_owned(), "MUTE#7".to_owned()),
         ("GROUP#-1001".to_owned(), "WARN#7".to_owned()),
-        ("SUB#-10#7".to_owned(), "SUB".to_owned()),
+        ("SUBS#7".to_owned(), "SUBS".to_owned()),
     ];
     expected.sort();
     assert_eq!(keys, expected);

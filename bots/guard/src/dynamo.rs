@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
@@ -27,9 +28,20 @@ fn group_pk(group_id: i64) -> String {
     format!("GROUP#{group_id}")
 }
 
-fn sub_key(channel_id: i64, user_id: i64) -> Item {
-    key(format!("SUB#{channel_id}#{user_id}"), "SUB")
+/// A user's cached channel memberships: one item per user, one attribute per channel
+/// (`ch<channel id>`: `{subscribed, expires_at}`), so the gate reads every answer it may need
+/// in the same request as the group's state, before it knows which channels the group links.
+fn subs_key(user_id: i64) -> Item {
+    key(format!("SUBS#{user_id}"), "SUBS")
 }
+
+fn channel_attr(channel_id: i64) -> String {
+    format!("ch{channel_id}")
+}
+
+/// How long a user's membership item outlives the answer last written to it: longer than any
+/// answer's lifetime (`cache::ttl_secs`), so no live answer is ever deleted with the item.
+const SUBS_ITEM_MARGIN_SECS: Epoch = 900;
 
 /// The sweeper's progress: one item.
 fn sweep_key() -> Item {
@@ -235,36 +247,8 @@ impl GroupDirectory for DynamoStore {
 
 impl GroupStore for DynamoStore {
     async fn group_state(&self, group_id: i64, now: Epoch) -> Result<GroupState, StoreError> {
-        let items = self
-            .batch_get(vec![
-                key(group_pk(group_id), "CONFIG"),
-                key(group_pk(group_id), "ADMINS"),
-            ])
-            .await?;
-        let mut state = GroupState::default();
-        for item in items {
-            match get_s(&item, "sk").as_deref() {
-                Some("CONFIG") => {
-                    let json = get_s(&item, "config").unwrap_or_default();
-                    let mut config: GroupConfig = serde_json::from_str(&json).map_err(|e| {
-                        StoreError::Failed(format!("group {group_id}: unreadable config: {e}"))
-                    })?;
-                    config.version = get_n(&item, "version")
-                        .and_then(|v| u64::try_from(v).ok())
-                        .unwrap_or(0);
-                    state.config = Some(config);
-                }
-                Some("ADMINS") if live(&item, now) => {
-                    state.admins = item.get("admins").and_then(|v| v.as_l().ok()).map(|l| {
-                        l.iter()
-                            .filter_map(|v| v.as_n().ok()?.parse().ok())
-                            .collect()
-                    });
-                }
-                _ => {}
-            }
-        }
-        Ok(state)
+        let items = self.batch_get(group_keys(group_id)).await?;
+        group_from(group_id, &items, now)
     }
 
     async fn save_group(
@@ -361,41 +345,31 @@ impl MemberStore for DynamoStore {
         channels: &[i64],
         now: Epoch,
     ) -> Result<MemberState, StoreError> {
-        let mut keys: Vec<Item> = channels.iter().map(|c| sub_key(*c, user_id)).collect();
-        keys.push(key(group_pk(group_id), format!("WARN#{user_id}")));
-        keys.push(key(group_pk(group_id), format!("MUTE#{user_id}")));
+        let items = self
+            .batch_get(member_keys(group_id, user_id, !channels.is_empty()))
+            .await?;
+        Ok(member_from(user_id, channels, &items, now))
+    }
+
+    /// One `BatchGetItem` of five keys: the group's config and admins, and the member's
+    /// memberships, warning and restriction record.
+    async fn gate_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> Result<(GroupState, MemberState), StoreError> {
+        let mut keys = group_keys(group_id);
+        keys.extend(member_keys(group_id, user_id, true));
         let items = self.batch_get(keys).await?;
-        let mut state = MemberState {
-            subscriptions: channels.iter().map(|c| (*c, None)).collect(),
-            ..MemberState::default()
-        };
-        for item in items {
-            let pk = get_s(&item, "pk").unwrap_or_default();
-            let sk = get_s(&item, "sk").unwrap_or_default();
-            if sk == "SUB" {
-                if !live(&item, now) {
-                    continue;
-                }
-                let subscribed = item
-                    .get("subscribed")
-                    .and_then(|v| v.as_bool().ok())
-                    .copied();
-                if let Some(entry) = state
-                    .subscriptions
-                    .iter_mut()
-                    .find(|(c, _)| pk == format!("SUB#{c}#{user_id}"))
-                {
-                    entry.1 = subscribed;
-                }
-            } else if sk.starts_with("WARN#") {
-                state.warning = warning_from(&item).filter(|w| w.delete_at > now);
-            } else if sk.starts_with("MUTE#") {
-                // A timed mute that has ended is over: the next check restricts again.
-                state.restricted_by_bot = get_n(&item, "until").is_none_or(|until| until > now);
-                state.restriction_pending = state.restricted_by_bot && pending(&item);
-            }
-        }
-        Ok(state)
+        let group = group_from(group_id, &items, now)?;
+        let channels: Vec<i64> = group
+            .config
+            .iter()
+            .flat_map(|c| c.channels.iter().map(|ch| ch.id))
+            .collect();
+        let member = member_from(user_id, &channels, &items, now);
+        Ok((group, member))
     }
 
     async fn cache_subscription(
@@ -405,24 +379,132 @@ impl MemberStore for DynamoStore {
         subscribed: bool,
         expires_at: Epoch,
     ) -> Result<(), StoreError> {
-        self.put(
-            "cache_subscription",
-            with(
-                sub_key(channel_id, user_id),
-                [
-                    ("subscribed", AttributeValue::Bool(subscribed)),
-                    ("expires_at", n(expires_at)),
-                ],
-            ),
-        )
-        .await
+        let answer = AttributeValue::M(HashMap::from([
+            ("subscribed".to_owned(), AttributeValue::Bool(subscribed)),
+            ("expires_at".to_owned(), n(expires_at)),
+        ]));
+        self.count_write();
+        self.client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(subs_key(user_id)))
+            .update_expression("SET #ch = :answer, expires_at = :item_expires")
+            .expression_attribute_names("#ch", channel_attr(channel_id))
+            .expression_attribute_values(":answer", answer)
+            .expression_attribute_values(
+                ":item_expires",
+                n(expires_at.saturating_add(SUBS_ITEM_MARGIN_SECS)),
+            )
+            .send()
+            .await
+            .map_err(|e| err("cache_subscription", e))?;
+        Ok(())
     }
 
     async fn forget_subscription(&self, channel_id: i64, user_id: i64) -> Result<(), StoreError> {
-        self.delete("forget_subscription", sub_key(channel_id, user_id))
-            .await
-            .map(drop)
+        self.count_write();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(subs_key(user_id)))
+            .update_expression("REMOVE #ch")
+            // Never creates the item (it would have no expiry).
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#ch", channel_attr(channel_id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(err("forget_subscription", e)),
+        }
     }
+}
+
+/// The group's config and admin cache.
+fn group_keys(group_id: i64) -> Vec<Item> {
+    vec![
+        key(group_pk(group_id), "CONFIG"),
+        key(group_pk(group_id), "ADMINS"),
+    ]
+}
+
+/// The member's warning and restriction record, and (`memberships`) their cached answers.
+fn member_keys(group_id: i64, user_id: i64, memberships: bool) -> Vec<Item> {
+    let mut keys = vec![
+        key(group_pk(group_id), format!("WARN#{user_id}")),
+        key(group_pk(group_id), format!("MUTE#{user_id}")),
+    ];
+    if memberships {
+        keys.push(subs_key(user_id));
+    }
+    keys
+}
+
+/// The group's state from a batch's items (others ignored).
+fn group_from(group_id: i64, items: &[Item], now: Epoch) -> Result<GroupState, StoreError> {
+    let group = group_pk(group_id);
+    let mut state = GroupState::default();
+    for item in items
+        .iter()
+        .filter(|i| get_s(i, "pk") == Some(group.clone()))
+    {
+        match get_s(item, "sk").as_deref() {
+            Some("CONFIG") => {
+                let json = get_s(item, "config").unwrap_or_default();
+                let mut config: GroupConfig = serde_json::from_str(&json).map_err(|e| {
+                    StoreError::Failed(format!("group {group_id}: unreadable config: {e}"))
+                })?;
+                config.version = get_n(item, "version")
+                    .and_then(|v| u64::try_from(v).ok())
+                    .unwrap_or(0);
+                state.config = Some(config);
+            }
+            Some("ADMINS") if live(item, now) => {
+                state.admins = item.get("admins").and_then(|v| v.as_l().ok()).map(|l| {
+                    l.iter()
+                        .filter_map(|v| v.as_n().ok()?.parse().ok())
+                        .collect()
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(state)
+}
+
+/// The member's state from a batch's items, with the cached answer for each of `channels`.
+fn member_from(user_id: i64, channels: &[i64], items: &[Item], now: Epoch) -> MemberState {
+    let mut state = MemberState {
+        subscriptions: channels.iter().map(|c| (*c, None)).collect(),
+        ..MemberState::default()
+    };
+    let warn = format!("WARN#{user_id}");
+    let mute = format!("MUTE#{user_id}");
+    for item in items {
+        let sk = get_s(item, "sk").unwrap_or_default();
+        if sk == "SUBS" {
+            for (channel, answer) in &mut state.subscriptions {
+                *answer = item
+                    .get(&channel_attr(*channel))
+                    .and_then(|v| v.as_m().ok())
+                    .filter(|m| get_n(m, "expires_at").is_some_and(|exp| exp > now))
+                    .and_then(|m| m.get("subscribed")?.as_bool().ok().copied());
+            }
+        } else if sk == warn {
+            state.warning = warning_from(item).filter(|w| w.delete_at > now);
+        } else if sk == mute {
+            // A timed mute that has ended is over: the next check restricts again.
+            state.restricted_by_bot = get_n(item, "until").is_none_or(|until| until > now);
+            state.restriction_pending = state.restricted_by_bot && pending(item);
+        }
+    }
+    state
 }
 
 impl RestrictionStore for DynamoStore {

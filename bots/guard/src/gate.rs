@@ -1,14 +1,16 @@
 //! The guard's gate: what happens to a member's message in a group before anything answers it.
 //! A message from someone not subscribed to every channel the group links is deleted, the
 //! group's action applied, and one warning posted; everyone else passes at the budget (a known
-//! subscriber: two batched reads, no write, no Bot API call). `guard-message` is this gate
-//! alone; routes that answer in groups (`/help`, `/start`) pass through it first, so a
-//! non-subscriber cannot make the bot speak for them.
+//! subscriber: one read in a cold sandbox, none in a warm one, no write, no Bot API call).
+//! `guard-message` is this gate alone; routes that answer in groups (`/help`, `/start`) pass
+//! through it first, so a non-subscriber cannot make the bot speak for them.
 
 use lambdagram::teloxide_core::types::{Message, MessageKind};
 
 use super::enforce::{Enforcement, Guard, Member};
+use super::gate_cache::GateCache;
 use super::store::prelude::*;
+use super::store::GroupState;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::telegram::TelegramApi;
 
@@ -27,11 +29,19 @@ pub enum Gate {
 /// posts, not the member's own). No warning: a channel cannot press "I have joined".
 async fn sender_chat_gate<S: GuardStore, T: TelegramApi>(
     ctx: &RouteContext<'_, S, T>,
+    cache: &GateCache,
     message: &Message,
     sender_chat_id: i64,
 ) -> Result<Gate, HandlerError> {
     let group_id = message.chat.id.0;
-    let group = ctx.store.group_state(group_id, ctx.now).await?;
+    let group = match cache.group(group_id, ctx.now) {
+        Some(group) => group,
+        None => {
+            let group = ctx.store.group_state(group_id, ctx.now).await?;
+            keep(cache, group_id, &group, ctx.now);
+            group
+        }
+    };
     let Some(config) = group.config.filter(|c| c.is_active()) else {
         return Ok(Gate::Pass);
     };
@@ -47,14 +57,26 @@ async fn sender_chat_gate<S: GuardStore, T: TelegramApi>(
     Ok(Gate::Enforced(done))
 }
 
+/// Keeps a copy of a protected group's state whose administrators are known. An unprotected
+/// group is read afresh each time, so `/protect` applies to the very next message; a copy
+/// without administrators would have every hit ask Telegram for them.
+fn keep(cache: &GateCache, group_id: i64, group: &GroupState, now: lambdagram::time::Epoch) {
+    if group.config.as_ref().is_some_and(|c| c.is_active()) && group.admins.is_some() {
+        cache.keep_group(group_id, group, now);
+    }
+}
+
 /// Whether the message was sent in a group or supergroup (where the guard may apply).
 pub fn is_group(message: &Message) -> bool {
     message.chat.is_group() || message.chat.is_supergroup()
 }
 
-/// Runs the guard over `message` (a message in a group or supergroup).
+/// Runs the guard over `message` (a message in a group or supergroup). `cache` is the
+/// sandbox's memory of earlier reads ([`GateCache`]): a cold sandbox reads once (the group's
+/// state and the member's in one request), a warm one not at all for a member who passed.
 pub async fn gate<S: GuardStore, T: TelegramApi>(
     ctx: &RouteContext<'_, S, T>,
+    cache: &GateCache,
     message: &Message,
 ) -> Result<Gate, HandlerError> {
     // What a member can post: content, and kinds newer than this code (`Empty`), which are
@@ -78,37 +100,61 @@ pub async fn gate<S: GuardStore, T: TelegramApi>(
         if sender_chat.id == message.chat.id || message.is_automatic_forward() {
             return Ok(Gate::Pass);
         }
-        return sender_chat_gate(ctx, message, sender_chat.id.0).await;
+        return sender_chat_gate(ctx, cache, message, sender_chat.id.0).await;
     }
     let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
         return Ok(Gate::Pass);
     };
-    let (group_id, user_id) = (message.chat.id.0, from.id.0 as i64);
+    let (group_id, user_id, now) = (message.chat.id.0, from.id.0 as i64, ctx.now);
 
-    let group = ctx.store.group_state(group_id, ctx.now).await?;
-    let Some(config) = group.config.filter(|c| c.is_active()) else {
+    // One read on a cold sandbox: the group and the member together. A copy is kept only as
+    // read (never refreshed from itself, so it expires on time), with its administrators.
+    let (group, read) = match cache.group(group_id, now) {
+        Some(group) => (group, None),
+        None => {
+            let (group, member) = ctx.store.gate_state(group_id, user_id, now).await?;
+            (group, Some(member))
+        }
+    };
+    let Some(config) = group.config.clone().filter(|c| c.is_active()) else {
         return Ok(Gate::Pass);
     };
     if config.allow_list.contains(&user_id) {
+        if read.is_some() {
+            keep(cache, group_id, &group, now);
+        }
         return Ok(Gate::Pass);
     }
     let guard = Guard::of(ctx);
-    if guard
-        .admins(group_id, group.admins)
-        .await?
-        .contains(&user_id)
-    {
+    let admins = guard.admins(group_id, group.admins).await?;
+    let is_admin = admins.contains(&user_id);
+    if read.is_some() {
+        let state = GroupState {
+            config: group.config,
+            admins: Some(admins),
+        };
+        keep(cache, group_id, &state, now);
+    }
+    if is_admin {
         return Ok(Gate::Pass);
     }
-    let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
-    let state = ctx
-        .store
-        .member_state(group_id, user_id, &channels, ctx.now)
-        .await?;
+    if read.is_none() && cache.passed(group_id, user_id, config.version, now) {
+        return Ok(Gate::Pass);
+    }
+    let state = match read {
+        Some(state) => state,
+        None => {
+            let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
+            ctx.store
+                .member_state(group_id, user_id, &channels, now)
+                .await?
+        }
+    };
     let missing = guard
         .missing_channels(&config, user_id, &state, false)
         .await?;
     if missing.is_empty() {
+        cache.keep_pass(group_id, user_id, config.version, now);
         return Ok(Gate::Pass);
     }
     if matches!(message.kind, MessageKind::Empty {}) {
@@ -213,7 +259,8 @@ mod tests {
         }
         let update: Message = serde_json::from_value(message(5, USER, "hi")).expect("message");
 
-        let first = gate(&ctx(&bot, &store), &update).await;
+        let cache = GateCache::new();
+        let first = gate(&ctx(&bot, &store), &cache, &update).await;
 
         assert!(matches!(
             first,
@@ -240,7 +287,9 @@ mod tests {
             },
         )
         .answer("sendMessage", message(6, BOT, "warning"));
-        let again = gate(&ctx(&bot, &store), &update).await.expect("handled");
+        let again = gate(&ctx(&bot, &store), &cache, &update)
+            .await
+            .expect("handled");
 
         assert!(
             matches!(again, Gate::Enforced(ref e) if e.restricted && e.warned),

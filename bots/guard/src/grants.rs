@@ -8,24 +8,35 @@ const GET: &str = "dynamodb:BatchGetItem";
 const PUT: &str = "dynamodb:PutItem";
 const DELETE: &str = "dynamodb:DeleteItem";
 const QUERY: &str = "dynamodb:Query";
+const UPDATE: &str = "dynamodb:UpdateItem";
 
-/// The gate's hot path: two BatchGetItem reads (group config + admins; the member's cache
-/// entries, warning and restriction record).
+/// The gate's hot path: one BatchGetItem (group config and admins; the member's warning and
+/// restriction record; their memberships, under [`MEMBERSHIPS`]).
 pub const READ_GUARD_STATE: Grant = Grant {
     name: "ReadGuardState",
-    about: "the guard's hot-path reads (group config, admins, memberships, warning, restriction)",
+    about: "the guard's hot-path reads (group config, admins, warning, restriction)",
     actions: &[GET],
-    leading_keys: &["GROUP#*", "SUB#*"],
+    leading_keys: &["GROUP#*"],
 };
 
-/// Cache fills (admins, memberships), restriction records (intent, then result), the warning and
+/// A user's cached channel memberships (one item per user): read with the member's state, and
+/// a fresh answer from Telegram written into it (an UpdateItem of one attribute).
+pub const MEMBERSHIPS: Grant = Grant {
+    name: "Memberships",
+    about: "a user's cached channel memberships read, and fresh answers cached",
+    actions: &[GET, UPDATE],
+    leading_keys: &["SUBS#*"],
+};
+
+/// Admin cache fills, restriction records (intent, then result), the warning and
 /// its deletion-queue entry (a TransactWriteItems of two puts), or a warning the chat's flood
 /// limits kept back: its held claim and its entry in the deferred queue (two puts).
 pub const WRITE_GUARD_STATE: Grant = Grant {
     name: "WriteGuardState",
-    about: "cache fills, restriction records, a warning and its deletion or deferral queue entry",
+    about:
+        "admin cache fills, restriction records, a warning and its deletion or deferral queue entry",
     actions: &[PUT],
-    leading_keys: &["GROUP#*", "SUB#*", "DUE#*", "DEFER"],
+    leading_keys: &["GROUP#*", "DUE#*", "DEFER"],
 };
 
 /// Only when Telegram refuses for lack of rights: the degraded config is saved (a
@@ -80,13 +91,13 @@ pub const ALLOW_LIST: Grant = Grant {
     leading_keys: &["GROUP#*", "CHANNEL#*", "DUE#*"],
 };
 
-/// "I have joined": the config and the member's state, the live re-check's cache fills, the
-/// restriction record and the warning removed.
+/// "I have joined": the config and the member's state (their memberships under
+/// [`MEMBERSHIPS`]), the restriction record and the warning removed.
 pub const MEMBER_STATE: Grant = Grant {
     name: "MemberState",
     about: "a member's state read, re-checked and cleared when verified",
     actions: &[GET, PUT, DELETE],
-    leading_keys: &["GROUP#*", "SUB#*"],
+    leading_keys: &["GROUP#*"],
 };
 
 /// A lifted warning's deletion-queue entry (so the sweeper skips it).

@@ -15,6 +15,7 @@ pub mod channels;
 pub mod config;
 pub mod enforce;
 pub mod gate;
+pub mod gate_cache;
 pub mod grants;
 pub mod health;
 pub mod menu;

@@ -150,6 +150,22 @@ impl MemberStore for MemoryStore {
         })
     }
 
+    async fn gate_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> Result<(GroupState, MemberState), StoreError> {
+        let group = self.group_state(group_id, now).await?;
+        let channels: Vec<i64> = group
+            .config
+            .iter()
+            .flat_map(|c| c.channels.iter().map(|ch| ch.id))
+            .collect();
+        let member = self.member_state(group_id, user_id, &channels, now).await?;
+        Ok((group, member))
+    }
+
     async fn cache_subscription(
         &self,
         channel_id: i64,

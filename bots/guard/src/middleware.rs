@@ -8,8 +8,13 @@ use lambdagram::route_api::RouteResponse;
 use lambdagram::routes::MiddlewareDecl;
 use lambdagram::teloxide_core::types::{Update, UpdateKind};
 
+use std::sync::OnceLock;
+
 use super::gate::{gate, is_group, Gate};
-use super::grants::{DEGRADE_PROTECTION, READ_GUARD_STATE, RELEASE_WARNING, WRITE_GUARD_STATE};
+use super::gate_cache::GateCache;
+use super::grants::{
+    DEGRADE_PROTECTION, MEMBERSHIPS, READ_GUARD_STATE, RELEASE_WARNING, WRITE_GUARD_STATE,
+};
 use super::store::prelude::*;
 
 /// The gate ([`crate::gate`]): a message in a group from a non-subscriber of its protection is
@@ -20,6 +25,7 @@ pub const GATE: MiddlewareDecl = MiddlewareDecl {
     about: "a non-subscriber's message in a protected group is enforced before anything answers it",
     grants: &[
         READ_GUARD_STATE,
+        MEMBERSHIPS,
         WRITE_GUARD_STATE,
         DEGRADE_PROTECTION,
         RELEASE_WARNING,
@@ -28,8 +34,39 @@ pub const GATE: MiddlewareDecl = MiddlewareDecl {
     limit: None,
 };
 
-/// The implementation of [`GATE`].
-pub struct Gated;
+/// The implementation of [`GATE`], with the sandbox's memory of its reads ([`GateCache`]).
+pub struct Gated {
+    cache: OnceLock<GateCache>,
+}
+
+/// The gate of every function that runs it: one per sandbox.
+pub static GATED: Gated = Gated::new();
+
+/// Set to `off` in a function's environment, the gate reads every message afresh (no sandbox
+/// cache): for stories replayed across functions faster than the cache's lifetimes.
+pub const CACHE_SWITCH_VAR: &str = "GATE_CACHE";
+
+impl Gated {
+    pub const fn new() -> Self {
+        Self {
+            cache: OnceLock::new(),
+        }
+    }
+
+    fn cache(&self) -> &GateCache {
+        self.cache
+            .get_or_init(|| match std::env::var(CACHE_SWITCH_VAR) {
+                Ok(v) if v.eq_ignore_ascii_case("off") => GateCache::off(),
+                _ => GateCache::new(),
+            })
+    }
+}
+
+impl Default for Gated {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl<S: GuardStore> Middleware<S> for Gated {
     fn declaration(&self) -> &'static MiddlewareDecl {
@@ -49,7 +86,7 @@ impl<S: GuardStore> Middleware<S> for Gated {
             if !is_group(message) {
                 return Ok(Flow::Continue);
             }
-            match gate(ctx, message).await? {
+            match gate(ctx, self.cache(), message).await? {
                 Gate::Pass => Ok(Flow::Continue),
                 Gate::Enforced(done) => {
                     tracing::info!(

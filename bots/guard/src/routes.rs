@@ -189,7 +189,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
-        grants: &[MEMBER_STATE, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
+        grants: &[MEMBER_STATE, MEMBERSHIPS, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
         middleware: &[DENY_LIST],
     },
     Route {
@@ -211,7 +211,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard chat_member - checks joiners, restricts channel leavers in every linked group, refreshes admins.",
-        grants: &[READ_GUARD_STATE, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION, PACE_MESSAGES],
+        grants: &[READ_GUARD_STATE, MEMBERSHIPS, QUERY_CHANNEL_INDEX, WRITE_GUARD_STATE, DEGRADE_PROTECTION, LIFT_RESTRICTION, PACE_MESSAGES],
         middleware: &[],
     },
     Route {
@@ -223,7 +223,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "Channel guard new_chat_members - checks each joiner (the service message path of the join check).",
-        grants: &[READ_GUARD_STATE, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
+        grants: &[READ_GUARD_STATE, MEMBERSHIPS, WRITE_GUARD_STATE, DEGRADE_PROTECTION, RELEASE_WARNING, PACE_MESSAGES],
         middleware: &[],
     },
     Route {

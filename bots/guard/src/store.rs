@@ -1,5 +1,5 @@
-//! The guard's store port. Reads on the hot path are batched: one request for the group
-//! ([`GuardStore::group_state`]) and one for the member ([`GuardStore::member_state`]).
+//! The guard's store port. The hot path reads once: the group's state and the member's in one
+//! request ([`MemberStore::gate_state`]).
 //! Key design: docs/guard-design.md.
 
 use std::future::Future;
@@ -132,6 +132,15 @@ pub trait MemberStore: Send + Sync {
         channels: &[i64],
         now: Epoch,
     ) -> impl Future<Output = Result<MemberState, StoreError>> + Send;
+
+    /// The gate's one read: the group's state and the member's, in one request, with the
+    /// member's cached answer for every channel the configuration read links.
+    fn gate_state(
+        &self,
+        group_id: i64,
+        user_id: i64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<(GroupState, MemberState), StoreError>> + Send;
 
     fn cache_subscription(
         &self,

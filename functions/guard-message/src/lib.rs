@@ -2,7 +2,8 @@
 //! which the route table declares as this route's middleware, so the framework runs it before
 //! this handler. A message in a protected group from someone not subscribed to every linked
 //! channel is deleted, the group's action applied, and one warning posted. Everyone else passes
-//! at the budget: a known subscriber costs two batched reads, no write and no Bot API call.
+//! at the budget: a known subscriber costs one read in a cold sandbox and none in a warm one
+//! (`channel_guard::gate_cache`), no write and no Bot API call.
 
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

@@ -7,7 +7,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
     lambdagram::lambda::run_route::<DynamoStore, _>(
         channel_guard::ROUTES,
         "guard-message",
-        &[&channel_guard::middleware::Gated],
+        &[&channel_guard::middleware::GATED],
         guard_message::GuardMessage,
     )
     .await

@@ -9,7 +9,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         "start",
         &[
             &lambdagram::denylist::DENY_LISTED,
-            &channel_guard::middleware::Gated,
+            &channel_guard::middleware::GATED,
             &lambdagram::ratelimit::RATE_LIMITED,
         ],
         start::Start,

@@ -301,7 +301,7 @@ fn main_rs(route: &Route, handler: &str) -> String {
         (
             "use lambdagram::aws::DynamoStore;",
             "DynamoStore",
-            "&[&channel_guard::middleware::Gated]",
+            "&[&channel_guard::middleware::GATED]",
         )
     } else {
         ("use lambdagram::ports::NoStore;", "NoStore", "&[]")

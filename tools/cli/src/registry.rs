@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use channel_guard::middleware::Gated;
+use channel_guard::middleware::GATED;
 use channel_guard::store::prelude::*;
 use channel_guard::ROUTES;
 use lambdagram::admin_command::AdminCommand;
@@ -26,8 +26,8 @@ where
     S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + 'static,
 {
     // `gate` is also what `lambdagram new route` registers a command answered in groups with.
-    let gate: &[&'static dyn Middleware<S>] = &[&Gated];
-    let gated: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &Gated, &RATE_LIMITED];
+    let gate: &[&'static dyn Middleware<S>] = &[&GATED];
+    let gated: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &GATED, &RATE_LIMITED];
     let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED];
     let mut d = InProcessDispatcher::new(ROUTES);
     d.register("start", deps.clone(), gated, start::Start)?;
@@ -112,7 +112,7 @@ mod tests {
             )
         );
         assert_eq!(
-            d.register("protect", deps(), &[&Gated], protect::Protect),
+            d.register("protect", deps(), &[&GATED], protect::Protect),
             Err(
                 "route `protect` declares middleware [\"deny-list\"] but was given [\"gate\"]"
                     .to_owned()

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use channel_guard::middleware::Gated;
+use channel_guard::middleware::GATED;
 use fake_bot_api::{FakeBotApi, ALICE_ID, BORIS_ID};
 use lambdagram::aws::DynamoStore;
 use lambdagram::denylist::DENY_LISTED;
@@ -55,7 +55,7 @@ impl Served {
             .register(
                 "start",
                 deps,
-                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
                 start::Start,
             )
             .expect("as declared");

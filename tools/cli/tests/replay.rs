@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use channel_guard::middleware::Gated;
+use channel_guard::middleware::GATED;
 use fake_bot_api::{FakeBotApi, Fault};
 use lambdagram::denylist::DENY_LISTED;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
@@ -63,13 +63,13 @@ impl Served {
             routes.register(
                 "start",
                 deps.clone(),
-                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
                 start::Start,
             ),
             routes.register(
                 "help",
                 deps.clone(),
-                &[&DENY_LISTED, &Gated, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
                 help::Help,
             ),
             routes.register("unknown-command", deps, &[], unknown_command::GUARD),
