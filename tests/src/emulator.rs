@@ -273,6 +273,11 @@ impl Emulator {
         Ok(())
     }
 
+    /// The process ids of every function process started so far (for /proc readings).
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().filter_map(Child::id).collect()
+    }
+
     /// Makes the next `n` invocations of `function` fail as a crashed function does, without
     /// reaching its process.
     pub fn fail_next(&self, function: &str, n: u32) {
