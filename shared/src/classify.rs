@@ -138,7 +138,7 @@ mod tests {
         Route {
             name,
             trigger: Trigger::Command { name, scope },
-            help: Some(Text { en: "e", ru: "r" }),
+            help: Some(Text::new(&[(crate::i18n::EN, "e")])),
             audience: Audience::Everyone,
             side_effects: false,
             about: "a test route",
