@@ -1,4 +1,4 @@
-//! The texts of the framework's bot-control routes (`/admin`, `/deny`) and of the rate limit:
+//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/cancel`) and of the rate limit:
 //! short and neutral, since every bot that declares these routes speaks them. English only: a
 //! bot translates them in its catalogue (`i18n::Catalogue`), keyed by their English, and tests
 //! that every one of [`ALL`] is translated into each language it speaks.
@@ -40,6 +40,10 @@ pub const DENY_LIST: Text = Text::new(&[(EN, "Denied: {ids}")]);
 
 pub const DENY_LIST_EMPTY: Text = Text::new(&[(EN, "Nobody is denied.")]);
 
+pub const CANCELLED: Text = Text::new(&[(EN, "Cancelled.")]);
+
+pub const NOTHING_TO_CANCEL: Text = Text::new(&[(EN, "There is nothing to cancel.")]);
+
 /// Every text above, for a bot's test that it translates them all.
 pub const ALL: &[Text] = &[
     TOO_FAST,
@@ -55,6 +59,8 @@ pub const ALL: &[Text] = &[
     NOT_DENIED,
     DENY_LIST,
     DENY_LIST_EMPTY,
+    CANCELLED,
+    NOTHING_TO_CANCEL,
 ];
 
 #[cfg(test)]

@@ -38,7 +38,8 @@ impl FromUpdate for Message {
                 Trigger::Command { .. }
                 | Trigger::UnknownPrivateCommand
                 | Trigger::NewChatMembers
-                | Trigger::ChatMigration,
+                | Trigger::ChatMigration
+                | Trigger::Conversation,
                 UpdateKind::Message(m),
             ) => Ok(m.clone()),
             _ => Err("a message route without its message"),

@@ -25,6 +25,7 @@ pub mod control;
 #[cfg(test)]
 mod control_tests;
 pub mod control_texts;
+pub mod conversation;
 pub mod deny_command;
 pub mod denylist;
 pub mod dispatch;

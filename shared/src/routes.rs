@@ -39,6 +39,11 @@ pub enum Trigger {
     /// A group upgraded to a supergroup: the service message carrying `migrate_to_chat_id` (in
     /// the old group) or `migrate_from_chat_id` (in the new supergroup).
     ChatMigration,
+    /// A message that is not a command, in a private chat (or in a group, when no route takes
+    /// [`Trigger::GroupMessage`]): the answer to a question a conversation asked. Its route
+    /// continues the conversation waiting in that chat for that user, if any
+    /// (`conversation::ConversationRoute`).
+    Conversation,
 }
 
 impl Trigger {
@@ -49,7 +54,8 @@ impl Trigger {
             Trigger::Command { .. }
             | Trigger::UnknownPrivateCommand
             | Trigger::NewChatMembers
-            | Trigger::ChatMigration => &["message"],
+            | Trigger::ChatMigration
+            | Trigger::Conversation => &["message"],
             Trigger::EditedMessage => &["edited_message"],
             Trigger::Callback { .. } => &["callback_query"],
             Trigger::ChatMember => &["chat_member"],

@@ -15,7 +15,6 @@ use std::future::Future;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::grants::Grant;
 use crate::ports::StoreError;
 use crate::time::Epoch;
 
@@ -25,13 +24,13 @@ pub struct StateKey(String);
 
 impl StateKey {
     /// A bot's session value `id` in `namespace` (`STATE#<namespace>#<id>`), within the
-    /// [`KEEP_STATE`] grant.
+    /// [`crate::grants::KEEP_STATE`] grant.
     pub fn session(namespace: &str, id: &str) -> StateKey {
         StateKey(format!("STATE#{namespace}#{id}"))
     }
 
-    /// The conversation of `user` in `chat` (`CONV#<chat>#<user>`), within the [`CONVERSE`]
-    /// grant.
+    /// The conversation of `user` in `chat` (`CONV#<chat>#<user>`), within the
+    /// [`crate::grants::CONVERSE`] grant.
     pub fn conversation(chat: i64, user: i64) -> StateKey {
         StateKey(format!("CONV#{chat}#{user}"))
     }
@@ -160,23 +159,6 @@ pub async fn put<T: Serialize, S: StateStore>(
         .await
 }
 
-/// A bot's session values (`STATE#*`): one strongly consistent GetItem to read, one
-/// conditional UpdateItem to write or discard.
-pub const KEEP_STATE: Grant = Grant {
-    name: "KeepState",
-    about: "session values: a GetItem to read, a conditional UpdateItem to write or end one, on STATE# items",
-    actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
-    leading_keys: &["STATE#*"],
-};
-
-/// Conversations (`conversation`): the same operations on CONV# items.
-pub const CONVERSE: Grant = Grant {
-    name: "Converse",
-    about: "conversations waiting for an answer: a GetItem to read, a conditional UpdateItem to move or end one, on CONV# items",
-    actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
-    leading_keys: &["CONV#*"],
-};
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,8 +175,11 @@ mod tests {
     fn keys_and_grants() {
         assert_eq!(StateKey::session("cart", "42").as_str(), "STATE#cart#42");
         assert_eq!(StateKey::conversation(-100, 7).as_str(), "CONV#-100#7");
-        assert_eq!(crate::grants::check_grant(&KEEP_STATE), Ok(()));
-        assert_eq!(crate::grants::check_grant(&CONVERSE), Ok(()));
+        assert_eq!(
+            crate::grants::check_grant(&crate::grants::KEEP_STATE),
+            Ok(())
+        );
+        assert_eq!(crate::grants::check_grant(&crate::grants::CONVERSE), Ok(()));
     }
 
     #[tokio::test]

@@ -195,3 +195,139 @@ async fn of_two_concurrent_writers_on_one_version_exactly_one_wins() {
         assert_eq!(Some(stored.version), version.map(|v| v + 1).or(Some(1)));
     }
 }
+
+mod conversation {
+    //! A conversation on DynamoDB Local, each update run by a pipeline built for it on its own
+    //! client (another instance, or the same one after a cold start): what waits is in the table.
+
+    use super::*;
+    use lambdagram::conversation::{ask, ConversationRoute, Steps, Turn, Waiting};
+    use lambdagram::grants::CONVERSE;
+    use lambdagram::pipeline::{run_once, Pipeline};
+    use lambdagram::route::{HandlerError, RouteContext, RouteDeps};
+    use lambdagram::route_api::{RouteRequest, RouteResponse};
+    use lambdagram::routes::{Audience, Route, RouteTable, Trigger};
+    use lambdagram::telegram::BotApi;
+    use lambdagram::teloxide_core::types::Message;
+
+    const TABLE: RouteTable = RouteTable::new(&[Route {
+        name: "answer",
+        trigger: Trigger::Conversation,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "a test route",
+        grants: &[CONVERSE],
+        middleware: &[],
+    }]);
+
+    /// Asks for a name, then for an age, then greets.
+    struct Signup;
+    impl<S: StateStore> Steps<S> for Signup {
+        type Data = Vec<String>;
+
+        fn ttl_secs(&self) -> i64 {
+            60
+        }
+
+        async fn answer<'a>(
+            &'a self,
+            _ctx: &'a RouteContext<'a, S>,
+            waiting: Waiting<Vec<String>>,
+            message: &'a Message,
+        ) -> Result<Turn<Vec<String>>, HandlerError> {
+            let mut data = waiting.data;
+            data.push(message.text().unwrap_or_default().to_owned());
+            let text =
+                |t: String| RouteResponse::reply("sendMessage", json!({"chat_id": 5, "text": t}));
+            Ok(match waiting.step.as_str() {
+                "name" => Turn::Ask {
+                    step: "age".into(),
+                    reply: text(format!("How old are you, {}?", data[0])),
+                    data,
+                },
+                _ => Turn::Done(text(format!("Welcome, {} ({})", data[0], data[1]))),
+            })
+        }
+    }
+
+    async fn instance(table: &str) -> DynamoStore {
+        DynamoStore::new(dynamodb::client().await, table.to_owned())
+    }
+
+    async fn answer(store: DynamoStore, id: i64, text: &str, now: Epoch) -> Option<String> {
+        let update = json!({"update_id": id, "message": {
+            "message_id": id, "date": 0, "text": text,
+            "chat": {"id": 5, "type": "private", "first_name": "A"},
+            "from": {"id": 5, "is_bot": false, "first_name": "A"}
+        }})
+        .to_string();
+        let deps = RouteDeps {
+            bot: BotApi::new("1:x", "http://127.0.0.1:9").expect("client"),
+            store,
+            bot_username: "TestBot".into(),
+        };
+        let pipeline =
+            Pipeline::new(TABLE, "answer", &[], ConversationRoute(Signup)).expect("declared");
+        let request = RouteRequest {
+            route: "answer".into(),
+            update: serde_json::value::RawValue::from_string(update).expect("json"),
+        };
+        let deadline = lambdagram::time::now_ms() + 20_000;
+        let response = run_once(&deps, &pipeline, request, now, deadline)
+            .await
+            .expect("handled");
+        response
+            .reply
+            .and_then(|r| r["text"].as_str().map(str::to_owned))
+    }
+
+    #[tokio::test]
+    async fn a_conversation_goes_on_in_other_instances_and_expires() {
+        let client = dynamodb::client().await;
+        let table = dynamodb::fresh_table(&client).await;
+        let first = instance(&table).await;
+        let waiting = Waiting {
+            conversation: "signup".to_owned(),
+            step: "name".to_owned(),
+            data: Vec::<String>::new(),
+        };
+        ask(&first, 5, 5, &waiting, 60, T0).await.expect("asked");
+        assert_eq!(
+            first.calls().take(),
+            (1, 1),
+            "asking: one GetItem, one UpdateItem"
+        );
+        let second = instance(&table).await;
+        assert_eq!(
+            answer(second.clone(), 1, "Ada", T0 + 1).await.as_deref(),
+            Some("How old are you, Ada?")
+        );
+        assert_eq!(
+            second.calls().take(),
+            (1, 1),
+            "an answer: one GetItem, one UpdateItem"
+        );
+        assert_eq!(
+            answer(instance(&table).await, 2, "36", T0 + 2)
+                .await
+                .as_deref(),
+            Some("Welcome, Ada (36)")
+        );
+        let after = instance(&table).await;
+        assert_eq!(answer(after.clone(), 3, "again", T0 + 3).await, None);
+        assert_eq!(
+            after.calls().take(),
+            (1, 0),
+            "no conversation: the GetItem alone"
+        );
+        // A question left unanswered past its TTL is abandoned.
+        ask(&first, 5, 5, &waiting, 60, T0 + 10)
+            .await
+            .expect("asked");
+        assert_eq!(
+            answer(instance(&table).await, 4, "Ada", T0 + 70).await,
+            None
+        );
+    }
+}

@@ -84,6 +84,16 @@ pub const CATALOGUE: Catalogue = Catalogue::new(
             en: "Nobody is denied.",
             ru: "Список запрета пуст.",
         },
+        // CANCELLED
+        t! {
+            en: "Cancelled.",
+            ru: "Отменено.",
+        },
+        // NOTHING_TO_CANCEL
+        t! {
+            en: "There is nothing to cancel.",
+            ru: "Отменять нечего.",
+        },
     ],
 );
 
