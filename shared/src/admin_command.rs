@@ -40,13 +40,18 @@ impl<S: BotSets> RouteHandler<S> for AdminCommand {
             Action::List => {
                 let stored = ctx.store.members(BotSet::Admins, true).await?;
                 let ids = list(&resolve(stored, self.owner));
-                answer(&command, texts::ADMIN_LIST, &[("ids", &ids)])
+                answer(ctx.catalogue, &command, texts::ADMIN_LIST, &[("ids", &ids)])
             }
             // Admins are users: a chat (a negative id) cannot be one.
             Action::Add(id) if id > 0 => {
                 ctx.store.add_member(BotSet::Admins, id, &seed).await?;
                 tracing::info!("bot admin added");
-                answer(&command, texts::ADMIN_ADDED, &[("id", &id.to_string())])
+                answer(
+                    ctx.catalogue,
+                    &command,
+                    texts::ADMIN_ADDED,
+                    &[("id", &id.to_string())],
+                )
             }
             Action::Remove(id) => {
                 let removal = match ctx.store.remove_member(BotSet::Admins, id, true).await? {
@@ -67,9 +72,11 @@ impl<S: BotSets> RouteHandler<S> for AdminCommand {
                     Removal::NotMember => texts::ADMIN_NOT_ADMIN,
                     Removal::LastMember => texts::ADMIN_LAST,
                 };
-                answer(&command, text, &[("id", &id.to_string())])
+                answer(ctx.catalogue, &command, text, &[("id", &id.to_string())])
             }
-            Action::Add(_) | Action::Usage => answer(&command, texts::ADMIN_USAGE, &[]),
+            Action::Add(_) | Action::Usage => {
+                answer(ctx.catalogue, &command, texts::ADMIN_USAGE, &[])
+            }
         })
     }
 }

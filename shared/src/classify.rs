@@ -115,9 +115,11 @@ fn classify_message(
         };
     }
     if in_group {
-        return first(table, |t| matches!(t, Trigger::GroupMessage));
+        // The guard of a group takes its messages; without one, they may answer a conversation.
+        return first(table, |t| matches!(t, Trigger::GroupMessage))
+            .or_else(|_| first(table, |t| matches!(t, Trigger::Conversation)));
     }
-    Err(Ignored::Unhandled)
+    first(table, |t| matches!(t, Trigger::Conversation))
 }
 
 fn first(table: RouteTable, pred: impl Fn(Trigger) -> bool) -> Result<&'static Route, Ignored> {
@@ -138,7 +140,7 @@ mod tests {
         Route {
             name,
             trigger: Trigger::Command { name, scope },
-            help: Some(Text { en: "e", ru: "r" }),
+            help: Some(Text::new(&[(crate::i18n::EN, "e")])),
             audience: Audience::Everyone,
             side_effects: false,
             about: "a test route",
@@ -259,6 +261,38 @@ mod tests {
         }
         assert_eq!(routed(&u), Err(Ignored::Unhandled));
         assert_eq!(routed(&message("supergroup", "hello")), Ok("group-message"));
+    }
+
+    #[test]
+    fn plain_messages_answer_a_conversation_where_no_guard_takes_them() {
+        const TALKS: RouteTable = RouteTable::new(&[
+            command("start", Scope::Everywhere),
+            on("answer", Trigger::Conversation),
+        ]);
+        const GUARDS_AND_TALKS: RouteTable = RouteTable::new(&[
+            on("group-message", Trigger::GroupMessage),
+            on("answer", Trigger::Conversation),
+        ]);
+        let route = |table, chat_type, text| {
+            classify(table, &message(chat_type, text), "LambdagramBot").map(|r| r.name)
+        };
+        assert_eq!(route(TALKS, "private", "my answer"), Ok("answer"));
+        assert_eq!(route(TALKS, "private", "/start"), Ok("start"));
+        assert_eq!(route(TALKS, "supergroup", "my answer"), Ok("answer"));
+        assert_eq!(
+            route(GUARDS_AND_TALKS, "private", "my answer"),
+            Ok("answer")
+        );
+        assert_eq!(
+            route(GUARDS_AND_TALKS, "supergroup", "my answer"),
+            Ok("group-message")
+        );
+        // Without a conversation route, a plain private message is unhandled as before.
+        assert_eq!(
+            route(TABLE, "private", "my answer"),
+            Err(Ignored::Unhandled)
+        );
+        assert_eq!(TALKS.allowed_updates(), vec!["message"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::i18n::{fill, Lang, Text};
+use crate::i18n::{fill, Catalogue, Text};
 use crate::input::Command;
 use crate::route_api::RouteResponse;
 
@@ -50,14 +50,19 @@ impl Action {
     }
 }
 
-/// The answer `text` (with `{id}` or `{ids}` filled) in the command's chat, as a webhook reply.
-pub fn answer(command: &Command, text: Text, vars: &[(&str, &str)]) -> RouteResponse {
-    let lang: Lang = command.lang();
+/// The answer `text` (with `{id}` or `{ids}` filled) in the command's chat, in the sender's
+/// language as the bot's `catalogue` has it, as a webhook reply.
+pub fn answer(
+    catalogue: &Catalogue,
+    command: &Command,
+    text: Text,
+    vars: &[(&str, &str)],
+) -> RouteResponse {
     RouteResponse::reply(
         "sendMessage",
         serde_json::json!({
             "chat_id": command.chat().id.0,
-            "text": fill(text.get(lang), vars),
+            "text": fill(catalogue.get(&text, command.lang()), vars),
         }),
     )
 }

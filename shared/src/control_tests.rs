@@ -58,6 +58,7 @@ fn ctx<'a>(
 ) -> RouteContext<'a, MemoryStore> {
     RouteContext {
         route,
+        catalogue: &crate::i18n::Catalogue::ENGLISH,
         bot,
         store,
         bot_username: "B",
@@ -144,6 +145,58 @@ async fn the_limit_then_one_polite_answer_then_silence_then_a_new_window() {
         store.set_reads(),
         1,
         "the admins read once a refusal was due, then kept"
+    );
+}
+
+/// A bot's catalogue with German, which the framework does not ship.
+const GERMAN: crate::i18n::Catalogue = crate::i18n::Catalogue::new(
+    &[
+        crate::i18n::Locale::ENGLISH,
+        crate::i18n::Locale::new("de", "Deutsch", crate::i18n::plural_rules::ONE_OTHER),
+    ],
+    &[crate::i18n::Text::new(&[
+        (
+            crate::i18n::EN,
+            "You are sending commands too fast. Try again in {secs} s.",
+        ),
+        (
+            crate::i18n::Lang::new("de"),
+            "Zu viele Befehle. Versuchen Sie es in {secs} s erneut.",
+        ),
+    ])],
+);
+
+#[tokio::test]
+async fn the_refusal_speaks_the_bots_translation_of_the_framework_text() {
+    let store = MemoryStore::new();
+    let limited = RateLimited::new();
+    let bot = bot();
+    let refusal = |lang: &'static str, at: Epoch| {
+        let mut update = update(BORIS, GROUP, "/help");
+        if let teloxide_core::types::UpdateKind::Message(m) = &mut update.kind {
+            if let Some(from) = m.from.as_mut() {
+                from.language_code = Some(lang.to_owned());
+            }
+        }
+        let mut ctx = ctx(&HELP, &bot, &store, at);
+        ctx.catalogue = &GERMAN;
+        let limited = &limited;
+        async move { reply_text(&limited.before(&ctx, &update).await.expect("no store error")) }
+    };
+    for i in 0..3 {
+        assert_eq!(refusal("de", T0 + i).await, None);
+    }
+    assert_eq!(
+        refusal("de-AT", T0 + 4).await.as_deref(),
+        Some("Zu viele Befehle. Versuchen Sie es in 6 s erneut.")
+    );
+    // The next window's refusal, to a Ukrainian speaker: English (the bot speaks no Ukrainian).
+    for i in 10..13 {
+        refusal("uk", T0 + i).await;
+    }
+    assert_eq!(
+        refusal("uk", T0 + 13).await.as_deref(),
+        Some("You are sending commands too fast. Try again in 7 s.")
     );
 }
 

@@ -1,69 +1,78 @@
-//! The texts of the framework's bot-control routes (`/admin`, `/deny`) and of the rate limit:
-//! short and neutral, since every bot that declares these routes speaks them.
+//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/cancel`) and of the rate limit:
+//! short and neutral, since every bot that declares these routes speaks them. English only: a
+//! bot translates them in its catalogue (`i18n::Catalogue`), keyed by their English, and tests
+//! that every one of [`ALL`] is translated into each language it speaks.
 
-use crate::i18n::Text;
+use crate::i18n::{Text, EN};
 
-pub const TOO_FAST: Text = Text {
-    en: "You are sending commands too fast. Try again in {secs} s.",
-    ru: "Слишком много команд подряд. Попробуйте через {secs} с.",
-};
+pub const TOO_FAST: Text = Text::new(&[(
+    EN,
+    "You are sending commands too fast. Try again in {secs} s.",
+)]);
 
-pub const ADMIN_USAGE: Text = Text {
-    en: "Usage: /admin list, /admin add <user id>, /admin remove <user id> (or reply to the user's message).",
-    ru: "Использование: /admin list, /admin add <id>, /admin remove <id> (или ответом на сообщение пользователя).",
-};
+pub const ADMIN_USAGE: Text = Text::new(&[(EN, "Usage: /admin list, /admin add <user id>, /admin remove <user id> (or reply to the user's message).")]);
 
-pub const ADMIN_ADDED: Text = Text {
-    en: "{id} is a bot admin now.",
-    ru: "{id} теперь админ бота.",
-};
+pub const ADMIN_ADDED: Text = Text::new(&[(EN, "{id} is a bot admin now.")]);
 
-pub const ADMIN_REMOVED: Text = Text {
-    en: "{id} is no longer a bot admin.",
-    ru: "{id} больше не админ бота.",
-};
+pub const ADMIN_REMOVED: Text = Text::new(&[(EN, "{id} is no longer a bot admin.")]);
 
-pub const ADMIN_NOT_ADMIN: Text = Text {
-    en: "{id} is not a bot admin.",
-    ru: "{id} не админ бота.",
-};
+pub const ADMIN_NOT_ADMIN: Text = Text::new(&[(EN, "{id} is not a bot admin.")]);
 
-pub const ADMIN_LAST: Text = Text {
-    en: "{id} is the last bot admin and stays one: add another admin first.",
-    ru: "{id} — последний админ бота и им останется: сначала добавьте другого.",
-};
+pub const ADMIN_LAST: Text = Text::new(&[(
+    EN,
+    "{id} is the last bot admin and stays one: add another admin first.",
+)]);
 
-pub const ADMIN_LIST: Text = Text {
-    en: "Bot admins: {ids}",
-    ru: "Админы бота: {ids}",
-};
+pub const ADMIN_LIST: Text = Text::new(&[(EN, "Bot admins: {ids}")]);
 
-pub const DENY_USAGE: Text = Text {
-    en: "Usage: /deny list, /deny add <user or chat id>, /deny remove <id> (or reply to the user's message).",
-    ru: "Использование: /deny list, /deny add <id пользователя или чата>, /deny remove <id> (или ответом на сообщение пользователя).",
-};
+pub const DENY_USAGE: Text = Text::new(&[(EN, "Usage: /deny list, /deny add <user or chat id>, /deny remove <id> (or reply to the user's message).")]);
 
-pub const DENIED: Text = Text {
-    en: "{id} is denied: the bot ignores it (within a minute everywhere).",
-    ru: "{id} в списке запрета: бот его игнорирует (везде — в течение минуты).",
-};
+pub const DENIED: Text = Text::new(&[(
+    EN,
+    "{id} is denied: the bot ignores it (within a minute everywhere).",
+)]);
 
-pub const UNDENIED: Text = Text {
-    en: "{id} is no longer denied.",
-    ru: "{id} больше не в списке запрета.",
-};
+pub const UNDENIED: Text = Text::new(&[(EN, "{id} is no longer denied.")]);
 
-pub const NOT_DENIED: Text = Text {
-    en: "{id} is not denied.",
-    ru: "{id} не в списке запрета.",
-};
+pub const NOT_DENIED: Text = Text::new(&[(EN, "{id} is not denied.")]);
 
-pub const DENY_LIST: Text = Text {
-    en: "Denied: {ids}",
-    ru: "В списке запрета: {ids}",
-};
+pub const DENY_LIST: Text = Text::new(&[(EN, "Denied: {ids}")]);
 
-pub const DENY_LIST_EMPTY: Text = Text {
-    en: "Nobody is denied.",
-    ru: "Список запрета пуст.",
-};
+pub const DENY_LIST_EMPTY: Text = Text::new(&[(EN, "Nobody is denied.")]);
+
+pub const CANCELLED: Text = Text::new(&[(EN, "Cancelled.")]);
+
+pub const NOTHING_TO_CANCEL: Text = Text::new(&[(EN, "There is nothing to cancel.")]);
+
+/// Every text above, for a bot's test that it translates them all.
+pub const ALL: &[Text] = &[
+    TOO_FAST,
+    ADMIN_USAGE,
+    ADMIN_ADDED,
+    ADMIN_REMOVED,
+    ADMIN_NOT_ADMIN,
+    ADMIN_LAST,
+    ADMIN_LIST,
+    DENY_USAGE,
+    DENIED,
+    UNDENIED,
+    NOT_DENIED,
+    DENY_LIST,
+    DENY_LIST_EMPTY,
+    CANCELLED,
+    NOTHING_TO_CANCEL,
+];
+
+#[cfg(test)]
+mod tests {
+    /// [`super::ALL`] lists every text of the module, so a bot's completeness test sees them all.
+    #[test]
+    fn all_lists_every_text() {
+        let source = include_str!("control_texts.rs");
+        let declared = source
+            .lines()
+            .filter(|l| l.starts_with("pub const ") && l.contains(": Text = "))
+            .count();
+        assert_eq!(super::ALL.len(), declared);
+    }
+}

@@ -23,24 +23,32 @@ impl<S: BotSets> RouteHandler<S> for DenyCommand {
     ) -> Result<RouteResponse, HandlerError> {
         Ok(match Action::read(&command) {
             Action::List => match ctx.store.members(BotSet::Denied, true).await? {
-                Some(ids) if !ids.is_empty() => {
-                    answer(&command, texts::DENY_LIST, &[("ids", &list(&ids))])
-                }
-                _ => answer(&command, texts::DENY_LIST_EMPTY, &[]),
+                Some(ids) if !ids.is_empty() => answer(
+                    ctx.catalogue,
+                    &command,
+                    texts::DENY_LIST,
+                    &[("ids", &list(&ids))],
+                ),
+                _ => answer(ctx.catalogue, &command, texts::DENY_LIST_EMPTY, &[]),
             },
             Action::Add(id) => {
                 ctx.store.add_member(BotSet::Denied, id, &[]).await?;
                 tracing::info!("denied");
-                answer(&command, texts::DENIED, &[("id", &id.to_string())])
+                answer(
+                    ctx.catalogue,
+                    &command,
+                    texts::DENIED,
+                    &[("id", &id.to_string())],
+                )
             }
             Action::Remove(id) => {
                 let text = match ctx.store.remove_member(BotSet::Denied, id, false).await? {
                     Removal::Removed => texts::UNDENIED,
                     Removal::NotMember | Removal::LastMember => texts::NOT_DENIED,
                 };
-                answer(&command, text, &[("id", &id.to_string())])
+                answer(ctx.catalogue, &command, text, &[("id", &id.to_string())])
             }
-            Action::Usage => answer(&command, texts::DENY_USAGE, &[]),
+            Action::Usage => answer(ctx.catalogue, &command, texts::DENY_USAGE, &[]),
         })
     }
 }

@@ -89,6 +89,23 @@ pub const COUNT_RATE: Grant = Grant {
     leading_keys: &["RATE#*"],
 };
 
+/// A bot's session values (`STATE#*`): one strongly consistent GetItem to read, one
+/// conditional UpdateItem to write or discard.
+pub const KEEP_STATE: Grant = Grant {
+    name: "KeepState",
+    about: "session values: a GetItem to read, a conditional UpdateItem to write or end one, on STATE# items",
+    actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    leading_keys: &["STATE#*"],
+};
+
+/// Conversations (`conversation`): the same operations on CONV# items.
+pub const CONVERSE: Grant = Grant {
+    name: "Converse",
+    about: "conversations waiting for an answer: a GetItem to read, a conditional UpdateItem to move or end one, on CONV# items",
+    actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+    leading_keys: &["CONV#*"],
+};
+
 /// The checks every grant passes (a valid `Sid`, DynamoDB actions only, a key prefix).
 pub fn check_grant(grant: &Grant) -> Result<(), String> {
     let valid_sid = grant

@@ -38,7 +38,8 @@ impl FromUpdate for Message {
                 Trigger::Command { .. }
                 | Trigger::UnknownPrivateCommand
                 | Trigger::NewChatMembers
-                | Trigger::ChatMigration,
+                | Trigger::ChatMigration
+                | Trigger::Conversation,
                 UpdateKind::Message(m),
             ) => Ok(m.clone()),
             _ => Err("a message route without its message"),
@@ -68,7 +69,8 @@ impl Command {
         self.message.from.as_ref()
     }
 
-    /// The sender's language (`language_code`), English when unknown.
+    /// The sender's language (`language_code`), English when unknown. Whether the bot speaks it
+    /// is decided where a text is looked up (English when it does not).
     pub fn lang(&self) -> Lang {
         Lang::from_code(self.from().and_then(|u| u.language_code.as_deref()))
     }
@@ -242,7 +244,7 @@ mod tests {
             ("Remind", "@news, @other")
         );
         assert_eq!((c.chat().id.0, c.from().map(|u| u.id.0)), (-100, Some(5)));
-        assert_eq!(c.lang(), Lang::Ru);
+        assert_eq!(c.lang(), Lang::new("ru"));
         let edited = update("edited_message", message("supergroup", "/remind"));
         assert_eq!(
             Command::from_update(&edited, COMMAND).map(|c| c.name),

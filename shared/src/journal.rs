@@ -149,6 +149,7 @@ mod tests {
     ) -> RouteContext<'a, MemoryStore, ScriptedBot> {
         RouteContext {
             route: &ROUTE,
+            catalogue: &crate::i18n::Catalogue::ENGLISH,
             bot,
             store,
             bot_username: "B",

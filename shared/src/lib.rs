@@ -10,6 +10,8 @@
 //!   [`secret`], [`metrics`]. Bot control any bot opts into in its table: [`admins`] (the
 //!   bot's admins, `ADMINS_ONLY` routes, `/admin`), [`ratelimit`] (per-user limits shared by
 //!   every instance), [`denylist`] (users and chats ignored, `/deny`), over [`botsets`].
+//!   [`state`]: sessions (typed values with a TTL and an optimistic version), and
+//!   [`conversation`] on top (ask, wait for the answer in the same chat, next step; `/cancel`).
 //! - Adapters: [`memory`] and [`inprocess`] for tests and local runs; [`telegram`] for the Bot
 //!   API; `aws` (feature `aws`) for DynamoDB, SSM and Lambda Invoke; `lambda` (feature `lambda`)
 //!   to run handlers on the Lambda runtime.
@@ -23,6 +25,7 @@ pub mod control;
 #[cfg(test)]
 mod control_tests;
 pub mod control_texts;
+pub mod conversation;
 pub mod deny_command;
 pub mod denylist;
 pub mod dispatch;
@@ -45,6 +48,7 @@ pub mod route;
 pub mod route_api;
 pub mod routes;
 pub mod secret;
+pub mod state;
 pub mod telegram;
 pub mod time;
 pub mod ttl_map;

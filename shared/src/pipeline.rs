@@ -1,6 +1,7 @@
 //! One route's composition and one invocation of it: the update decoded, read as the handler's
 //! input, passed through the middleware its route declares, then handled.
 
+use crate::i18n::Catalogue;
 use crate::input::FromUpdate;
 use crate::middleware::{check, Flow, Middleware};
 use crate::route::{HandlerError, RouteContext, RouteDeps, RouteHandler};
@@ -12,6 +13,7 @@ use crate::time::Epoch;
 /// declares (checked when it is built, at cold start).
 pub struct Pipeline<S: 'static, H> {
     route: &'static Route,
+    catalogue: &'static Catalogue,
     middleware: Vec<&'static dyn Middleware<S>>,
     handler: H,
 }
@@ -31,6 +33,7 @@ impl<S: 'static, H: RouteHandler<S>> Pipeline<S, H> {
         check(route, middleware)?;
         Ok(Self {
             route,
+            catalogue: table.catalogue(),
             middleware: middleware.to_vec(),
             handler,
         })
@@ -81,6 +84,7 @@ pub async fn run_once<S, H: RouteHandler<S>>(
     };
     let ctx = RouteContext {
         route: pipeline.route,
+        catalogue: pipeline.catalogue,
         bot: &deps.bot,
         store: &deps.store,
         bot_username: &deps.bot_username,
@@ -145,7 +149,7 @@ mod tests {
                 name,
                 scope: Scope::Everywhere,
             },
-            help: Some(Text { en: "e", ru: "r" }),
+            help: Some(Text::new(&[(crate::i18n::EN, "e")])),
             audience: Audience::Everyone,
             side_effects: false,
             about: "a test route",

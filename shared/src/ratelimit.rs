@@ -16,7 +16,7 @@ use crate::botsets::{BotSet, BotSets, SandboxCache, CACHE_TTL_SECS};
 use crate::control_texts as texts;
 use crate::flood::Limit;
 use crate::grants::{COUNT_RATE, READ_BOT_ADMINS};
-use crate::i18n::{fill, Lang};
+use crate::i18n::{fill, Catalogue, Lang};
 use crate::middleware::{BoxFuture, Flow, Middleware};
 use crate::ports::StoreError;
 use crate::route::{HandlerError, RouteContext};
@@ -143,21 +143,22 @@ enum Answer {
 
 impl Answer {
     /// The polite refusal, as a webhook reply (no Bot API call of ours, no journal).
-    fn too_fast(self, retry_after: u32) -> RouteResponse {
+    fn too_fast(self, catalogue: &Catalogue, retry_after: u32) -> RouteResponse {
         let secs = retry_after.to_string();
+        let text = |lang| fill(catalogue.get(&texts::TOO_FAST, lang), &[("secs", &secs)]);
         match self {
             Answer::Chat(chat_id, lang) => RouteResponse::reply(
                 "sendMessage",
                 serde_json::json!({
                     "chat_id": chat_id,
-                    "text": fill(texts::TOO_FAST.get(lang), &[("secs", &secs)]),
+                    "text": text(lang),
                 }),
             ),
             Answer::Callback(id, lang) => RouteResponse::reply(
                 "answerCallbackQuery",
                 serde_json::json!({
                     "callback_query_id": id,
-                    "text": fill(texts::TOO_FAST.get(lang), &[("secs", &secs)]),
+                    "text": text(lang),
                 }),
             ),
         }
@@ -209,7 +210,7 @@ impl<S: RateCounter + BotSets> Middleware<S> for RateLimited {
                 "rate limited"
             );
             Ok(Flow::Stop(match verdict {
-                Verdict::Tell { retry_after } => answer.too_fast(retry_after),
+                Verdict::Tell { retry_after } => answer.too_fast(ctx.catalogue, retry_after),
                 _ => RouteResponse::done(),
             }))
         })

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 
+use crate::i18n::Catalogue;
 use crate::input::FromUpdate;
 use crate::ports::StoreError;
 use crate::route_api::{PermanentFailure, RouteResponse};
@@ -22,6 +23,8 @@ pub struct RouteDeps<S, T = BotApi> {
 pub struct RouteContext<'a, S, T = BotApi> {
     /// The route being run (its table entry: name, declared middleware and their parameters).
     pub route: &'static Route,
+    /// The bot's languages and its translations of the framework's texts (from its table).
+    pub catalogue: &'static Catalogue,
     pub bot: &'a T,
     pub store: &'a S,
     pub bot_username: &'a str,

@@ -6,7 +6,7 @@
 
 use crate::flood::Limit;
 use crate::grants::Grant;
-use crate::i18n::Text;
+use crate::i18n::{Catalogue, Lang, Text, EN};
 
 /// Where a command is accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,11 @@ pub enum Trigger {
     /// A group upgraded to a supergroup: the service message carrying `migrate_to_chat_id` (in
     /// the old group) or `migrate_from_chat_id` (in the new supergroup).
     ChatMigration,
+    /// A message that is not a command, in a private chat (or in a group, when no route takes
+    /// [`Trigger::GroupMessage`]): the answer to a question a conversation asked. Its route
+    /// continues the conversation waiting in that chat for that user, if any
+    /// (`conversation::ConversationRoute`).
+    Conversation,
 }
 
 impl Trigger {
@@ -49,7 +54,8 @@ impl Trigger {
             Trigger::Command { .. }
             | Trigger::UnknownPrivateCommand
             | Trigger::NewChatMembers
-            | Trigger::ChatMigration => &["message"],
+            | Trigger::ChatMigration
+            | Trigger::Conversation => &["message"],
             Trigger::EditedMessage => &["edited_message"],
             Trigger::Callback { .. } => &["callback_query"],
             Trigger::ChatMember => &["chat_member"],
@@ -183,15 +189,62 @@ impl Route {
 }
 
 /// A bot's route table: every route it has, in priority order (the first route whose trigger
-/// matches an update takes it). Declared once, as a `const`, by the bot.
+/// matches an update takes it), and the languages it speaks. Declared once, as a `const`, by the
+/// bot.
 #[derive(Clone, Copy, Debug)]
 pub struct RouteTable {
     routes: &'static [Route],
+    catalogue: &'static Catalogue,
+}
+
+/// One of Telegram's command menus (`setMyCommands`): a scope in one language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandMenu {
+    pub scope: MenuScope,
+    /// `None`: the menu of every language without its own (English, the fallback).
+    pub lang: Option<Lang>,
+    /// Command and description, in table order.
+    pub commands: Vec<(&'static str, &'static str)>,
 }
 
 impl RouteTable {
+    /// A table speaking English only; [`RouteTable::speaking`] gives it the bot's languages.
     pub const fn new(routes: &'static [Route]) -> Self {
-        Self { routes }
+        Self {
+            routes,
+            catalogue: &Catalogue::ENGLISH,
+        }
+    }
+
+    /// The same table, speaking the languages of `catalogue`.
+    pub const fn speaking(self, catalogue: &'static Catalogue) -> Self {
+        Self { catalogue, ..self }
+    }
+
+    /// The bot's languages and its translations of the framework's texts.
+    pub fn catalogue(&self) -> &'static Catalogue {
+        self.catalogue
+    }
+
+    /// Every command menu: each scope ([`MenuScope::ALL`]) in English as the default, and in
+    /// each other language the bot speaks under its code. A user whose language the bot does
+    /// not speak gets the English menu.
+    pub fn command_menus(&self) -> Vec<CommandMenu> {
+        let mut menus = Vec::new();
+        for scope in MenuScope::ALL {
+            for locale in self.catalogue.languages() {
+                let lang = locale.lang;
+                menus.push(CommandMenu {
+                    scope,
+                    lang: (lang != EN).then_some(lang),
+                    commands: self
+                        .menu(scope)
+                        .map(|(command, help)| (command, self.catalogue.get(&help, lang)))
+                        .collect(),
+                });
+            }
+        }
+        menus
     }
 
     /// Every route, in table order.
@@ -326,7 +379,7 @@ mod tests {
         Route {
             name,
             trigger: Trigger::Command { name, scope },
-            help: Some(Text { en: "e", ru: "r" }),
+            help: Some(Text::new(&[(EN, "e"), (RU, "r")])),
             audience: Audience::Everyone,
             side_effects,
             about: "a test route",
@@ -409,6 +462,61 @@ mod tests {
             check_table(TWICE_GATED),
             Err("route `a` declares middleware `gate` twice".to_owned())
         );
+    }
+
+    const RU: Lang = Lang::new("ru");
+    const LANGUAGES: &[crate::i18n::Locale] = &[
+        crate::i18n::Locale::ENGLISH,
+        crate::i18n::Locale::new("ru", "Русский", crate::i18n::plural_rules::EAST_SLAVIC),
+    ];
+    const CATALOGUE: Catalogue = Catalogue::new(LANGUAGES, &[]);
+
+    #[test]
+    fn command_menus_follow_the_table_and_its_languages() {
+        const TWO: RouteTable = RouteTable::new(&[
+            command("start", Scope::Everywhere, true),
+            Route {
+                audience: Audience::GroupAdmins,
+                ..command("protect", Scope::Groups, true)
+            },
+        ])
+        .speaking(&CATALOGUE);
+        let menus = TWO.command_menus();
+        let shown: Vec<_> = menus
+            .iter()
+            .map(|m| {
+                (
+                    m.scope.as_str(),
+                    m.lang.map(|l| l.code().to_owned()),
+                    m.commands.clone(),
+                )
+            })
+            .collect();
+        let ru = Some("ru".to_owned());
+        assert_eq!(
+            shown,
+            vec![
+                ("default", None, vec![("start", "e")]),
+                ("default", ru.clone(), vec![("start", "r")]),
+                ("all_private_chats", None, vec![("start", "e")]),
+                ("all_private_chats", ru.clone(), vec![("start", "r")]),
+                ("all_group_chats", None, vec![("start", "e")]),
+                ("all_group_chats", ru.clone(), vec![("start", "r")]),
+                (
+                    "all_chat_administrators",
+                    None,
+                    vec![("start", "e"), ("protect", "e")]
+                ),
+                (
+                    "all_chat_administrators",
+                    ru,
+                    vec![("start", "r"), ("protect", "r")]
+                ),
+            ]
+        );
+        // English alone: one menu per scope, the default.
+        assert_eq!(TABLE.command_menus().len(), MenuScope::ALL.len());
+        assert!(TABLE.command_menus().iter().all(|m| m.lang.is_none()));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use lambdagram::dispatch::{DispatchError, Dispatcher};
-use lambdagram::i18n::Text;
+use lambdagram::i18n::{Text, EN};
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest, Outcome};
 use lambdagram::memory::MemoryStore;
 use lambdagram::route_api::RouteResponse;
@@ -67,10 +67,7 @@ const ROUTES: RouteTable = RouteTable::new(&[Route {
         name: "start",
         scope: Scope::Everywhere,
     },
-    help: Some(Text {
-        en: "say hello",
-        ru: "поздороваться",
-    }),
+    help: Some(Text::new(&[(EN, "say hello")])),
     audience: Audience::Everyone,
     side_effects: true,
     about: "a test route",

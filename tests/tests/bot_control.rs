@@ -118,7 +118,10 @@ async fn window_with(need: u64) {
 
 /// The start of the "too fast" answer in Boris's language (Russian), before the seconds.
 fn too_fast(text: &str) -> bool {
-    let ru = lambdagram::control_texts::TOO_FAST.ru;
+    let ru = channel_guard::i18n::CATALOGUE.get(
+        &lambdagram::control_texts::TOO_FAST,
+        channel_guard::i18n::RU,
+    );
     text.starts_with(ru.split('{').next().unwrap_or(ru))
 }
 

@@ -3,7 +3,6 @@
 //! DynamoDB the tests also pin the stored items (docs/state.md) and the requests made.
 
 use lambdagram::aws::DynamoStore;
-use lambdagram::i18n::Lang;
 use lambdagram::memory::MemoryStore;
 use lambdagram::ports::{Claim, UpdateLedger, UserProfile, UserRecord, UserStore};
 use lambdagram::time::Epoch;
@@ -334,7 +333,7 @@ fn ada() -> UserProfile {
         first_name: "Ada".into(),
         last_name: Some("Lovelace".into()),
         username: Some("ada".into()),
-        lang: Lang::En,
+        lang: lambdagram::i18n::EN,
     }
 }
 
@@ -347,7 +346,7 @@ async fn two_visits<S: UpdateLedger + UserStore>(store: &S) -> Vec<String> {
         first_name: "Ада".into(),
         last_name: None,
         username: Some("ada_l".into()),
-        lang: Lang::Ru,
+        lang: channel_guard::i18n::RU,
         ..ada()
     };
     let second = run.visit(&changed, 2000).await;
@@ -364,9 +363,9 @@ async fn two_visits<S: UpdateLedger + UserStore>(store: &S) -> Vec<String> {
 #[tokio::test]
 async fn record_visit_keeps_first_seen_and_updates_last_seen_and_the_profile() {
     let expected = lines(&[
-        r#"visit @1000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ada", last_name: Some("Lovelace"), username: Some("ada"), lang: En }, first_seen: 1000, last_seen: 1000, unreachable_since: None }"#,
-        r#"visit @2000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000, unreachable_since: None }"#,
-        r#"user 42: Some(UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Ru }, first_seen: 1000, last_seen: 2000, unreachable_since: None })"#,
+        r#"visit @1000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ada", last_name: Some("Lovelace"), username: Some("ada"), lang: Lang(en) }, first_seen: 1000, last_seen: 1000, unreachable_since: None }"#,
+        r#"visit @2000: UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Lang(ru) }, first_seen: 1000, last_seen: 2000, unreachable_since: None }"#,
+        r#"user 42: Some(UserRecord { profile: UserProfile { user_id: 42, first_name: "Ада", last_name: None, username: Some("ada_l"), lang: Lang(ru) }, first_seen: 1000, last_seen: 2000, unreachable_since: None })"#,
     ]);
     assert_eq!(two_visits(&MemoryStore::new()).await, expected);
 

@@ -245,7 +245,7 @@ async fn the_creator_protects_the_group_when_every_right_is_there() {
     );
     assert_eq!(
         stored_config(&stack).await,
-        Some(protected_config(vec![news()], Lang::En))
+        Some(protected_config(vec![news()], lambdagram::i18n::EN))
     );
     let items = guard_items(&stack).await;
     assert_eq!(items.len(), 2, "{items:?}");
@@ -271,7 +271,7 @@ async fn protecting_again_is_idempotent_and_more_channels_extend_it() {
     );
     assert_eq!(
         stored_config(&stack).await,
-        Some(protected_config(vec![news()], Lang::En))
+        Some(protected_config(vec![news()], lambdagram::i18n::EN))
     );
 
     stack.fake.clear_calls();
@@ -295,7 +295,7 @@ async fn protecting_again_is_idempotent_and_more_channels_extend_it() {
          @lambdagram_news, @lambdagram_dev.",
     ));
     assert_eq!(calls(&stack), expected);
-    let mut extended = protected_config(vec![news(), dev()], Lang::En);
+    let mut extended = protected_config(vec![news(), dev()], lambdagram::i18n::EN);
     extended.version = 2;
     assert_eq!(
         stored_config(&stack).await,
@@ -491,7 +491,7 @@ async fn an_anonymous_admin_may_protect_and_the_group_speaks_its_protectors_lang
     );
     assert_eq!(
         stored_config(&stack).await,
-        Some(protected_config(vec![news()], Lang::Ru))
+        Some(protected_config(vec![news()], channel_guard::i18n::RU))
     );
 }
 
@@ -529,7 +529,7 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
             "UpdateItem"
         ]
     );
-    let mut off = protected_config(vec![news()], Lang::En);
+    let mut off = protected_config(vec![news()], lambdagram::i18n::EN);
     off.enabled = false;
     off.version = 2;
     assert_eq!(stored_config(&stack).await, Some(off.clone()));
@@ -565,7 +565,7 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
     stack.fake.clear_calls();
     command(&stack, ALICE_ID, "/protect").await;
     assert_eq!(calls(&stack).last(), Some(&said(PROTECTED)));
-    let mut back_on = protected_config(vec![news()], Lang::En);
+    let mut back_on = protected_config(vec![news()], lambdagram::i18n::EN);
     back_on.version = 3;
     assert_eq!(stored_config(&stack).await, Some(back_on));
 }
@@ -577,7 +577,7 @@ async fn unprotect_by_a_member_or_in_an_unprotected_group_changes_nothing() {
     assert_eq!(calls(&stack), [sender_check(BORIS_ID), said(NOT_ALLOWED)]);
     assert_eq!(
         stored_config(&stack).await,
-        Some(protected_config(vec![news()], Lang::En))
+        Some(protected_config(vec![news()], lambdagram::i18n::EN))
     );
 
     drop(stack);

@@ -12,7 +12,6 @@ use channel_guard::menu;
 use channel_guard::store::prelude::*;
 use fake_bot_api::{AdminRights, MemberStatus, User, ALICE_ID, BORIS_ID, LOUNGE_ID, NEWS_ID};
 use lambdagram::aws::DynamoStore;
-use lambdagram::i18n::Lang;
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
 
@@ -512,7 +511,7 @@ async fn switching_to_russian_redraws_the_menu_in_russian() {
     press(&stack, menu_id, ALICE_ID, "set:l:ru").await;
 
     let mut russian = protected();
-    russian.settings.lang = Lang::Ru;
+    russian.settings.lang = channel_guard::i18n::RU;
     russian.version = 2;
     assert_eq!(
         calls(&stack),

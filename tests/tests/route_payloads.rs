@@ -120,6 +120,11 @@ fn update_for(trigger: Trigger) -> Value {
             "message_id": 72, "from": boris(), "chat": lounge(), "date": DATE,
             "new_chat_members": [boris()]
         }}),
+        Trigger::Conversation => json!({"message": {
+            "message_id": 74, "from": boris(), "date": DATE,
+            "chat": {"id": 731_002, "first_name": "Boris", "type": "private"},
+            "text": "an answer"
+        }}),
         Trigger::ChatMigration => json!({"message": {
             "message_id": 73, "from": alice(), "date": DATE,
             "chat": {"id": -4_001_234_567_i64, "title": "Lambdagram Lounge", "type": "group"},

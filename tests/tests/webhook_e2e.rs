@@ -5,9 +5,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::time::Duration;
 
+use channel_guard::texts as msg;
 use channel_guard::ROUTES;
 use fake_bot_api::{Fault, ALICE_ID, BORIS_ID, LOUNGE_ID};
-use lambdagram::i18n::{msg, Lang};
 use lambdagram_e2e::events;
 use lambdagram_e2e::stack::{Stack, SECRET, SECRET_PARAMETER};
 use serde_json::{json, Value};
@@ -435,9 +435,9 @@ async fn help_addressed_to_this_bot_in_a_group_is_answered_by_webhook_reply() {
     let reply = d.reply.expect("a webhook reply");
     assert_eq!(reply["method"], "sendMessage");
     assert_eq!(reply["chat_id"], LOUNGE_ID);
-    let mut expected = String::from(msg::HELP_HEADER.get(Lang::En));
+    let mut expected = String::from(msg::HELP_HEADER.english());
     for (command, description) in ROUTES.visible_commands() {
-        expected.push_str(&format!("\n/{command} — {}", description.get(Lang::En)));
+        expected.push_str(&format!("\n/{command} — {}", description.english()));
     }
     assert_eq!(reply["text"], expected);
     // The route itself made no Bot API call: the only one is Telegram executing the reply.

@@ -387,7 +387,7 @@ mod tests {
                 message_id: 7,
                 sender: Sender::User(5),
                 args: "@news_chan, @other_chan".into(),
-                sender_lang: Lang::Ru,
+                sender_lang: crate::i18n::RU,
             })
         );
     }

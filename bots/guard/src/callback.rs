@@ -106,7 +106,7 @@ impl GuardCallback {
                         S::WarningTtlSecs(v.parse().ok().filter(|s| WARNING_TTLS.contains(s))?)
                     }
                     ("h", v) => S::MuteHours(v.parse().ok().filter(|h| MUTE_HOURS.contains(h))?),
-                    ("l", v) => S::Lang(*Lang::ALL.iter().find(|l| l.code() == v)?),
+                    ("l", v) => S::Lang(crate::i18n::CATALOGUE.find(v)?),
                     ("c", "o") => S::Configurers(Configurers::OwnerOnly),
                     ("c", "a") => S::Configurers(Configurers::Admins),
                     _ => return None,
@@ -141,7 +141,7 @@ mod tests {
         ];
         changes.extend(WARNING_TTLS.map(S::WarningTtlSecs));
         changes.extend(MUTE_HOURS.map(S::MuteHours));
-        changes.extend(Lang::ALL.map(S::Lang));
+        changes.extend(crate::i18n::LANGUAGES.iter().map(|l| S::Lang(l.lang)));
         v.extend(changes.into_iter().map(GuardCallback::Settings));
         v
     }
@@ -200,7 +200,13 @@ mod tests {
                 any::<bool>().prop_map(S::CheckOnJoin),
                 proptest::sample::select(WARNING_TTLS.to_vec()).prop_map(S::WarningTtlSecs),
                 proptest::sample::select(MUTE_HOURS.to_vec()).prop_map(S::MuteHours),
-                proptest::sample::select(Lang::ALL.to_vec()).prop_map(S::Lang),
+                proptest::sample::select(
+                    crate::i18n::LANGUAGES
+                        .iter()
+                        .map(|l| l.lang)
+                        .collect::<Vec<_>>()
+                )
+                .prop_map(S::Lang),
                 prop_oneof![Just(Configurers::OwnerOnly), Just(Configurers::Admins)]
                     .prop_map(S::Configurers),
                 Just(S::Done),

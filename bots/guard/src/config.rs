@@ -71,7 +71,7 @@ impl Default for Settings {
             check_on_join: true,
             warning_ttl_secs: 300,
             mute_hours: None,
-            lang: Lang::En,
+            lang: lambdagram::i18n::EN,
             configurers: Configurers::Admins,
         }
     }

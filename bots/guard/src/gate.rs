@@ -219,6 +219,7 @@ mod tests {
     ) -> RouteContext<'a, MemoryStore, ScriptedBot> {
         RouteContext {
             route: crate::ROUTES.get("guard-message").expect("in the table"),
+            catalogue: crate::ROUTES.catalogue(),
             bot,
             store,
             bot_username: "B",

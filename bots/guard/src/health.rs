@@ -132,7 +132,6 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
 mod tests {
     use super::*;
     use crate::config::{add_group_rights, set_channel_admin, set_group_rights, LinkedChannel};
-    use lambdagram::i18n::Lang;
 
     fn config() -> GroupConfig {
         let mut c = GroupConfig::new(-100);
@@ -160,7 +159,7 @@ mod tests {
             .expect("c");
         // `/settings` saves in between this update's read and its save.
         let mut settings = read.clone();
-        settings.settings.lang = Lang::Ru;
+        settings.settings.lang = crate::i18n::RU;
         store
             .save_group(&mut settings, &[])
             .await
@@ -185,7 +184,11 @@ mod tests {
             .expect("r")
             .config
             .expect("c");
-        assert_eq!(stored.settings.lang, Lang::Ru, "the settings edit is kept");
+        assert_eq!(
+            stored.settings.lang,
+            crate::i18n::RU,
+            "the settings edit is kept"
+        );
         assert_eq!(
             stored.degraded,
             vec![Degradation::ChannelRights { channel_id: -1001 }]
@@ -236,7 +239,7 @@ mod tests {
              • I need the right “Ban users” in this group.\n\
              • I am no longer an administrator of @news, so I cannot see who is subscribed."
         );
-        c.settings.lang = Lang::Ru;
+        c.settings.lang = crate::i18n::RU;
         set_group_rights(&mut c, &[Right::Administrator, Right::RestrictMembers]);
         set_channel_admin(&mut c, -1001, true);
         assert_eq!(

@@ -7,6 +7,24 @@
 //! (`/protect`, `/unprotect`, `/status`) share. No AWS or Lambda types.
 //! Design: docs/guard-design.md.
 
+/// A text of the guard, in each of its languages ([`i18n::LANGUAGES`]), checked at compile
+/// time: `t! { en: "Hello", ru: "Привет" }`.
+#[macro_export]
+macro_rules! t {
+    ($($body:tt)*) => {
+        ::lambdagram::text!($crate::i18n::LANGUAGES => $($body)*)
+    };
+}
+
+/// A phrase of the guard that depends on a count, with each language's forms:
+/// `plural! { en: ["{n} day", "{n} days"], ru: ["{n} день", "{n} дня", "{n} дней"] }`.
+#[macro_export]
+macro_rules! plural {
+    ($($body:tt)*) => {
+        ::lambdagram::plural!($crate::i18n::LANGUAGES => $($body)*)
+    };
+}
+
 pub mod admin;
 pub mod admin_texts;
 pub mod cache;
@@ -18,6 +36,7 @@ pub mod gate;
 pub mod gate_cache;
 pub mod grants;
 pub mod health;
+pub mod i18n;
 pub mod menu;
 pub mod menu_texts;
 pub mod metrics;

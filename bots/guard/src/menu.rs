@@ -97,7 +97,10 @@ pub fn keyboard(s: &Settings) -> InlineKeyboardMarkup {
             C::MuteHours(h),
         )
     });
-    let langs = Lang::ALL.map(|l| button(texts::lang_name(l).to_owned(), s.lang == l, C::Lang(l)));
+    let langs: Vec<_> = crate::i18n::LANGUAGES
+        .iter()
+        .map(|l| button(l.name.to_owned(), s.lang == l.lang, C::Lang(l.lang)))
+        .collect();
     let who = [Configurers::OwnerOnly, Configurers::Admins].map(|w| {
         button(
             texts::configurers_button(w).get(lang).to_owned(),
@@ -116,7 +119,7 @@ pub fn keyboard(s: &Settings) -> InlineKeyboardMarkup {
         warnings.to_vec(),
         mutes_first.to_vec(),
         mutes_rest.to_vec(),
-        langs.to_vec(),
+        langs,
         who.to_vec(),
         vec![done],
     ])
@@ -243,7 +246,7 @@ mod tests {
                 check_on_join: false,
                 warning_ttl_secs: 3600,
                 mute_hours: Some(168),
-                lang: Lang::Ru,
+                lang: crate::i18n::RU,
                 configurers: Configurers::OwnerOnly,
             })
         };
@@ -296,7 +299,7 @@ mod tests {
 
     #[test]
     fn every_button_decodes_to_its_change_within_64_bytes() {
-        for lang in Lang::ALL {
+        for lang in crate::i18n::LANGUAGES.iter().map(|l| l.lang) {
             let s = Settings {
                 lang,
                 ..Settings::default()
@@ -355,7 +358,7 @@ mod tests {
         assert!(apply(&mut s, SettingChange::MuteHours(0)));
         assert_eq!(s.mute_hours, None, "0 hours is until verified");
         assert!(!apply(&mut s, SettingChange::MuteHours(0)));
-        assert!(apply(&mut s, SettingChange::Lang(Lang::Ru)));
+        assert!(apply(&mut s, SettingChange::Lang(crate::i18n::RU)));
         assert!(apply(
             &mut s,
             SettingChange::Configurers(Configurers::OwnerOnly)
@@ -369,11 +372,11 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(warning_ttl_label(60, Lang::En), "1 min");
-        assert_eq!(warning_ttl_label(90, Lang::En), "2 min");
-        assert_eq!(warning_ttl_label(7200, Lang::Ru), "2 ч");
-        assert_eq!(mute_label(Some(48), Lang::Ru), "2 дня");
-        assert_eq!(mute_label(Some(36), Lang::En), "36 h");
-        assert_eq!(mute_label(Some(0), Lang::En), "until verified");
+        assert_eq!(warning_ttl_label(60, lambdagram::i18n::EN), "1 min");
+        assert_eq!(warning_ttl_label(90, lambdagram::i18n::EN), "2 min");
+        assert_eq!(warning_ttl_label(7200, crate::i18n::RU), "2 ч");
+        assert_eq!(mute_label(Some(48), crate::i18n::RU), "2 дня");
+        assert_eq!(mute_label(Some(36), lambdagram::i18n::EN), "36 h");
+        assert_eq!(mute_label(Some(0), lambdagram::i18n::EN), "until verified");
     }
 }

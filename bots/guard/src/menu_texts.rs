@@ -2,62 +2,62 @@
 //! mode; nothing here holds user content.
 
 use super::config::{Action, Configurers};
-use lambdagram::i18n::{Lang, Plural, Text};
+use lambdagram::i18n::{Plural, Text};
 
-pub const TITLE: Text = Text {
+pub const TITLE: Text = t! {
     en: "⚙️ <b>Settings</b>",
     ru: "⚙️ <b>Настройки</b>",
 };
-pub const PROTECTION_OFF: Text = Text {
+pub const PROTECTION_OFF: Text = t! {
     en: "Protection is off: these apply once /protect turns it on again.",
     ru: "Защита выключена: настройки заработают, когда /protect включит её снова.",
 };
-pub const HINT: Text = Text {
+pub const HINT: Text = t! {
     en: "Press a button to change a setting; ✓ marks the current choice.",
     ru: "Нажмите кнопку, чтобы изменить настройку; ✓ отмечает текущий выбор.",
 };
-pub const CLOSED: Text = Text {
+pub const CLOSED: Text = t! {
     en: "/settings changes them.",
     ru: "Изменить их: /settings.",
 };
 
 /// `/settings` in a group that was never protected.
-pub const NOT_SET_UP: Text = Text {
+pub const NOT_SET_UP: Text = t! {
     en: "This group is not protected yet, so there is nothing to set. Start with <code>/protect @channel</code>; then /settings.",
     ru: "Эта группа ещё не защищена, настраивать нечего. Начните с <code>/protect @канал</code>, затем /settings.",
 };
 /// A button pressed under a menu of a group with no configuration (not shown as HTML).
-pub const NOT_SET_UP_ALERT: Text = Text {
+pub const NOT_SET_UP_ALERT: Text = t! {
     en: "This group is not protected. Start with /protect @channel.",
     ru: "Эта группа не защищена. Начните с /protect @канал.",
 };
 /// The toast after a change was saved.
-pub const SAVED: Text = Text {
+pub const SAVED: Text = t! {
     en: "Saved",
     ru: "Сохранено",
 };
 
-pub const ACTION_LINE: Text = Text {
+pub const ACTION_LINE: Text = t! {
     en: "Non-subscribers who write: <b>{value}</b>",
     ru: "Неподписавшиеся, которые пишут: <b>{value}</b>",
 };
-pub const JOIN_LINE: Text = Text {
+pub const JOIN_LINE: Text = t! {
     en: "Check on join: <b>{value}</b>",
     ru: "Проверка при входе: <b>{value}</b>",
 };
-pub const WARNING_LINE: Text = Text {
+pub const WARNING_LINE: Text = t! {
     en: "Warnings delete themselves after: <b>{value}</b>",
     ru: "Предупреждения удаляются через: <b>{value}</b>",
 };
-pub const MUTE_LINE: Text = Text {
+pub const MUTE_LINE: Text = t! {
     en: "Mute lasts: <b>{value}</b>",
     ru: "Ограничение длится: <b>{value}</b>",
 };
-pub const LANG_LINE: Text = Text {
+pub const LANG_LINE: Text = t! {
     en: "Language: <b>{value}</b>",
     ru: "Язык: <b>{value}</b>",
 };
-pub const CONFIGURERS_LINE: Text = Text {
+pub const CONFIGURERS_LINE: Text = t! {
     en: "Who may change settings: <b>{value}</b>",
     ru: "Кто может менять настройки: <b>{value}</b>",
 };
@@ -65,15 +65,15 @@ pub const CONFIGURERS_LINE: Text = Text {
 /// The action as the menu's text states it.
 pub fn action_value(action: Action) -> Text {
     match action {
-        Action::Mute => Text {
+        Action::Mute => t! {
             en: "muted, message deleted",
             ru: "ограничиваются, сообщение удаляется",
         },
-        Action::DeleteOnly => Text {
+        Action::DeleteOnly => t! {
             en: "message deleted only",
             ru: "только удаляется сообщение",
         },
-        Action::Kick => Text {
+        Action::Kick => t! {
             en: "removed from the group",
             ru: "исключаются из группы",
         },
@@ -83,15 +83,15 @@ pub fn action_value(action: Action) -> Text {
 /// The action's button.
 pub fn action_button(action: Action) -> Text {
     match action {
-        Action::Mute => Text {
+        Action::Mute => t! {
             en: "Mute",
             ru: "Ограничить",
         },
-        Action::DeleteOnly => Text {
+        Action::DeleteOnly => t! {
             en: "Delete only",
             ru: "Только удалять",
         },
-        Action::Kick => Text {
+        Action::Kick => t! {
             en: "Kick",
             ru: "Исключить",
         },
@@ -100,12 +100,12 @@ pub fn action_button(action: Action) -> Text {
 
 pub fn on_off(on: bool) -> Text {
     if on {
-        Text {
+        t! {
             en: "on",
             ru: "вкл",
         }
     } else {
-        Text {
+        t! {
             en: "off",
             ru: "выкл",
         }
@@ -115,31 +115,31 @@ pub fn on_off(on: bool) -> Text {
 /// The join check's buttons.
 pub fn join_button(on: bool) -> Text {
     if on {
-        Text {
+        t! {
             en: "Check on join",
             ru: "Проверять при входе",
         }
     } else {
-        Text {
+        t! {
             en: "Don't check on join",
             ru: "Не проверять при входе",
         }
     }
 }
 
-pub const MINUTES: Text = Text {
+pub const MINUTES: Text = t! {
     en: "{n} min",
     ru: "{n} мин",
 };
-pub const HOURS: Text = Text {
+pub const HOURS: Text = t! {
     en: "{n} h",
     ru: "{n} ч",
 };
-pub const DAYS: Plural = Plural {
+pub const DAYS: Plural = plural! {
     en: ["{n} day", "{n} days"],
     ru: ["{n} день", "{n} дня", "{n} дней"],
 };
-pub const UNTIL_VERIFIED: Text = Text {
+pub const UNTIL_VERIFIED: Text = t! {
     en: "until verified",
     ru: "до проверки",
 };
@@ -148,20 +148,15 @@ pub const WARNING_ICON: &str = "🗑";
 pub const MUTE_ICON: &str = "🔇";
 
 /// A language, named in itself (the same in every menu).
-pub fn lang_name(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "English",
-        Lang::Ru => "Русский",
-    }
-}
+pub use crate::i18n::lang_name;
 
 pub fn configurers_value(who: Configurers) -> Text {
     match who {
-        Configurers::OwnerOnly => Text {
+        Configurers::OwnerOnly => t! {
             en: "the owner only",
             ru: "только владелец",
         },
-        Configurers::Admins => Text {
+        Configurers::Admins => t! {
             en: "the owner and admins who can ban users",
             ru: "владелец и админы с правом блокировать",
         },
@@ -170,18 +165,18 @@ pub fn configurers_value(who: Configurers) -> Text {
 
 pub fn configurers_button(who: Configurers) -> Text {
     match who {
-        Configurers::OwnerOnly => Text {
+        Configurers::OwnerOnly => t! {
             en: "Owner only",
             ru: "Только владелец",
         },
-        Configurers::Admins => Text {
+        Configurers::Admins => t! {
             en: "Owner and admins",
             ru: "Владелец и админы",
         },
     }
 }
 
-pub const DONE_BUTTON: Text = Text {
+pub const DONE_BUTTON: Text = t! {
     en: "Done",
     ru: "Готово",
 };

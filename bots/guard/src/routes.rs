@@ -4,11 +4,12 @@
 
 use crate::grants::*;
 use crate::middleware::GATE;
+use crate::texts;
 use lambdagram::grants::{
     JOURNAL_EFFECTS, MANAGE_BOT_ADMINS, MANAGE_DENY_LIST, PACE_MESSAGES, READ_DENY_LIST,
     RECORD_VISIT,
 };
-use lambdagram::i18n::{msg, Text};
+use lambdagram::i18n::Text;
 use lambdagram::jobs::Job;
 use lambdagram::routes::{Audience, MiddlewareDecl, Route, RouteTable, Scope, Trigger};
 use lambdagram::{admins::ADMINS_ONLY, denylist::DENY_LIST, ratelimit};
@@ -31,7 +32,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
             name: "start",
             scope: Scope::Everywhere,
         },
-        help: Some(msg::CMD_START),
+        help: Some(texts::CMD_START),
         audience: Audience::Everyone,
         side_effects: true,
         about: "/start - records the user's visit and says hello.",
@@ -44,7 +45,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
             name: "help",
             scope: Scope::Everywhere,
         },
-        help: Some(msg::CMD_HELP),
+        help: Some(texts::CMD_HELP),
         audience: Audience::Everyone,
         side_effects: false,
         about: "/help - lists the commands in the user's language.",
@@ -247,7 +248,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         grants: &[MOVE_PROTECTION],
         middleware: &[],
     },
-]);
+])
+.speaking(&crate::i18n::CATALOGUE);
 
 /// The guard's scheduled jobs.
 pub const JOBS: &[Job] = &[Job {
@@ -268,23 +270,23 @@ pub const JOBS: &[Job] = &[Job {
 pub mod commands {
     use super::Text;
 
-    pub const CMD_PROTECT: Text = Text {
+    pub const CMD_PROTECT: Text = t! {
         en: "members must join @channel to write here (admins)",
         ru: "писать здесь могут только подписчики @канала (для админов)",
     };
-    pub const CMD_UNPROTECT: Text = Text {
+    pub const CMD_UNPROTECT: Text = t! {
         en: "turn the channel check off (admins)",
         ru: "выключить проверку подписки (для админов)",
     };
-    pub const CMD_STATUS: Text = Text {
+    pub const CMD_STATUS: Text = t! {
         en: "the protection and the bot's rights (admins)",
         ru: "защита и права бота (для админов)",
     };
-    pub const CMD_ALLOW: Text = Text {
+    pub const CMD_ALLOW: Text = t! {
         en: "let someone write without subscribing (admins)",
         ru: "разрешить писать без подписки (для админов)",
     };
-    pub const CMD_SETTINGS: Text = Text {
+    pub const CMD_SETTINGS: Text = t! {
         en: "what happens to non-subscribers (admins)",
         ru: "что делать с неподписавшимися (для админов)",
     };

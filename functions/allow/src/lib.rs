@@ -148,43 +148,43 @@ pub fn list(users: &[i64], lang: Lang) -> String {
     text
 }
 
-pub const USAGE: Text = Text {
+pub const USAGE: Text = channel_guard::t! {
     en: "Reply to someone's message with <code>/allow</code> (or give their numeric id: <code>/allow 123456789</code>) to let them write without subscribing; <code>/allow remove</code> takes them off; <code>/allow</code> alone lists them.",
     ru: "Ответьте на сообщение участника командой <code>/allow</code> (или укажите его числовой id: <code>/allow 123456789</code>), чтобы он мог писать без подписки; <code>/allow remove</code> убирает его; <code>/allow</code> без аргументов показывает список.",
 };
-pub const NOT_SET_UP: Text = Text {
+pub const NOT_SET_UP: Text = channel_guard::t! {
     en: "This group is not protected yet: set it up with <code>/protect @channel</code> first.",
     ru: "Эта группа ещё не защищена: сначала настройте её командой <code>/protect @канал</code>.",
 };
-pub const EMPTY: Text = Text {
+pub const EMPTY: Text = channel_guard::t! {
     en: "Nobody is on the allow-list.",
     ru: "Список исключений пуст.",
 };
-pub const LISTED: Text = Text {
+pub const LISTED: Text = channel_guard::t! {
     en: "May write without subscribing:",
     ru: "Могут писать без подписки:",
 };
-pub const ADDED: Text = Text {
+pub const ADDED: Text = channel_guard::t! {
     en: "✓ {user} may write here without subscribing.",
     ru: "✓ {user} может писать здесь без подписки.",
 };
-pub const LIFTED: Text = Text {
+pub const LIFTED: Text = channel_guard::t! {
     en: "I lifted the restriction I had imposed.",
     ru: "Я снял наложенное мной ограничение.",
 };
-pub const ALREADY: Text = Text {
+pub const ALREADY: Text = channel_guard::t! {
     en: "{user} is already on the allow-list.",
     ru: "{user} уже в списке исключений.",
 };
-pub const FULL: Text = Text {
+pub const FULL: Text = channel_guard::t! {
     en: "The allow-list is full ({max}): remove someone first.",
     ru: "Список исключений заполнен ({max}): сначала уберите кого-нибудь.",
 };
-pub const NOT_LISTED: Text = Text {
+pub const NOT_LISTED: Text = channel_guard::t! {
     en: "{user} is not on the allow-list.",
     ru: "{user} нет в списке исключений.",
 };
-pub const REMOVED: Text = Text {
+pub const REMOVED: Text = channel_guard::t! {
     en: "{user} is off the allow-list: the channel check applies to them again.",
     ru: "{user} убран из списка исключений: проверка подписки снова действует.",
 };
@@ -209,9 +209,12 @@ mod tests {
 
     #[test]
     fn lists_by_mention() {
-        assert_eq!(list(&[], Lang::En), "Nobody is on the allow-list.");
         assert_eq!(
-            list(&[7, 8], Lang::Ru),
+            list(&[], lambdagram::i18n::EN),
+            "Nobody is on the allow-list."
+        );
+        assert_eq!(
+            list(&[7, 8], channel_guard::i18n::RU),
             "Могут писать без подписки:\n• <a href=\"tg://user?id=7\">7</a>\n\
              • <a href=\"tg://user?id=8\">8</a>"
         );

@@ -3,7 +3,8 @@
 //! in the route table): a non-subscriber of a protected group gets the guard's treatment, not an
 //! answer.
 
-use lambdagram::i18n::{msg, Lang};
+use channel_guard::texts as msg;
+use lambdagram::i18n::Lang;
 use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
@@ -41,7 +42,7 @@ mod tests {
     #[test]
     fn lists_every_visible_command_in_each_language() {
         assert_eq!(
-            help_text(Lang::En),
+            help_text(lambdagram::i18n::EN),
             "Commands:\n/start — register and say hello\n/help — list the commands\n\
              /protect — members must join @channel to write here (admins)\n\
              /unprotect — turn the channel check off (admins)\n\
@@ -49,6 +50,6 @@ mod tests {
              /settings — what happens to non-subscribers (admins)\n\
              /allow — let someone write without subscribing (admins)"
         );
-        assert!(help_text(Lang::Ru).starts_with("Команды:\n/start — "));
+        assert!(help_text(channel_guard::i18n::RU).starts_with("Команды:\n/start — "));
     }
 }

@@ -160,29 +160,29 @@ mod tests {
     #[test]
     fn says_how_many_were_lifted_in_each_language() {
         assert_eq!(
-            outcome(&unprotected(), 2, 0, Lang::En),
+            outcome(&unprotected(), 2, 0, lambdagram::i18n::EN),
             "Protection is off. I keep the linked channels (@lambdagram_news) for a later \
              /protect.\nI lifted 2 restrictions I had imposed."
         );
         let mut on = unprotected();
         on.enabled = true;
         assert_eq!(
-            outcome(&on, 1, 0, Lang::En),
+            outcome(&on, 1, 0, lambdagram::i18n::EN),
             "I lifted 1 restriction I had imposed."
         );
         assert_eq!(
-            outcome(&on, 5, 3, Lang::Ru),
+            outcome(&on, 5, 3, channel_guard::i18n::RU),
             "Снято 5 ограничений, наложенных мной.\nОсталось: 3. Нажмите кнопку ещё раз."
         );
         assert_eq!(
-            outcome(&on, 22, 0, Lang::Ru),
+            outcome(&on, 22, 0, channel_guard::i18n::RU),
             "Снято 22 ограничения, наложенных мной."
         );
     }
 
     #[test]
     fn the_button_stays_for_what_is_left() {
-        let markup = lift_button(3, Lang::En);
+        let markup = lift_button(3, lambdagram::i18n::EN);
         let button = &markup.inline_keyboard[0][0];
         assert_eq!(button.text, "Lift 3 restrictions I imposed");
         assert!(format!("{:?}", button.kind).contains("lift:all"));

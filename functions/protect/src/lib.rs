@@ -303,7 +303,7 @@ mod tests {
             vec![Problem::NotFound(ChannelArg::Username("gone_chan".into()))],
         );
         assert_eq!(
-            refusal(&problems, Lang::En),
+            refusal(&problems, lambdagram::i18n::EN),
             "I cannot protect this group yet:\n\
              • I need the right “Ban users” in this group.\n\
              • I cannot find @gone_chan. For a private channel, make me its administrator first \
@@ -317,7 +317,7 @@ mod tests {
             Right::DeleteMessages,
         ])];
         assert_eq!(
-            refusal(&not_admin, Lang::Ru),
+            refusal(&not_admin, channel_guard::i18n::RU),
             "Пока не могу защитить эту группу:\n• Сделайте меня администратором этой группы с \
              правами «Блокировка пользователей» и «Удаление сообщений»."
         );
@@ -326,13 +326,13 @@ mod tests {
     #[test]
     fn usage_explains_what_was_wrong() {
         assert_eq!(
-            usage(&ArgsError::Invalid("<news>".into()), Lang::En),
+            usage(&ArgsError::Invalid("<news>".into()), lambdagram::i18n::EN),
             "“&lt;news&gt;” is not a channel.\nName the channels members must join: \
              <code>/protect @channel</code> (or the channel's numeric id, <code>-100…</code>), \
              at most 5."
         );
         assert_eq!(
-            usage(&ArgsError::TooMany, Lang::En),
+            usage(&ArgsError::TooMany, lambdagram::i18n::EN),
             "A group can link at most 5 channels."
         );
     }
@@ -350,7 +350,7 @@ mod tests {
             },
         ]);
         assert_eq!(
-            confirmation(&config, Lang::En),
+            confirmation(&config, lambdagram::i18n::EN),
             "🛡 This group is protected. To write here, members must be subscribed to \
              @lambdagram_news, <b>Secret &lt;club&gt;</b>."
         );

@@ -341,7 +341,7 @@ mod tests {
                 press.presser,
                 press.presser_lang
             ),
-            (-100, MessageId(42), 5, Lang::Ru)
+            (-100, MessageId(42), 5, channel_guard::i18n::RU)
         );
         for forged in ["set:w:301", "set:a", "joined:5", "lift:all", "set:x:1"] {
             let forged = callback(&query(forged, "supergroup"));

@@ -56,7 +56,6 @@ mod tests {
     use super::*;
     use channel_guard::admin::Sender;
     use channel_guard::config::Action;
-    use lambdagram::i18n::Lang;
 
     #[test]
     fn the_menu_replies_to_the_command_with_its_keyboard() {
@@ -65,7 +64,7 @@ mod tests {
             message_id: 7,
             sender: Sender::User(5),
             args: String::new(),
-            sender_lang: Lang::Ru,
+            sender_lang: channel_guard::i18n::RU,
         };
         let mut config = GroupConfig::new(-100);
         config.enabled = true;

@@ -2,7 +2,8 @@
 //! "hello" the first time, "welcome back" after. The welcome is journalled (one write before,
 //! one after): a redelivery never welcomes twice, even when the first answer was lost.
 
-use lambdagram::i18n::{escape_html, fill, msg, Lang};
+use channel_guard::texts as msg;
+use lambdagram::i18n::{escape_html, fill, Lang};
 use lambdagram::input::Command;
 use lambdagram::journal::{once, EffectJournal};
 use lambdagram::metrics;

@@ -132,7 +132,7 @@ mod tests {
             channels: vec![(-1001, vec![]), (-1002, vec![])],
         };
         assert_eq!(
-            report(&config(true), &rights, 2, Lang::En),
+            report(&config(true), &rights, 2, lambdagram::i18n::EN),
             "🛡 Protection: <b>on</b>\n\nChannels:\n\
              • @lambdagram_news: ✓ I am an administrator\n\
              • <b>Club &amp; co</b>: ✓ I am an administrator\n\n\
@@ -148,7 +148,7 @@ mod tests {
             channels: vec![(-1001, vec![Right::Administrator]), (-1002, vec![])],
         };
         assert_eq!(
-            report(&config(true), &rights, 0, Lang::En),
+            report(&config(true), &rights, 0, lambdagram::i18n::EN),
             "🛡 Protection: <b>on</b>\n\
              ⚠️ I cannot fully protect the group until the rights marked ✗ are fixed.\n\n\
              Channels:\n\
@@ -165,7 +165,7 @@ mod tests {
             ],
             channels: vec![],
         };
-        let ru = report(&config(false), &demoted, 0, Lang::Ru);
+        let ru = report(&config(false), &demoted, 0, channel_guard::i18n::RU);
         assert!(ru.starts_with("Защита: <b>выключена</b>"), "{ru}");
         assert!(
             ru.contains("Мои права в этой группе:\n✗ я не администратор\n"),

@@ -2,7 +2,8 @@
 //! private) is answered with where it works; any other is named and pointed at `/help`. Both by
 //! webhook reply.
 
-use lambdagram::i18n::{escape_html, fill, msg, Text};
+use channel_guard::texts as msg;
+use lambdagram::i18n::{escape_html, fill, Text};
 use lambdagram::input::Command;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;

@@ -86,11 +86,11 @@ mod tests {
             invite_link: None,
         }]);
         assert_eq!(
-            confirmation(&config, 0, Lang::En),
+            confirmation(&config, 0, lambdagram::i18n::EN),
             "Protection is off. I keep the linked channels (@lambdagram_news) for a later /protect."
         );
         assert_eq!(
-            confirmation(&config, 3, Lang::Ru),
+            confirmation(&config, 3, channel_guard::i18n::RU),
             "Защита выключена. Привязанные каналы (@lambdagram_news) сохранены для следующего \
              /protect.\nУчастников, которых я ограничил: 3."
         );
@@ -103,11 +103,20 @@ mod tests {
             let button = &markup.inline_keyboard[0][0];
             (button.text.clone(), format!("{:?}", button.kind))
         };
-        let (text, kind) = label(1, Lang::En);
+        let (text, kind) = label(1, lambdagram::i18n::EN);
         assert_eq!(text, "Lift 1 restriction I imposed");
         assert!(kind.contains("lift:all"), "{kind}");
-        assert_eq!(label(2, Lang::En).0, "Lift 2 restrictions I imposed");
-        assert_eq!(label(3, Lang::Ru).0, "Снять 3 ограничения, наложенные мной");
-        assert_eq!(label(5, Lang::Ru).0, "Снять 5 ограничений, наложенных мной");
+        assert_eq!(
+            label(2, lambdagram::i18n::EN).0,
+            "Lift 2 restrictions I imposed"
+        );
+        assert_eq!(
+            label(3, channel_guard::i18n::RU).0,
+            "Снять 3 ограничения, наложенные мной"
+        );
+        assert_eq!(
+            label(5, channel_guard::i18n::RU).0,
+            "Снять 5 ограничений, наложенных мной"
+        );
     }
 }

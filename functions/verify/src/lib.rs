@@ -126,11 +126,11 @@ mod tests {
             channel("<Club> & co", None),
         );
         assert_eq!(
-            still_missing(&[&news, &club], Lang::En),
+            still_missing(&[&news, &club], lambdagram::i18n::EN),
             "You are not subscribed to @lambdagram_news, <Club> & co yet."
         );
         assert_eq!(
-            still_missing(&[&news], Lang::Ru),
+            still_missing(&[&news], channel_guard::i18n::RU),
             "Вы ещё не подписаны на @lambdagram_news."
         );
     }

@@ -6,6 +6,7 @@ mod dynamo;
 mod invoke;
 mod limits;
 mod secrets;
+mod state;
 
 pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};
 pub use invoke::LambdaDispatcher;

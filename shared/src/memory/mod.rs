@@ -16,6 +16,7 @@ use crate::ports::{
 use crate::time::Epoch;
 
 mod limits;
+mod state;
 
 #[derive(Clone, Debug)]
 enum LedgerEntry {
@@ -41,6 +42,9 @@ struct State {
     flood: HashMap<(String, Epoch), u32>,
     /// The effect journal: (update, step) → (done, expires_at).
     steps: HashMap<(i64, String), (bool, Epoch)>,
+    /// Session values (`state`): key → stored value, kept after they expire or are discarded
+    /// (as DynamoDB keeps them until its TTL runs), so versions only grow.
+    sessions: HashMap<String, crate::state::Stored>,
     /// Tables of the bots' own stores, one per type (see [`MemoryStore::lock_tables`]).
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }

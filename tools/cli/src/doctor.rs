@@ -14,7 +14,6 @@ use channel_guard::admin_texts as texts;
 use channel_guard::config::{GroupConfig, LinkedChannel};
 use channel_guard::rights::Right;
 use channel_guard::store::GroupDirectory;
-use lambdagram::i18n::Lang;
 use lambdagram::telegram::{BotApi, RetryPolicy};
 use serde_json::{json, Value};
 
@@ -331,7 +330,7 @@ async fn groups(bot: &BotApi, username: &str, table: &str, report: &mut Report) 
         for channel in &group.channels {
             if !rights.missing_in(channel.id).is_empty() {
                 let label = channel_label(channel);
-                let state = texts::STATUS_CHANNEL_NOT_ADMIN.get(Lang::En);
+                let state = texts::STATUS_CHANNEL_NOT_ADMIN.get(lambdagram::i18n::EN);
                 report.problem(
                     &format!(
                         "channel {label} (linked to {what}): the bot {}",
@@ -356,12 +355,13 @@ fn group_rights(group_id: i64, missing: &[Right], username: &str, report: &mut R
         report.problem(
             &format!(
                 "{what}: the bot {}",
-                without_mark(texts::STATUS_GROUP_NOT_ADMIN.get(Lang::En)).replacen("I am", "is", 1)
+                without_mark(texts::STATUS_GROUP_NOT_ADMIN.get(lambdagram::i18n::EN))
+                    .replacen("I am", "is", 1)
             ),
             &format!(
                 "make @{username} an administrator of the group with the rights “{}” and “{}”",
-                texts::right_name(Right::RestrictMembers).get(Lang::En),
-                texts::right_name(Right::DeleteMessages).get(Lang::En)
+                texts::right_name(Right::RestrictMembers).get(lambdagram::i18n::EN),
+                texts::right_name(Right::DeleteMessages).get(lambdagram::i18n::EN)
             ),
         );
         return;
@@ -369,10 +369,13 @@ fn group_rights(group_id: i64, missing: &[Right], username: &str, report: &mut R
     for right in missing {
         let line = texts::group_right_line(*right, false);
         report.problem(
-            &format!("{what}: the bot {}", without_mark(line.get(Lang::En))),
+            &format!(
+                "{what}: the bot {}",
+                without_mark(line.get(lambdagram::i18n::EN))
+            ),
             &format!(
                 "give @{username} the administrator right “{}” in the group",
-                texts::right_name(*right).get(Lang::En)
+                texts::right_name(*right).get(lambdagram::i18n::EN)
             ),
         );
     }

@@ -164,10 +164,7 @@ fn declare(args: &Args) -> anyhow::Result<Route> {
     let route = Route {
         name,
         trigger,
-        help: is_command.then(|| Text {
-            en: leak(&args.menu),
-            ru: leak(args.menu_ru.as_deref().unwrap_or(&args.menu)),
-        }),
+        help: is_command.then(|| help_text(&args.menu, args.menu_ru.as_deref())),
         audience: if args.admins {
             Audience::GroupAdmins
         } else {
@@ -196,6 +193,19 @@ fn declare(args: &Args) -> anyhow::Result<Route> {
         bail!("`{name}` is a job's name");
     }
     Ok(route)
+}
+
+/// The menu text in each language of the bot: `--menu` in English (and in any language without
+/// its own option), `--menu-ru` in Russian.
+fn help_text(menu: &str, menu_ru: Option<&str>) -> Text {
+    let entries = channel_guard::i18n::LANGUAGES
+        .iter()
+        .map(|l| match (l.lang.code(), menu_ru) {
+            ("ru", Some(ru)) => (l.lang, leak(ru)),
+            _ => (l.lang, leak(menu)),
+        })
+        .collect::<Vec<_>>();
+    Text::new(entries.leak())
 }
 
 fn leak(s: &str) -> &'static str {
@@ -233,9 +243,9 @@ fn insert_route(table: &str, route: &Route) -> anyhow::Result<String> {
         .find("pub const ROUTES: RouteTable = RouteTable::new(&[")
         .ok_or_else(|| anyhow::anyhow!("no `pub const ROUTES: RouteTable` in the bot's table"))?;
     let end = table[start..]
-        .find("\n]);\n")
+        .find("\n])")
         .map(|i| start + i + 1)
-        .ok_or_else(|| anyhow::anyhow!("the ROUTES table does not end with `]);`"))?;
+        .ok_or_else(|| anyhow::anyhow!("the ROUTES table does not end with `])`"))?;
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
     let trigger = match route.trigger {
         Trigger::Command { name, scope } => format!(
@@ -248,11 +258,13 @@ fn insert_route(table: &str, route: &Route) -> anyhow::Result<String> {
         other => format!("Trigger::{other:?}"),
     };
     let help = match route.help {
-        Some(t) => format!(
-            "Some(Text {{\n            en: {},\n            ru: {},\n        }})",
-            q(t.en),
-            q(t.ru)
-        ),
+        Some(t) => {
+            let entries: String = t
+                .langs()
+                .map(|l| format!("            {l}: {},\n", q(t.get(l))))
+                .collect();
+            format!("Some(t! {{\n{entries}        }})")
+        }
         None => "None".into(),
     };
     let entry = format!(
@@ -468,10 +480,28 @@ mod tests {
                 scope: Scope::Everywhere
             }
         );
-        assert_eq!(
-            route.help.map(|t| (t.en, t.ru)),
-            Some(("answers", "answers"))
+        let help = route.help.expect("a command has help");
+        let ru = channel_guard::i18n::RU;
+        assert_eq!((help.english(), help.get(ru)), ("answers", "answers"));
+        let both = declare(&args(&[
+            "pong",
+            "--command",
+            "/pong",
+            "--menu",
+            "pongs",
+            "--menu-ru",
+            "понгует",
+        ]))
+        .expect("ok");
+        let help = both.help.expect("a command has help");
+        assert_eq!((help.english(), help.get(ru)), ("pongs", "понгует"));
+        let table = "pub const ROUTES: RouteTable = RouteTable::new(&[\n])\n.speaking(&C);\n";
+        let out = insert_route(table, &both).expect("inserted");
+        assert!(
+            out.contains("help: Some(t! {\n            en: \"pongs\",\n            ru: \"понгует\",\n        }),"),
+            "{out}"
         );
+        assert!(out.ends_with("    },\n])\n.speaking(&C);\n"), "{out}");
         assert_eq!(
             route.middleware,
             [channel_guard::middleware::GATE],

@@ -3,7 +3,6 @@
 use anyhow::{bail, Context};
 use channel_guard::ROUTES;
 use clap::Subcommand;
-use lambdagram::i18n::Lang;
 use lambdagram::routes::MenuScope;
 use lambdagram::secret::{next_parameter, WebhookSecret};
 use lambdagram::teloxide_core::payloads::{
@@ -420,29 +419,31 @@ async fn info(bot: &Bot) -> anyhow::Result<bool> {
 }
 
 /// setMyCommands from the route table: one menu per scope (administrators' commands only in
-/// `all_chat_administrators`), in English by default and one per other language.
+/// `all_chat_administrators`), in English by default and one per other language the bot speaks
+/// (`RouteTable::command_menus`).
 async fn publish_commands(bot: &Bot) -> anyhow::Result<String> {
-    for scope in MenuScope::ALL {
-        for lang in Lang::ALL {
-            let commands: Vec<BotCommand> = ROUTES
-                .menu(scope)
-                .map(|(c, d)| BotCommand::new(c, d.get(lang)))
-                .collect();
-            let req = bot.set_my_commands(commands).scope(bot_scope(scope));
-            let req = if lang == Lang::En {
-                req
-            } else {
-                req.language_code(lang.code())
-            };
-            req.await.with_context(|| {
-                format!("setMyCommands ({}, {}) failed", scope.as_str(), lang.code())
-            })?;
-        }
+    let menus = ROUTES.command_menus();
+    for menu in &menus {
+        let commands: Vec<BotCommand> = menu
+            .commands
+            .iter()
+            .map(|(c, d)| BotCommand::new(*c, *d))
+            .collect();
+        let req = bot.set_my_commands(commands).scope(bot_scope(menu.scope));
+        let req = match menu.lang {
+            None => req,
+            Some(lang) => req.language_code(lang.code()),
+        };
+        let lang = menu
+            .lang
+            .map_or_else(|| "default".to_owned(), |l| l.to_string());
+        req.await
+            .with_context(|| format!("setMyCommands ({}, {lang}) failed", menu.scope.as_str()))?;
     }
     Ok(format!(
         "command menus published ({} scopes, {} languages)",
         MenuScope::ALL.len(),
-        Lang::ALL.len()
+        ROUTES.catalogue().languages().len()
     ))
 }
 
