@@ -97,12 +97,18 @@ async fn main() -> anyhow::Result<()> {
     );
     let ingress = Ingress::new(config, store, routes);
 
-    println!("in-process hot path, {n} updates per kind (after {} warm-up)", n / 10);
+    println!(
+        "in-process hot path, {n} updates per kind (after {} warm-up)",
+        n / 10
+    );
     println!("| update | mean | p50 | p99 |");
     println!("|---|---:|---:|---:|");
     for (name, group) in [
         ("known subscriber, protected group, warm sandbox", PROTECTED),
-        ("message in an unprotected group (memory store read)", UNPROTECTED),
+        (
+            "message in an unprotected group (memory store read)",
+            UNPROTECTED,
+        ),
     ] {
         let bodies: Vec<Vec<u8>> = (0..n + n / 10).map(|i| body(i + 1, group)).collect();
         let mut micros = Vec::with_capacity(n as usize);

@@ -76,6 +76,7 @@ impl Sandbox {
             route: channel_guard::ROUTES
                 .get("guard-message")
                 .expect("in the table"),
+            catalogue: channel_guard::ROUTES.catalogue(),
             bot: &self.bot,
             store: &self.store,
             bot_username: "B",

@@ -956,3 +956,38 @@ fn exactly_the_functions_granted_pace_messages_take_part_in_flood_control() {
         .count();
     assert!(paced > 0, "the guard's message routes are paced");
 }
+
+/// IAM checks every key of a `BatchGetItem` against one statement's `dynamodb:LeadingKeys`, so
+/// the gate's one read (the group's `GROUP#` items and the member's `SUBS#` item together) needs
+/// a statement holding both prefixes: split over two policies, every such batch is refused.
+#[test]
+fn the_gates_one_read_is_allowed_by_one_statement() {
+    for route in [
+        "guard-message",
+        "start",
+        "help",
+        "member-change",
+        "new-members",
+        "verify",
+    ] {
+        let (id, function) = function_with_binary(route);
+        let allowed = statements(function).into_iter().any(|statement| {
+            let keys: Vec<&str> = one_or_many(
+                &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"],
+            )
+            .iter()
+            .filter_map(|k| k.as_str())
+            .collect();
+            statement["Effect"] == "Allow"
+                && one_or_many(&statement["Action"])
+                    .iter()
+                    .any(|a| a.as_str() == Some("dynamodb:BatchGetItem"))
+                && keys.contains(&"GROUP#*")
+                && keys.contains(&"SUBS#*")
+        });
+        assert!(
+            allowed,
+            "{id}: no statement allows BatchGetItem on GROUP#* and SUBS#* together"
+        );
+    }
+}

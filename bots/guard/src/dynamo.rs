@@ -42,6 +42,11 @@ fn channel_attr(channel_id: i64) -> String {
 /// How long a user's membership item outlives the answer last written to it: longer than any
 /// answer's lifetime (`cache::ttl_secs`), so no live answer is ever deleted with the item.
 const SUBS_ITEM_MARGIN_SECS: Epoch = 900;
+// The margin must exceed the longest answer's lifetime (a positive one, jittered up).
+const _: () = assert!(
+    SUBS_ITEM_MARGIN_SECS
+        > crate::cache::POSITIVE_TTL_SECS + crate::cache::POSITIVE_TTL_SECS * 15 / 100 + 1
+);
 
 /// The sweeper's progress: one item.
 fn sweep_key() -> Item {

@@ -7,8 +7,9 @@
 
 use lambdagram::teloxide_core::types::{Message, MessageKind};
 
+use super::config::Action;
 use super::enforce::{Enforcement, Guard, Member};
-use super::gate_cache::GateCache;
+use super::gate_cache::{GateCache, GROUP_TTL_SECS, PASS_TTL_SECS};
 use super::store::prelude::*;
 use super::store::GroupState;
 use lambdagram::route::{HandlerError, RouteContext};
@@ -154,7 +155,15 @@ pub async fn gate<S: GuardStore, T: TelegramApi>(
         .missing_channels(&config, user_id, &state, false)
         .await?;
     if missing.is_empty() {
-        cache.keep_pass(group_id, user_id, config.version, now);
+        // A pass outlives the group's copy only where a channel leaver is restricted or
+        // removed at once (`member-change`): the group mutes or kicks, with its rights intact.
+        let restricts = config.settings.action != Action::DeleteOnly && config.degraded.is_empty();
+        let ttl = if restricts {
+            PASS_TTL_SECS
+        } else {
+            GROUP_TTL_SECS
+        };
+        cache.keep_pass(group_id, user_id, config.version, now, ttl);
         return Ok(Gate::Pass);
     }
     if matches!(message.kind, MessageKind::Empty {}) {

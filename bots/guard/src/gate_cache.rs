@@ -8,9 +8,12 @@
 //! change written by another function (a setting, `/unprotect`, an administrator, a channel
 //! left) reaches this sandbox when the copy expires: a group's configuration within
 //! `GROUP_TTL_SECS` (a pass is valid only under the revision of the group copy, so a new
-//! revision voids every pass with it), a member's subscription within `PASS_TTL_SECS`. A member
-//! who leaves a linked channel is restricted by Telegram at once (`member-change`), so the
-//! longer lifetime of a pass lets nothing through that Telegram would accept.
+//! revision voids every pass with it), a member's subscription within the pass's lifetime.
+//! A pass lives `PASS_TTL_SECS` only where a member who leaves a linked channel is restricted
+//! or removed at once by `member-change` (the group mutes or kicks and its protection is not
+//! degraded), so its longer life lets through nothing Telegram would accept; elsewhere (a group
+//! that only deletes) it lives as long as the group's copy. The reads are eventually
+//! consistent, so "within" is up to a second more.
 
 use lambdagram::time::Epoch;
 use lambdagram::ttl_map::TtlMap;
@@ -65,10 +68,15 @@ impl GateCache {
         self.passes.get(&(group_id, user_id), now) == Some(version)
     }
 
-    /// Remembers that `user_id` passed under revision `version` at `now`.
-    pub fn keep_pass(&self, group_id: i64, user_id: i64, version: u64, now: Epoch) {
-        self.passes
-            .insert((group_id, user_id), version, now, now + PASS_TTL_SECS);
+    /// Remembers that `user_id` passed under revision `version` at `now`, for `ttl` seconds
+    /// ([`PASS_TTL_SECS`] at most).
+    pub fn keep_pass(&self, group_id: i64, user_id: i64, version: u64, now: Epoch, ttl: Epoch) {
+        self.passes.insert(
+            (group_id, user_id),
+            version,
+            now,
+            now + ttl.min(PASS_TTL_SECS),
+        );
     }
 }
 
@@ -96,7 +104,7 @@ mod tests {
         assert_eq!(cache.group(-1, AT + 9), Some(state));
         assert_eq!(cache.group(-1, AT + 10), None);
 
-        cache.keep_pass(-1, 7, 3, AT);
+        cache.keep_pass(-1, 7, 3, AT, PASS_TTL_SECS);
         assert!(cache.passed(-1, 7, 3, AT + 59));
         assert!(!cache.passed(-1, 7, 4, AT + 1), "another revision");
         assert!(!cache.passed(-1, 8, 3, AT + 1), "another member");
@@ -107,7 +115,7 @@ mod tests {
     fn an_off_cache_keeps_nothing() {
         let cache = GateCache::off();
         cache.keep_group(-1, &GroupState::default(), AT);
-        cache.keep_pass(-1, 7, 0, AT);
+        cache.keep_pass(-1, 7, 0, AT, PASS_TTL_SECS);
         assert_eq!(cache.group(-1, AT), None);
         assert!(!cache.passed(-1, 7, 0, AT));
     }

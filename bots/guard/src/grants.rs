@@ -10,21 +10,22 @@ const DELETE: &str = "dynamodb:DeleteItem";
 const QUERY: &str = "dynamodb:Query";
 const UPDATE: &str = "dynamodb:UpdateItem";
 
-/// The gate's hot path: one BatchGetItem (group config and admins; the member's warning and
-/// restriction record; their memberships, under [`MEMBERSHIPS`]).
+/// The gate's hot path: one BatchGetItem of the group's config and admins and the member's
+/// warning, restriction record and cached memberships. Both prefixes are in this one grant:
+/// IAM checks every key of a batch against one statement's `dynamodb:LeadingKeys`.
 pub const READ_GUARD_STATE: Grant = Grant {
     name: "ReadGuardState",
-    about: "the guard's hot-path reads (group config, admins, warning, restriction)",
+    about: "the guard's hot-path reads (group config, admins, warning, restriction, memberships)",
     actions: &[GET],
-    leading_keys: &["GROUP#*"],
+    leading_keys: &["GROUP#*", "SUBS#*"],
 };
 
-/// A user's cached channel memberships (one item per user): read with the member's state, and
-/// a fresh answer from Telegram written into it (an UpdateItem of one attribute).
+/// A fresh membership answer from Telegram cached in the user's item (an UpdateItem of one
+/// attribute).
 pub const MEMBERSHIPS: Grant = Grant {
     name: "Memberships",
-    about: "a user's cached channel memberships read, and fresh answers cached",
-    actions: &[GET, UPDATE],
+    about: "fresh channel membership answers cached",
+    actions: &[UPDATE],
     leading_keys: &["SUBS#*"],
 };
 
@@ -91,8 +92,8 @@ pub const ALLOW_LIST: Grant = Grant {
     leading_keys: &["GROUP#*", "CHANNEL#*", "DUE#*"],
 };
 
-/// "I have joined": the config and the member's state (their memberships under
-/// [`MEMBERSHIPS`]), the restriction record and the warning removed.
+/// "I have joined": the config, the restriction record and the warning removed (the member's
+/// state, with their memberships, is read under [`READ_GUARD_STATE`]).
 pub const MEMBER_STATE: Grant = Grant {
     name: "MemberState",
     about: "a member's state read, re-checked and cleared when verified",

@@ -190,7 +190,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
-        grants: &[MEMBER_STATE, MEMBERSHIPS, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
+        grants: &[MEMBER_STATE, READ_GUARD_STATE, MEMBERSHIPS, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
         middleware: &[DENY_LIST],
     },
     Route {
