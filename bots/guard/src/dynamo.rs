@@ -368,11 +368,7 @@ impl MemberStore for DynamoStore {
         keys.extend(member_keys(group_id, user_id, true));
         let items = self.batch_get(keys).await?;
         let group = group_from(group_id, &items, now)?;
-        let channels: Vec<i64> = group
-            .config
-            .iter()
-            .flat_map(|c| c.channels.iter().map(|ch| ch.id))
-            .collect();
+        let channels = group.channel_ids();
         let member = member_from(user_id, &channels, &items, now);
         Ok((group, member))
     }

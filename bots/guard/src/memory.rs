@@ -157,11 +157,7 @@ impl MemberStore for MemoryStore {
         now: Epoch,
     ) -> Result<(GroupState, MemberState), StoreError> {
         let group = self.group_state(group_id, now).await?;
-        let channels: Vec<i64> = group
-            .config
-            .iter()
-            .flat_map(|c| c.channels.iter().map(|ch| ch.id))
-            .collect();
+        let channels = group.channel_ids();
         let member = self.member_state(group_id, user_id, &channels, now).await?;
         Ok((group, member))
     }

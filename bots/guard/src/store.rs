@@ -16,6 +16,16 @@ pub struct GroupState {
     pub admins: Option<Vec<i64>>,
 }
 
+impl GroupState {
+    /// The ids of the channels the configuration links (none without one).
+    pub fn channel_ids(&self) -> Vec<i64> {
+        self.config
+            .iter()
+            .flat_map(|c| c.channels.iter().map(|ch| ch.id))
+            .collect()
+    }
+}
+
 /// A live warning the bot posted for a user in a group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Warning {

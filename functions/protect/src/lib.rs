@@ -90,7 +90,8 @@ impl<S: GroupStore> RouteHandler<S> for Protect {
         let before = existing.clone();
         let mut config = existing.unwrap_or_else(|| {
             let mut config = GroupConfig::new(command.group_id);
-            config.settings.lang = command.sender_lang;
+            // A language the guard speaks (a Ukrainian admin's group is set to English).
+            config.settings.lang = channel_guard::i18n::CATALOGUE.resolve(command.sender_lang);
             config
         });
         config.link(found);
