@@ -18,7 +18,7 @@ use std::future::Future;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use teloxide_core::types::Message;
+use teloxide_core::types::{Message, MessageKind};
 
 use crate::control::answer;
 use crate::control_texts as texts;
@@ -41,6 +41,11 @@ pub struct Waiting<T> {
     pub step: String,
     /// What the earlier steps gathered.
     pub data: T,
+    /// The id of the last message taken as an answer (Telegram numbers a chat's messages in
+    /// order): that message redelivered, or an older one that lost a race to it, is not taken
+    /// again — it would answer the next question with what belonged to an earlier one.
+    #[serde(default)]
+    pub answered: Option<i32>,
 }
 
 /// Starts a conversation, or restarts the one waiting: the next message of `user` in `chat`
@@ -116,6 +121,10 @@ impl<S: StateStore, C: Steps<S>> RouteHandler<S> for ConversationRoute<C> {
         ctx: RouteContext<'_, S>,
         message: Message,
     ) -> Result<RouteResponse, HandlerError> {
+        // Only what a user writes answers: a member leaving, a pin or a payment does not.
+        if !matches!(message.kind, MessageKind::Common(_)) {
+            return Ok(RouteResponse::done());
+        }
         let Some(user) = user_of(&message) else {
             return Ok(RouteResponse::done());
         };
@@ -130,6 +139,14 @@ impl<S: StateStore, C: Steps<S>> RouteHandler<S> for ConversationRoute<C> {
                 return Ok(RouteResponse::done());
             }
         };
+        if waiting
+            .value
+            .answered
+            .is_some_and(|answered| message.id.0 <= answered)
+        {
+            // Taken already (a redelivery), or older than the answer taken: nothing to do.
+            return Ok(RouteResponse::done());
+        }
         let version = waiting.version;
         let conversation = waiting.value.conversation.clone();
         let turn = self.0.answer(&ctx, waiting.value, &message).await?;
@@ -140,6 +157,7 @@ impl<S: StateStore, C: Steps<S>> RouteHandler<S> for ConversationRoute<C> {
                     conversation,
                     step,
                     data,
+                    answered: Some(message.id.0),
                 };
                 put(
                     ctx.store,

@@ -94,6 +94,7 @@ impl RouteHandler<MemoryStore> for Start {
             conversation: "feedback".into(),
             step: "topic".into(),
             data: Feedback::default(),
+            answered: None,
         };
         ask(ctx.store, chat, user, &waiting, TTL, ctx.now).await?;
         Ok(say(chat, "What is it about?"))
@@ -314,7 +315,8 @@ async fn cancel_ends_it_in_the_senders_language() {
 }
 
 /// Two answers handled at once (two instances): both read the question, one records its turn,
-/// the other fails with a conflict and says nothing; redelivered, it answers the next step.
+/// the other fails with a conflict and says nothing; redelivered, it answers the next step if it
+/// is the later message, and nothing if a later answer was already taken.
 #[tokio::test]
 async fn of_two_answers_at_once_one_moves_the_step_and_the_other_is_redelivered() {
     let store = MemoryStore::new();
@@ -339,11 +341,43 @@ async fn of_two_answers_at_once_one_moves_the_step_and_the_other_is_redelivered(
     };
     let (reply, (lost, redelivery)) = loser;
     assert_eq!(reply, Some(format!("Tell me more about {winner}.")));
-    // Telegram redelivers the loser's update: now it answers the second question.
+    // Telegram redelivers the loser's update. The later message answers the second question;
+    // the earlier one, beaten by a later answer, is not taken out of order.
+    let expected =
+        (winner == "prices").then(|| format!("Thank you for your feedback on {winner}: {lost}"));
     assert_eq!(
         deliver(&store, redelivery, T0 + 2, true)
             .await
             .expect("handled"),
-        Some(format!("Thank you for your feedback on {winner}: {lost}"))
+        expected
+    );
+}
+
+#[tokio::test]
+async fn an_answer_redelivered_or_a_service_message_is_not_taken() {
+    let store = MemoryStore::new();
+    said(&store, &update(1, ADA, ADA, "/feedback"), T0).await;
+    let answer = update(2, ADA, ADA, "prices");
+    assert_eq!(
+        said(&store, &answer, T0 + 1).await.as_deref(),
+        Some("Tell me more about prices.")
+    );
+    // The same update again (its first delivery failed after the step was saved).
+    assert_eq!(said(&store, &answer, T0 + 2).await, None);
+    // Ada pins a message: a service message from her, not an answer.
+    let pin = json!({"update_id": 3, "message": {
+        "message_id": 3, "date": 0,
+        "chat": {"id": ADA, "type": "private", "first_name": "A"},
+        "from": {"id": ADA, "is_bot": false, "first_name": "A"},
+        "pinned_message": {"message_id": 2, "date": 0,
+            "chat": {"id": ADA, "type": "private", "first_name": "A"}, "text": "prices"}
+    }})
+    .to_string();
+    assert_eq!(said(&store, &pin, T0 + 3).await, None);
+    assert_eq!(
+        said(&store, &update(4, ADA, ADA, "too dear"), T0 + 4)
+            .await
+            .as_deref(),
+        Some("Thank you for your feedback on prices: too dear")
     );
 }

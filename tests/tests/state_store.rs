@@ -291,6 +291,7 @@ mod conversation {
             conversation: "signup".to_owned(),
             step: "name".to_owned(),
             data: Vec::<String>::new(),
+            answered: None,
         };
         ask(&first, 5, 5, &waiting, 60, T0).await.expect("asked");
         assert_eq!(
