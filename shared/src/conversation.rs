@@ -46,6 +46,11 @@ pub struct Waiting<T> {
     /// again — it would answer the next question with what belonged to an earlier one.
     #[serde(default)]
     pub answered: Option<i32>,
+    /// The webhook reply given with that answer (the next question): a redelivery of the same
+    /// message means the first response failed and its reply never reached Telegram, so it is
+    /// given again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<serde_json::Value>,
 }
 
 /// Starts a conversation, or restarts the one waiting: the next message of `user` in `chat`
@@ -139,13 +144,18 @@ impl<S: StateStore, C: Steps<S>> RouteHandler<S> for ConversationRoute<C> {
                 return Ok(RouteResponse::done());
             }
         };
-        if waiting
-            .value
-            .answered
-            .is_some_and(|answered| message.id.0 <= answered)
-        {
-            // Taken already (a redelivery), or older than the answer taken: nothing to do.
-            return Ok(RouteResponse::done());
+        match waiting.value.answered {
+            // This very message, delivered again: its first response failed, so the question
+            // it was answered with never went out; it goes out now, and nothing is taken again.
+            Some(answered) if message.id.0 == answered => {
+                return Ok(RouteResponse {
+                    reply: waiting.value.reply,
+                    ..RouteResponse::done()
+                });
+            }
+            // Older than the answer taken (it lost a race to it): not taken out of order.
+            Some(answered) if message.id.0 < answered => return Ok(RouteResponse::done()),
+            _ => {}
         }
         let version = waiting.version;
         let conversation = waiting.value.conversation.clone();
@@ -158,6 +168,7 @@ impl<S: StateStore, C: Steps<S>> RouteHandler<S> for ConversationRoute<C> {
                     step,
                     data,
                     answered: Some(message.id.0),
+                    reply: reply.reply.clone(),
                 };
                 put(
                     ctx.store,

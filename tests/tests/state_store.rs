@@ -292,6 +292,7 @@ mod conversation {
             step: "name".to_owned(),
             data: Vec::<String>::new(),
             answered: None,
+            reply: None,
         };
         ask(&first, 5, 5, &waiting, 60, T0).await.expect("asked");
         assert_eq!(
