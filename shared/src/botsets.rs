@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::Mutex;
 
 use crate::ports::StoreError;
 use crate::time::Epoch;
+use crate::ttl_map::TtlMap;
 
 /// Which bot-wide set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,44 +75,37 @@ pub trait BotSets: Send + Sync {
 /// drop its copy at once ([`SandboxCache::forget`]).
 pub struct SandboxCache {
     ttl: Epoch,
-    copy: Mutex<Option<(Epoch, Option<BTreeSet<i64>>)>>,
+    copy: TtlMap<(), Option<BTreeSet<i64>>>,
 }
 
 impl SandboxCache {
     pub const fn new(ttl: Epoch) -> Self {
         Self {
             ttl,
-            copy: Mutex::new(None),
+            copy: TtlMap::new(1),
         }
     }
 
     /// The copy read before `now - ttl` or later, or a fresh read of `set` (kept as the copy).
-    /// The clock is the caller's (`RouteContext::now`), so tests drive expiry.
+    /// The clock is the caller's (`RouteContext::now`), so tests drive expiry; a clock that
+    /// went back counts as expired.
     pub async fn get<S: BotSets>(
         &self,
         store: &S,
         set: BotSet,
         now: Epoch,
     ) -> Result<Option<BTreeSet<i64>>, StoreError> {
-        if let Some((read_at, members)) = self.lock().as_ref() {
-            // A clock that went back (another sandbox's copy is not ours) counts as expired.
-            if (*read_at..*read_at + self.ttl).contains(&now) {
-                return Ok(members.clone());
-            }
+        if let Some(members) = self.copy.get(&(), now) {
+            return Ok(members);
         }
         let members = store.members(set, false).await?;
-        *self.lock() = Some((now, members.clone()));
+        self.copy.insert((), members.clone(), now, now + self.ttl);
         Ok(members)
     }
 
     /// Drops the copy: the next [`SandboxCache::get`] reads.
     pub fn forget(&self) {
-        *self.lock() = None;
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Epoch, Option<BTreeSet<i64>>)>> {
-        // A poisoned lock only means a panic mid-update elsewhere; a copy is still a copy.
-        self.copy.lock().unwrap_or_else(|p| p.into_inner())
+        self.copy.remove(&());
     }
 }
 
