@@ -19,18 +19,31 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 # Apart from the debug target directory, so a release build never waits on a running test build.
 LAMBDA_TARGET_DIR ?= $(ROOT)/target/sam
 FUNCTION_CRATES := $(sort $(notdir $(wildcard $(ROOT)/functions/*)))
+# Each bot's stack builds its own functions only: the bridge's crates are named bridge-*
+# (bots/bridge/template.yaml, whose Makefile includes this one), the channel guard's are the rest.
+BRIDGE_CRATES := $(filter bridge-%,$(FUNCTION_CRATES))
+GUARD_CRATES := $(filter-out bridge-%,$(FUNCTION_CRATES))
 
 # PascalCase logical id stem -> crate name: GuardMessage -> guard-message.
 crate = $(shell printf '%s' '$(1)' | sed -E 's/([a-z0-9])([A-Z])/\1-\2/g' | tr '[:upper:]' '[:lower:]')
 
-.PHONY: lambda-binaries
-lambda-binaries:
+.PHONY: lambda-binaries-guard lambda-binaries-bridge
+lambda-binaries-guard: CRATES = $(GUARD_CRATES)
+lambda-binaries-bridge: CRATES = $(BRIDGE_CRATES)
+lambda-binaries-guard lambda-binaries-bridge:
 	@mkdir -p '$(LAMBDA_TARGET_DIR)'
 	cd '$(ROOT)' && flock '$(LAMBDA_TARGET_DIR)/.build.lock' \
 		env CARGO_TARGET_DIR='$(LAMBDA_TARGET_DIR)' \
-		cargo lambda build --release --arm64 --locked $(addprefix -p ,$(FUNCTION_CRATES))
+		cargo lambda build --release --arm64 --locked $(addprefix -p ,$(CRATES))
 
-build-%Function: lambda-binaries
+# The bridge's functions (BridgeApiFunction -> bridge-api). Make picks the pattern with the
+# shortest stem, so these never fall to the guard's rule below.
+build-Bridge%Function: lambda-binaries-bridge
+	@test -n '$(ARTIFACTS_DIR)' || { echo 'ARTIFACTS_DIR is not set (SAM sets it)' >&2; exit 2; }
+	@mkdir -p '$(ARTIFACTS_DIR)'
+	cp '$(LAMBDA_TARGET_DIR)/lambda/bridge-$(call crate,$*)/bootstrap' '$(ARTIFACTS_DIR)/bootstrap'
+
+build-%Function: lambda-binaries-guard
 	@test -n '$(ARTIFACTS_DIR)' || { echo 'ARTIFACTS_DIR is not set (SAM sets it)' >&2; exit 2; }
 	@mkdir -p '$(ARTIFACTS_DIR)'
 	cp '$(LAMBDA_TARGET_DIR)/lambda/$(call crate,$*)/bootstrap' '$(ARTIFACTS_DIR)/bootstrap'

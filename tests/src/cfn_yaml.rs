@@ -161,6 +161,12 @@ pub fn template() -> &'static Value {
     TEMPLATE.get_or_init(|| load("template.yaml"))
 }
 
+/// `bots/bridge/template.yaml` (the bridge's own stack), parsed likewise.
+pub fn bridge_template() -> &'static Value {
+    static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| load("bots/bridge/template.yaml"))
+}
+
 /// `infra/observability.yaml` (the dashboard, the alarms and their topic), parsed likewise.
 pub fn observability_template() -> &'static Value {
     static TEMPLATE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();

@@ -2,12 +2,14 @@
 //! webhook, a route, a scheduled job).
 //! A function's `main.rs` is one call into here.
 
+mod http;
 mod job;
 mod route;
 mod webhook;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use http::run_http;
 pub use job::run_job;
 pub use route::{run_route, StoreFromEnv};
 pub use webhook::run_webhook;

@@ -109,7 +109,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     routes.push(route);
     let table = RouteTable::new(Vec::leak(routes));
     edit(&template_file, |s| {
-        crate::gen_template::regenerate(s, table, channel_guard::JOBS)
+        crate::gen_template::regenerate(
+            s,
+            crate::gen_template::Bot {
+                routes: table,
+                ..crate::gen_template::GUARD
+            },
+        )
     })?;
 
     // 2. A sample event and the test that delivers it.

@@ -73,3 +73,24 @@ fn text_outside_the_generated_sections_is_kept() {
         "hand-written parts are not generated"
     );
 }
+
+#[test]
+fn the_bridges_checked_in_template_is_what_its_route_table_generates() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagram"))
+        .args([
+            "gen",
+            "template",
+            "--bot",
+            "bridge",
+            "--check",
+            "--template",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bots/bridge/template.yaml"))
+        .output()
+        .expect("run lambdagram");
+    assert!(
+        out.status.success(),
+        "bots/bridge/template.yaml is stale: run `cargo run -p lambdagram-cli -- gen template --bot bridge`\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

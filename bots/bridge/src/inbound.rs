@@ -1,0 +1,114 @@
+//! A message in a bridge chat: stored for the tool when an allowed user wrote it (a user the
+//! chat allows, or a bot admin); anything else is ignored in silence. Nothing is said in
+//! Telegram, so a redelivered update has no visible effect; the store keeps each Telegram
+//! message once (`BridgeStore::append`).
+
+use lambdagram::admins;
+use lambdagram::botsets::{BotSet, BotSets, SandboxCache, CACHE_TTL_SECS};
+use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
+use lambdagram::route_api::RouteResponse;
+use lambdagram::teloxide_core::types::Message;
+
+use crate::store::{retention_secs, Appended, BridgeStore, Direction, Entry};
+
+/// Messages longer than this are cut (Telegram's own limit is 4096 characters).
+const MAX_TEXT_CHARS: usize = 4096;
+
+/// The inbound route's handler, with the sandbox's copy of the bot admins.
+pub struct Inbound {
+    admins: SandboxCache,
+}
+
+impl Inbound {
+    pub const fn new() -> Self {
+        Self {
+            admins: SandboxCache::new(CACHE_TTL_SECS),
+        }
+    }
+}
+
+impl Default for Inbound {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The text a message relays: its text or a caption.
+fn text_of(message: &Message) -> Option<String> {
+    let text = message.text().or_else(|| message.caption())?;
+    Some(text.chars().take(MAX_TEXT_CHARS).collect())
+}
+
+impl<S: BridgeStore + BotSets> RouteHandler<S> for Inbound {
+    type Input = Message;
+
+    async fn handle(
+        &self,
+        ctx: RouteContext<'_, S>,
+        message: Message,
+    ) -> Result<RouteResponse, HandlerError> {
+        let chat_id = message.chat.id.0;
+        let (Some(user), Some(text)) = (message.from.as_ref(), text_of(&message)) else {
+            return Ok(RouteResponse::done());
+        };
+        // On behalf of a chat (an anonymous admin, a channel): not a user we can allow.
+        if message.sender_chat.is_some() || user.is_bot {
+            return Ok(RouteResponse::done());
+        }
+        let Some(mut chat) = ctx.store.chat(chat_id).await? else {
+            return Ok(RouteResponse::done());
+        };
+        let user_id = user.id.0 as i64;
+        let allowed = chat.users.contains(&user_id) || {
+            let stored = self.admins.get(ctx.store, BotSet::Admins, ctx.now).await?;
+            admins::resolve(stored, admins::owner()).contains(&user_id)
+        };
+        if !allowed {
+            tracing::debug!("a message in a bridge chat from a user it does not allow");
+            return Ok(RouteResponse::done());
+        }
+        let entry = Entry {
+            seq: 0,
+            direction: Direction::In,
+            message_id: i64::from(message.id.0),
+            from_id: user_id,
+            from_name: user.full_name(),
+            text,
+            reply_to: message.reply_to_message().map(|m| i64::from(m.id.0)),
+            at: ctx.now,
+        };
+        let expires_at = ctx.now + retention_secs();
+        // A lost race for the next number reads the chat again; past a few, Telegram
+        // redelivers the update (a transient failure).
+        for _ in 0..5 {
+            let entry = Entry {
+                seq: chat.seq + 1,
+                ..entry.clone()
+            };
+            match ctx
+                .store
+                .append(chat_id, chat.seq, &entry, expires_at)
+                .await?
+            {
+                Appended::Stored(seq) => {
+                    tracing::info!(seq, "bridge message stored");
+                    return Ok(RouteResponse::done());
+                }
+                Appended::Duplicate => {
+                    tracing::info!("bridge message stored already (a redelivery)");
+                    return Ok(RouteResponse::done());
+                }
+                Appended::Raced => {
+                    chat = match ctx.store.chat(chat_id).await? {
+                        Some(chat) => chat,
+                        None => return Ok(RouteResponse::done()),
+                    };
+                }
+            }
+        }
+        Err(lambdagram::ports::StoreError::Conflict(format!(
+            "bridge chat {chat_id}: the sequence kept moving"
+        ))
+        .into())
+    }
+}

@@ -1,0 +1,196 @@
+//! The bridge's store port. A bridge chat is one partition: its record (sequence, allowed users,
+//! the tool's last visit, the last error), its entries in sequence order, and one marker per
+//! relayed Telegram message (a redelivered update is stored once). Keys live apart from chats,
+//! so a function that relays messages cannot touch them. Layout: `dynamo.rs`.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use serde::Serialize;
+
+use lambdagram::ports::StoreError;
+use lambdagram::time::Epoch;
+
+use crate::keys::KeyRecord;
+
+/// A bridge chat's record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChatRecord {
+    pub chat_id: i64,
+    /// The last entry's sequence number (0: none yet).
+    pub seq: u64,
+    /// Who may write to the tool from this chat, besides the bot's admins.
+    pub users: BTreeSet<i64>,
+    /// When the tool last read the chat's messages.
+    pub last_seen: Option<Epoch>,
+    /// The highest sequence number the tool has read.
+    pub read_seq: u64,
+    /// The last failure of a message the tool sent, and when.
+    pub last_error: Option<(Epoch, String)>,
+}
+
+/// Which way an entry went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// From Telegram to the tool.
+    In,
+    /// From the tool to Telegram.
+    Out,
+}
+
+impl Direction {
+    pub fn code(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// One relayed message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// Its place in the chat: the cursor.
+    pub seq: u64,
+    pub direction: Direction,
+    /// Telegram's id of the message in the chat.
+    pub message_id: i64,
+    /// The sender (the user for `in`; the key's id for `out`).
+    pub from_id: i64,
+    pub from_name: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    pub at: Epoch,
+}
+
+/// What appending an entry found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Appended {
+    Stored(u64),
+    /// The Telegram message was stored already (a redelivery): nothing written.
+    Duplicate,
+    /// Another entry took the sequence number first: read the chat again and retry.
+    Raced,
+}
+
+/// Where the bridge keeps its chats, entries and keys.
+pub trait BridgeStore: Send + Sync {
+    /// The chat's record, if it is a bridge chat.
+    fn chat(
+        &self,
+        chat_id: i64,
+    ) -> impl Future<Output = Result<Option<ChatRecord>, StoreError>> + Send;
+
+    /// Makes `chat_id` a bridge chat (nothing changes if it is one).
+    fn open_chat(&self, chat_id: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Allows or disallows `user_id` in a bridge chat; false when it is not one.
+    fn set_user(
+        &self,
+        chat_id: i64,
+        user_id: i64,
+        allowed: bool,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Stores `entry` as number `after + 1`, if the chat's last number is still `after` and (for
+    /// an `in` entry) its Telegram message is not stored yet: one transaction, so a number is
+    /// never skipped and no reader sees number `n + 1` before `n`.
+    fn append(
+        &self,
+        chat_id: i64,
+        after: u64,
+        entry: &Entry,
+        expires_at: Epoch,
+    ) -> impl Future<Output = Result<Appended, StoreError>> + Send;
+
+    /// Up to `limit` entries after `after`, oldest first.
+    fn entries_after(
+        &self,
+        chat_id: i64,
+        after: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
+
+    /// Up to `limit` entries before `before`, newest first.
+    fn entries_before(
+        &self,
+        chat_id: i64,
+        before: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
+
+    /// The tool read up to `seq` at `now`.
+    fn mark_read(
+        &self,
+        chat_id: i64,
+        seq: u64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A message the tool sent failed for good.
+    fn record_error(
+        &self,
+        chat_id: i64,
+        error: &str,
+        now: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn put_key(&self, key: &KeyRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    fn key(&self, id: i64) -> impl Future<Output = Result<Option<KeyRecord>, StoreError>> + Send;
+
+    fn keys(&self) -> impl Future<Output = Result<Vec<KeyRecord>, StoreError>> + Send;
+
+    /// Revokes the key `id`; false when there is no such key or it was revoked already.
+    fn revoke_key(
+        &self,
+        id: i64,
+        now: Epoch,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// How long entries are kept: `BRIDGE_RETENTION_DAYS` (the template's parameter), default 30.
+pub fn retention_secs() -> Epoch {
+    lambdagram::config::optional("BRIDGE_RETENTION_DAYS")
+        .and_then(|d| d.parse::<i64>().ok())
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(30)
+        * 86_400
+}
+
+/// Appends `entry` (its `seq` is set here), retrying a lost race a few times; `None` for a
+/// duplicate. A chat that is not (or no longer) a bridge chat is `Ok(None)` too.
+pub async fn append_entry<S: BridgeStore>(
+    store: &S,
+    chat_id: i64,
+    mut entry: Entry,
+    now: Epoch,
+) -> Result<Option<u64>, StoreError> {
+    for _ in 0..5 {
+        let Some(chat) = store.chat(chat_id).await? else {
+            return Ok(None);
+        };
+        entry.seq = chat.seq + 1;
+        match store
+            .append(chat_id, chat.seq, &entry, now + retention_secs())
+            .await?
+        {
+            Appended::Stored(seq) => return Ok(Some(seq)),
+            Appended::Duplicate => return Ok(None),
+            Appended::Raced => continue,
+        }
+    }
+    Err(StoreError::Conflict(format!(
+        "bridge chat {chat_id}: the sequence kept moving"
+    )))
+}
