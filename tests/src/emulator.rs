@@ -9,9 +9,10 @@
 //!   reaches it through `AWS_ENDPOINT_URL_LAMBDA`;
 //! - **SSM `GetParameter`** (JSON 1.1 protocol) for the SecureStrings the functions read at cold
 //!   start through `AWS_ENDPOINT_URL_SSM`;
-//! - an **API Gateway HTTP API** front: `POST /webhook` becomes a payload-2.0 event for the
-//!   `webhook` function and its answer becomes the HTTP response (500 when the function fails,
-//!   503 when it times out), as API Gateway does.
+//! - an **API Gateway HTTP API** front: a request to one of its routes (`POST /webhook` to the
+//!   `webhook` function by default; more with [`Emulator::http_route`]) becomes a payload-2.0
+//!   event for the route's function and its answer becomes the HTTP response (500 when the
+//!   function fails, 503 when it times out, 404 for no route), as API Gateway does.
 //!
 //! Each function's stdout and stderr are captured line by line for assertions on logs.
 
@@ -98,6 +99,8 @@ struct Shared {
     ids: AtomicU64,
     /// `DryRun` Invokes (the webhook's cold-start warm-up): checked, never run.
     dry_runs: AtomicU64,
+    /// The HTTP API's routes: (method, path) → function.
+    http_routes: Mutex<HashMap<(String, String), String>>,
 }
 
 impl Shared {
@@ -126,12 +129,17 @@ impl Emulator {
     /// with [`Emulator::spawn`].
     pub async fn start() -> anyhow::Result<Emulator> {
         let shared = Arc::new(Shared::default());
+        shared
+            .http_routes
+            .lock()
+            .expect("routes")
+            .insert(("POST".into(), "/webhook".into()), "webhook".into());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
             .route("/2015-03-31/functions/{name}/invocations", post(invoke_api))
-            .route("/webhook", post(api_gateway))
             .route("/", post(ssm_api))
+            .fallback(api_gateway)
             .layer(DefaultBodyLimit::max(API_GATEWAY_MAX_BODY))
             .with_state(shared.clone());
         let task = tokio::spawn(async move {
@@ -148,6 +156,20 @@ impl Emulator {
 
     /// `http://127.0.0.1:PORT`: the endpoint for `AWS_ENDPOINT_URL_LAMBDA` and `_SSM`.
     pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Sends `method path` on the HTTP API to `function` (replacing what it was sent to).
+    pub fn http_route(&self, method: &str, path: &str, function: &str) {
+        self.shared
+            .http_routes
+            .lock()
+            .expect("routes")
+            .insert((method.to_owned(), path.to_owned()), function.to_owned());
+    }
+
+    /// The API Gateway front's base URL (`http://127.0.0.1:PORT`).
+    pub fn api_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
@@ -554,13 +576,22 @@ async fn ssm_api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         .into_response()
 }
 
-/// API Gateway HTTP API (payload format 2.0) in front of the `webhook` function.
+/// API Gateway HTTP API (payload format 2.0) in front of the functions of its routes.
 async fn api_gateway(
     State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(slot) = shared.slot("webhook") else {
+    let path = uri.path().to_owned();
+    let function = shared
+        .http_routes
+        .lock()
+        .expect("routes")
+        .get(&(method.as_str().to_owned(), path.clone()))
+        .cloned();
+    let Some(slot) = function.and_then(|f| shared.slot(&f)) else {
         return (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#).into_response();
     };
     let mut event_headers = serde_json::Map::new();
@@ -569,16 +600,23 @@ async fn api_gateway(
             event_headers.insert(name.as_str().to_ascii_lowercase(), Value::from(v));
         }
     }
+    let raw_query = uri.query().unwrap_or_default().to_owned();
+    let mut query = serde_json::Map::new();
+    for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        query.insert(percent_decode(k), Value::from(percent_decode(v)));
+    }
     let (body_text, base64) = match std::str::from_utf8(&body) {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (base64_encode(&body), true),
     };
     let request_id = shared.next_id("apigw");
-    let event = json!({
+    let route_key = format!("{method} {path}");
+    let mut event = json!({
         "version": "2.0",
-        "routeKey": "POST /webhook",
-        "rawPath": "/webhook",
-        "rawQueryString": "",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
         "headers": event_headers,
         "requestContext": {
             "accountId": "123456789012",
@@ -586,14 +624,14 @@ async fn api_gateway(
             "domainName": "local.execute-api.us-east-1.amazonaws.com",
             "domainPrefix": "local",
             "http": {
-                "method": "POST",
-                "path": "/webhook",
+                "method": method.as_str(),
+                "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": "149.154.167.220",
                 "userAgent": ""
             },
             "requestId": request_id,
-            "routeKey": "POST /webhook",
+            "routeKey": route_key,
             "stage": "$default",
             "time": "22/Nov/2026:12:00:00 +0000",
             "timeEpoch": now_ms()
@@ -601,6 +639,9 @@ async fn api_gateway(
         "body": body_text,
         "isBase64Encoded": base64
     });
+    if !query.is_empty() {
+        event["queryStringParameters"] = Value::Object(query);
+    }
     let payload = Bytes::from(event.to_string());
     let out = match invoke(&shared, &slot, payload).await {
         Ok(Outcome::Ok(out)) => out,
@@ -647,6 +688,31 @@ async fn api_gateway(
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
+/// `%XX` and `+` of a query string decoded (invalid escapes are kept as they are).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| char::from(b).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(hi), Some(lo)) => {
+                        out.push((hi * 16 + lo) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -670,6 +736,13 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn query_strings_are_percent_decoded() {
+        assert_eq!(super::percent_decode("a%20b+c%2Fd"), "a b c/d");
+        assert_eq!(super::percent_decode("100%"), "100%");
+        assert_eq!(super::percent_decode("%zz%C3%A9"), "%zzé");
+    }
+
     #[test]
     fn base64_matches_rfc_4648_vectors() {
         for (input, expected) in [

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use channel_guard::JOBS;
-use channel_guard::ROUTES;
 use fake_bot_api::FakeBotApi;
+use lambdagram::http_api::Endpoint;
+use lambdagram::jobs::Job;
+use lambdagram::routes::RouteTable;
 use serde_json::Value;
 
 use crate::emulator::{Emulator, FunctionSpec};
@@ -16,6 +17,39 @@ pub const SECRET_PARAMETER: &str = "/lambdagram/webhook-secret";
 pub const TOKEN_PARAMETER: &str = "/lambdagram/bot-token";
 /// The bot's owner (the template's `BotOwnerId`): its first admin, Alice.
 pub const OWNER_ID: i64 = fake_bot_api::ALICE_ID;
+
+/// The bot a stack runs: its webhook function, route table, jobs and HTTP endpoints.
+#[derive(Clone, Copy)]
+pub struct Bot {
+    pub webhook: &'static str,
+    pub routes: RouteTable,
+    pub jobs: &'static [Job],
+    pub endpoints: &'static [Endpoint],
+}
+
+/// The channel guard (the default).
+pub const GUARD: Bot = Bot {
+    webhook: "webhook",
+    routes: channel_guard::ROUTES,
+    jobs: channel_guard::JOBS,
+    endpoints: &[],
+};
+
+/// The bridge.
+pub const BRIDGE: Bot = Bot {
+    webhook: "bridge-webhook",
+    routes: bridge::ROUTES,
+    jobs: bridge::JOBS,
+    endpoints: bridge::ENDPOINTS,
+};
+
+/// What an HTTP endpoint answered.
+#[derive(Clone, Debug)]
+pub struct ApiAnswer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
 
 /// What the webhook answered to one delivery.
 #[derive(Clone, Debug)]
@@ -68,18 +102,23 @@ impl Stack {
             webhook,
             routes: routes.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect(),
         };
-        Self::start_full(fake, "info", None, &scale).await
+        Self::start_full(fake, "info", None, &scale, GUARD).await
     }
 
     async fn start_logging(fake: FakeBotApi, level: &str) -> Stack {
-        Self::start_full(fake, level, None, &Scale::default()).await
+        Self::start_full(fake, level, None, &Scale::default(), GUARD).await
+    }
+
+    /// Starts `bot`'s functions against a prepared fake.
+    pub async fn start_bot(fake: FakeBotApi, bot: Bot) -> Stack {
+        Self::start_full(fake, "info", None, &Scale::default(), bot).await
     }
 
     /// Starts everything with `RUST_LOG` at `rust_log` and Lambda's advanced logging controls'
     /// `AWS_LAMBDA_LOG_LEVEL` at `lambda_level` in every function.
     pub async fn start_with_lambda_log_level(rust_log: &str, lambda_level: &str) -> Stack {
         let fake = FakeBotApi::start().await.expect("start the fake Bot API");
-        Self::start_full(fake, rust_log, Some(lambda_level), &Scale::default()).await
+        Self::start_full(fake, rust_log, Some(lambda_level), &Scale::default(), GUARD).await
     }
 
     async fn start_full(
@@ -87,6 +126,7 @@ impl Stack {
         level: &str,
         lambda_level: Option<&str>,
         scale: &Scale,
+        bot: Bot,
     ) -> Stack {
         let endpoint = crate::dynamodb::endpoint().await;
         let dynamo = crate::dynamodb::client().await;
@@ -128,13 +168,14 @@ impl Stack {
             "WEBHOOK_SECRET_PARAMETER".to_owned(),
             SECRET_PARAMETER.to_owned(),
         )];
-        for route in ROUTES {
+        for route in bot.routes {
             webhook_env.push((route.function_env_var(), route.name.to_owned()));
         }
+        emulator.http_route("POST", "/webhook", bot.webhook);
         emulator
             .spawn(FunctionSpec {
-                name: "webhook".into(),
-                binary: crate::paths::function_binary("webhook"),
+                name: bot.webhook.into(),
+                binary: crate::paths::function_binary(bot.webhook),
                 env: env(webhook_env),
                 timeout: Duration::from_secs(28),
                 instances: scale.webhook.max(2),
@@ -143,10 +184,21 @@ impl Stack {
             .expect("start webhook");
         // Route and job functions run alike: the bot token and the Bot API, and the shared
         // flood control where the table grants it (as `gen template` does).
-        let workers = ROUTES
+        let workers = bot
+            .routes
             .iter()
             .map(|r| (r.name, 20, r.all_grants()))
-            .chain(JOBS.iter().map(|j| (j.name, 50, j.grants.to_vec())));
+            .chain(bot.jobs.iter().map(|j| (j.name, 50, j.grants.to_vec())))
+            .chain(
+                bot.endpoints
+                    .iter()
+                    .map(|e| (e.name, 28, e.grants.to_vec())),
+            );
+        for endpoint in bot.endpoints {
+            for (method, path) in endpoint.routes {
+                emulator.http_route(method, path, endpoint.name);
+            }
+        }
         for (name, timeout_secs, grants) in workers {
             let mut vars = vec![
                 ("BOT_TOKEN_PARAMETER".into(), TOKEN_PARAMETER.into()),
@@ -176,6 +228,38 @@ impl Stack {
             dynamo,
             table,
             http: lambdagram::telegram::http_client().expect("HTTP client"),
+        }
+    }
+
+    /// Calls an HTTP endpoint: `method` `path_and_query` with `token` as the bearer and `body`
+    /// as JSON.
+    pub async fn api(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> ApiAnswer {
+        let url = format!("{}{path_and_query}", self.emulator.api_url());
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut request = self.http.request(method, url);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("the API answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("response body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        ApiAnswer {
+            status,
+            headers,
+            body,
         }
     }
 

@@ -1,0 +1,499 @@
+//! The bridge end to end, on the real binaries (its webhook, its route functions and its API
+//! function under the Lambda emulator, DynamoDB Local, the fake Bot API): keys issued, used,
+//! refused and revoked; an allowed user's messages stored once, in order, read after a cursor
+//! (also by a held read); the tool's messages sent as the bot; Telegram refusing or failing;
+//! the history, the context, the status. Exact answers, Bot API calls, DynamoDB operations and
+//! items.
+
+use std::time::Duration;
+
+use fake_bot_api::{FakeBotApi, FaultKind, ALICE_ID, BORIS_ID, LOUNGE_ID};
+use lambdagram_e2e::stack::{ApiAnswer, Delivery, Stack, BRIDGE, SECRET};
+use serde_json::{json, Value};
+
+/// `from` writes `text` in `chat`; the webhook's answer (its reply is read, not executed).
+async fn says(stack: &Stack, chat: i64, from: i64, text: &str) -> (Delivery, Value) {
+    let mut message = stack
+        .fake
+        .world()
+        .add_message(chat, from, text)
+        .expect("a known chat and user");
+    if text.starts_with('/') {
+        let word = text.split_whitespace().next().unwrap_or("");
+        message["entities"] =
+            json!([{"type": "bot_command", "offset": 0, "length": word.encode_utf16().count()}]);
+    }
+    let update = stack.fake.push_update(json!({ "message": message }));
+    (stack.post(update.to_string(), Some(SECRET)).await, update)
+}
+
+/// The text of the webhook reply, if any.
+fn said(d: &Delivery) -> Option<String> {
+    d.reply
+        .as_ref()
+        .and_then(|r| r["text"].as_str().map(str::to_owned))
+}
+
+/// The DynamoDB operations and Bot API calls since the last look.
+fn cost(stack: &Stack) -> (Vec<String>, Vec<String>) {
+    let bot_api = stack.fake.calls().into_iter().map(|c| c.method).collect();
+    stack.fake.clear_calls();
+    (stack.emulator.take_dynamodb_ops(), bot_api)
+}
+
+fn v(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The bridge's items of `pk`, by sort key.
+async fn items_of(stack: &Stack, pk: &str) -> Vec<Value> {
+    let mut items: Vec<Value> = stack
+        .items()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"] == pk)
+        .collect();
+    items.sort_by(|a, b| a["sk"].as_str().cmp(&b["sk"].as_str()));
+    items
+}
+
+/// Alice, the owner, issues a key for the lounge in her private chat; its token and id.
+async fn issue_key(stack: &Stack, label: &str) -> (String, i64) {
+    let (d, _) = says(
+        stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge key new {LOUNGE_ID} {label}"),
+    )
+    .await;
+    let text = said(&d).expect("the key, in the reply");
+    let token = text
+        .lines()
+        .find(|l| l.starts_with("lgb_"))
+        .expect("a token line")
+        .to_owned();
+    let id = token
+        .split('_')
+        .nth(1)
+        .and_then(|id| id.parse().ok())
+        .expect("the key's id");
+    assert!(
+        text.starts_with(&format!(
+            "API key {id} ({label}) for chat {LOUNGE_ID}:\n{token}\n"
+        )),
+        "{text}"
+    );
+    (token, id)
+}
+
+async fn read(stack: &Stack, token: &str, query: &str) -> ApiAnswer {
+    stack
+        .api(
+            "GET",
+            &format!("/bridge/messages{query}"),
+            Some(token),
+            None,
+        )
+        .await
+}
+
+async fn send(stack: &Stack, token: &str, body: Value) -> ApiAnswer {
+    stack
+        .api("POST", "/bridge/messages", Some(token), Some(&body))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_issued_by_admins_stored_hashed_scoped_and_revoked_at_once() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    cost(&stack);
+
+    // Not a bot admin: ignored in silence, one read of the admins.
+    let (d, _) = says(&stack, BORIS_ID, BORIS_ID, "/bridge key new").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    assert_eq!(cost(&stack).1, Vec::<String>::new());
+
+    // In a group, the key would be read by everyone: refused, nothing written.
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/bridge key new").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some(
+            format!(
+                "Issue keys in a private chat with me, so the group does not see them: \
+                 /bridge key new {LOUNGE_ID}"
+            )
+            .as_str()
+        )
+    );
+    assert!(items_of(&stack, "BRIDGEKEYS").await.is_empty());
+
+    let (token, id) = issue_key(&stack, "ci").await;
+    let keys = items_of(&stack, "BRIDGEKEYS").await;
+    assert_eq!(keys.len(), 1);
+    let secret = token.rsplit('_').next().expect("secret");
+    assert_eq!(keys[0]["sk"], format!("KEY#{id}"));
+    assert_eq!(keys[0]["chats"], json!([LOUNGE_ID]));
+    assert_eq!(
+        keys[0]["hash"],
+        lambdagram::crypto::sha256_hex(secret.as_bytes()),
+        "the secret's hash, never the secret"
+    );
+    assert!(!keys[0].to_string().contains(secret));
+    // The lounge is a bridge chat now, with no entry yet.
+    let chat = items_of(&stack, &format!("BRIDGE#{LOUNGE_ID}")).await;
+    assert_eq!(chat.len(), 1);
+    assert_eq!(
+        (chat[0]["sk"].as_str(), chat[0]["seq"].as_i64()),
+        (Some("CHAT"), Some(0))
+    );
+    cost(&stack);
+
+    // The key reads its chat: one key read, one count, one query, the visit.
+    let answer = read(&stack, &token, "").await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(
+        answer.body,
+        json!({"chat_id": LOUNGE_ID, "cursor": 0, "messages": []})
+    );
+    assert_eq!(
+        cost(&stack),
+        (v(&["GetItem", "UpdateItem", "Query", "UpdateItem"]), v(&[]))
+    );
+
+    // Wrong, malformed, missing: the same 401, before anything but the key's read.
+    let mut wrong = token.clone();
+    let last = wrong.pop().expect("a character");
+    wrong.push(if last == '0' { '1' } else { '0' });
+    for (bad, reads) in [
+        (Some(wrong.as_str()), v(&["GetItem"])),
+        (Some("lgb_1_abc"), v(&[])),
+        (None, v(&[])),
+    ] {
+        let answer = stack.api("GET", "/bridge/messages", bad, None).await;
+        assert_eq!(answer.status, 401, "{bad:?}");
+        assert_eq!(answer.body["error"], "unauthorized");
+        assert_eq!(answer.headers["www-authenticate"], "Bearer");
+        assert_eq!(cost(&stack), (reads, v(&[])), "{bad:?}");
+    }
+
+    // Another chat than the key's: 403, nothing sent.
+    let answer = send(&stack, &token, json!({"chat_id": ALICE_ID, "text": "hi"})).await;
+    assert_eq!(answer.status, 403);
+    assert_eq!(cost(&stack).1, Vec::<String>::new());
+
+    // Listed, then revoked: refused from the next request on.
+    let (d, _) = says(&stack, ALICE_ID, ALICE_ID, "/bridge key list").await;
+    assert_eq!(
+        said(&d),
+        Some(format!("API keys:\n{id} ci chats {LOUNGE_ID}"))
+    );
+    let (d, _) = says(
+        &stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge key revoke {id}"),
+    )
+    .await;
+    assert_eq!(said(&d), Some(format!("API key {id} is revoked.")));
+    let (d, _) = says(
+        &stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge key revoke {id}"),
+    )
+    .await;
+    assert_eq!(said(&d), Some(format!("There is no live API key {id}.")));
+    assert_eq!(read(&stack, &token, "").await.status, 401);
+    let (d, _) = says(&stack, ALICE_ID, ALICE_ID, "/bridge key list").await;
+    assert_eq!(
+        said(&d),
+        Some(format!("API keys:\n{id} ci chats {LOUNGE_ID} (revoked)"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowed_users_messages_are_stored_once_in_order_and_read_after_a_cursor() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "ide").await;
+    cost(&stack);
+
+    // Boris is not allowed yet: his message is ignored (the chat, then the admins, read).
+    let (d, _) = says(&stack, LOUNGE_ID, BORIS_ID, "not for the tool").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    let (ops, calls) = cost(&stack);
+    assert!(ops.ends_with(&v(&["GetItem", "GetItem"])), "{ops:?}");
+    assert_eq!(calls, Vec::<String>::new());
+
+    let (d, _) = says(
+        &stack,
+        LOUNGE_ID,
+        ALICE_ID,
+        &format!("/bridge allow {BORIS_ID}"),
+    )
+    .await;
+    assert_eq!(
+        said(&d),
+        Some(format!(
+            "{BORIS_ID}'s messages in chat {LOUNGE_ID} reach the tool now."
+        ))
+    );
+    cost(&stack);
+
+    // An allowed user's message: the chat read, one transaction; nothing said in Telegram.
+    let (d, first) = says(&stack, LOUNGE_ID, BORIS_ID, "build failed on main").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    let (ops, calls) = cost(&stack);
+    assert!(
+        ops.ends_with(&v(&["GetItem", "TransactWriteItems"])),
+        "{ops:?}"
+    );
+    assert_eq!(calls, Vec::<String>::new());
+    // Alice, a bot admin, is allowed in every bridge chat.
+    says(&stack, LOUNGE_ID, ALICE_ID, "and the tests?").await;
+
+    let answer = read(&stack, &token, "?after=0").await;
+    assert_eq!(answer.status, 200);
+    let messages = answer.body["messages"]
+        .as_array()
+        .expect("messages")
+        .clone();
+    let texts: Vec<(&str, i64, &str)> = messages
+        .iter()
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap_or_default(),
+                m["from_id"].as_i64().unwrap_or_default(),
+                m["text"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            ("in", BORIS_ID, "build failed on main"),
+            ("in", ALICE_ID, "and the tests?")
+        ]
+    );
+    assert_eq!(
+        messages
+            .iter()
+            .map(|m| m["seq"].as_i64())
+            .collect::<Vec<_>>(),
+        vec![Some(1), Some(2)]
+    );
+    assert_eq!(answer.body["cursor"], 2);
+    // After the cursor: nothing new.
+    let answer = read(&stack, &token, "?after=2").await;
+    assert_eq!(answer.body["messages"], json!([]));
+    assert_eq!(answer.body["cursor"], 2);
+
+    // The same update delivered twice (a redelivery): one entry, one marker.
+    let delivered = stack.post(first.to_string(), Some(SECRET)).await;
+    assert_eq!(delivered.status, 200);
+    let entries: Vec<Value> = items_of(&stack, &format!("BRIDGE#{LOUNGE_ID}"))
+        .await
+        .into_iter()
+        .filter(|i| i["sk"].as_str().is_some_and(|s| s.starts_with("E#")))
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0]["sk"], "E#000000000001");
+    assert!(
+        entries[0]["expires_at"].as_i64().unwrap_or(0)
+            > entries[0]["at"].as_i64().unwrap_or(0) + 29 * 86_400
+    );
+
+    // A held read returns as soon as a message arrives.
+    let reader = {
+        let token = token.clone();
+        let url = stack.emulator.api_url();
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let body: Value = lambdagram::telegram::http_client()
+                .expect("client")
+                .get(format!("{url}/bridge/messages?after=2&wait=10"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("answer")
+                .json()
+                .await
+                .expect("json");
+            (body, started.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    says(&stack, LOUNGE_ID, BORIS_ID, "fixed").await;
+    let (body, _) = reader.await.expect("reader");
+    assert_eq!(body["messages"][0]["text"], "fixed");
+    assert_eq!(body["cursor"], 3);
+
+    // The status counts what the tool has not read yet: nothing.
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/status").await;
+    let status = said(&d).expect("status");
+    assert!(status.contains("Pending messages: 0"), "{status}");
+    assert!(
+        status.contains("Tool last seen: 0 s ago") || status.contains("Tool last seen: 1 s ago"),
+        "{status}"
+    );
+    assert!(status.ends_with("Last error: none"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tool_sends_as_the_bot_and_telegrams_refusals_and_failures_are_told_apart() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, id) = issue_key(&stack, "ci").await;
+    cost(&stack);
+
+    let answer = send(
+        &stack,
+        &token,
+        json!({"text": "deploy done", "reply_to": 7}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["chat_id"], LOUNGE_ID);
+    assert_eq!(answer.body["seq"], 1);
+    let (ops, calls) = cost(&stack);
+    assert_eq!(calls, v(&["sendMessage"]));
+    assert_eq!(
+        ops,
+        v(&["GetItem", "UpdateItem", "GetItem", "TransactWriteItems"]),
+        "the key, its count, the chat, the entry"
+    );
+    let sent = stack.fake.world().messages(LOUNGE_ID);
+    let last = sent.last().expect("a message");
+    assert_eq!(last["text"], "deploy done");
+    assert_eq!(last["from"]["id"], fake_bot_api::BOT_ID);
+    assert_eq!(answer.body["message_id"], last["message_id"]);
+
+    // Not a message: 400, nothing sent.
+    for bad in [
+        json!({"text": ""}),
+        json!({"words": "x"}),
+        json!({"text": "x".repeat(4097)}),
+    ] {
+        let answer = send(&stack, &token, bad.clone()).await;
+        assert_eq!(answer.status, 400, "{bad}");
+    }
+    assert_eq!(cost(&stack).1, Vec::<String>::new());
+
+    // Telegram refuses for good: 422 with its reason, recorded for /status; no retry.
+    stack.fake.inject(fake_bot_api::Fault::new(
+        "sendMessage",
+        FaultKind::Refused {
+            status: 403,
+            description: "Forbidden: bot was kicked from the supergroup chat".into(),
+        },
+        1,
+    ));
+    let answer = send(&stack, &token, json!({"text": "anyone?"})).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.body["error"], "refused");
+    assert_eq!(cost(&stack).1, v(&["sendMessage"]));
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/status").await;
+    let status = said(&d).expect("status");
+    assert!(
+        status.contains("Last error: 403 Forbidden: bot was kicked from the supergroup chat"),
+        "{status}"
+    );
+
+    // Telegram down past the retries: 502, the tool may retry; nothing recorded as sent.
+    stack.fake.inject(fake_bot_api::Fault::new(
+        "sendMessage",
+        FaultKind::ServerError { status: 502 },
+        20,
+    ));
+    let answer = send(&stack, &token, json!({"text": "still there?"})).await;
+    assert_eq!(answer.status, 502);
+    assert_eq!(answer.body["error"], "telegram_unavailable");
+    stack.fake.clear_faults();
+
+    // The history has both directions, newest first, searchable; /history in Telegram too.
+    says(&stack, LOUNGE_ID, ALICE_ID, "deploy again please").await;
+    let answer = stack
+        .api("GET", "/bridge/history?q=deploy", Some(&token), None)
+        .await;
+    let found: Vec<(&str, &str)> = answer.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap_or_default(),
+                m["text"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![("in", "deploy again please"), ("out", "deploy done")]
+    );
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/history deploy").await;
+    assert_eq!(
+        said(&d),
+        Some("#1 ← tool ci: deploy done\n#2 → tool Alice: deploy again please".to_owned())
+    );
+
+    // The context the admins set reaches the tool.
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/workspace ~/src/lambdagram").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("workspace is now: ~/src/lambdagram")
+    );
+    let answer = stack
+        .api("GET", "/bridge/context", Some(&token), None)
+        .await;
+    assert_eq!(
+        answer.body,
+        json!({"chat_id": LOUNGE_ID, "session": null, "workspace": "~/src/lambdagram"})
+    );
+    let _ = id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_key_is_limited_per_minute_across_instances() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "busy").await;
+    let (other, _) = issue_key(&stack, "calm").await;
+    let limit = bridge::routes::API_RATE;
+    // Requests until the first refusal: one window allows `max`; if the run crosses into the
+    // next window, that one allows `max` again, so the refusal comes by 2 × max + 1.
+    let mut allowed = 0;
+    let refusal = loop {
+        let answer = stack
+            .api("GET", "/bridge/context", Some(&token), None)
+            .await;
+        match answer.status {
+            200 => allowed += 1,
+            429 => break answer,
+            other => panic!("status {other}: {:?}", answer.body),
+        }
+        assert!(
+            allowed <= 2 * limit.max,
+            "no refusal after {allowed} requests"
+        );
+    };
+    assert!(
+        allowed >= limit.max,
+        "refused after {allowed}, below the limit"
+    );
+    assert_eq!(refusal.body["error"], "rate_limited");
+    let retry: u32 = refusal.headers["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Refused again, not counted further; another key has its own budget.
+    assert_eq!(
+        stack
+            .api("GET", "/bridge/context", Some(&token), None)
+            .await
+            .status,
+        429
+    );
+    let calm = stack
+        .api("GET", "/bridge/context", Some(&other), None)
+        .await;
+    assert_eq!(calm.status, 200);
+}
