@@ -18,11 +18,20 @@ pub fn events_dir() -> PathBuf {
     workspace().join("events")
 }
 
-/// The packages whose binaries the stack runs: the webhook and one per route.
+/// The packages whose binaries the stacks run: each bot's webhook, one per route and per
+/// endpoint.
 pub fn function_packages() -> Vec<&'static str> {
-    std::iter::once("webhook")
+    ["webhook", "bridge-webhook"]
+        .into_iter()
         .chain(ROUTES.iter().map(|r| r.name))
+        .chain(bridge::ROUTES.iter().map(|r| r.name))
+        .chain(bridge::ENDPOINTS.iter().map(|e| e.name))
         .collect()
+}
+
+/// The `lambdagram` CLI's binary (built with the functions).
+pub fn cli_binary() -> PathBuf {
+    function_binary("lambdagram")
 }
 
 /// The profile directory the function binaries are taken from: the one the test binary was
@@ -76,6 +85,7 @@ fn build_functions() {
     for package in function_packages() {
         command.args(["-p", package]);
     }
+    command.args(["-p", "lambdagram-cli"]);
     let status = command
         .status()
         .expect("run cargo to build the function binaries");

@@ -497,3 +497,66 @@ async fn each_key_is_limited_per_minute_across_instances() {
         .await;
     assert_eq!(calm.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_sends_and_tails_for_scripts() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "script").await;
+    says(
+        &stack,
+        LOUNGE_ID,
+        ALICE_ID,
+        &format!("/bridge allow {BORIS_ID}"),
+    )
+    .await;
+    let cli = |key: &str, args: &[&str]| {
+        let out = std::process::Command::new(lambdagram_e2e::paths::cli_binary())
+            .arg("bridge")
+            .args(args)
+            .env("BRIDGE_API_URL", stack.emulator.api_url())
+            .env("BRIDGE_KEY", key)
+            .output()
+            .expect("run lambdagram");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let lounge = LOUNGE_ID.to_string();
+    let (code, stdout, _) = tokio::task::block_in_place(|| {
+        cli(
+            &token,
+            &["send", "--chat", &lounge, "tests", "are", "green"],
+        )
+    });
+    assert_eq!(code, Some(0));
+    let sent = stack.fake.world().messages(LOUNGE_ID);
+    let last = sent.last().expect("sent");
+    assert_eq!(last["text"], "tests are green");
+    assert_eq!(
+        stdout,
+        format!(
+            "sent: message {} in chat {LOUNGE_ID} (cursor 1)\n",
+            last["message_id"]
+        )
+    );
+    says(&stack, LOUNGE_ID, BORIS_ID, "thanks").await;
+    let (code, stdout, stderr) =
+        tokio::task::block_in_place(|| cli(&token, &["tail", "--once", "--after", "0"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout, "#2 Boris: thanks\n",
+        "the tool's own message is not echoed"
+    );
+    assert_eq!(stderr, "cursor 2\n");
+    let (code, _, stderr) = tokio::task::block_in_place(|| {
+        cli(
+            &format!("{}0", &token[..token.len() - 1]),
+            &["tail", "--once"],
+        )
+    });
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("401 unauthorized"), "{stderr}");
+    assert!(!stderr.contains(&token[10..]), "the key is never printed");
+}

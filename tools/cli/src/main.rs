@@ -1,5 +1,6 @@
 //! `lambdagram`: manage the webhook and run the bot locally. Composition only.
 
+mod bridge;
 mod dead_letters;
 mod dev;
 mod doctor;
@@ -41,7 +42,8 @@ Or name the stack, and its outputs and parameters are read with CloudFormation D
 (an option or variable given still wins):
   --stack NAME              the stack's name
   --config-env ENV          the stack (and region) of that samconfig.toml environment
-The bot token is read from BOT_TOKEN only, never from an option. (`events new --secret` is
+The bridge's commands read --api-url from BRIDGE_API_URL (its stack's ApiUrl output) and --key
+from BRIDGE_KEY. The bot token is read from BOT_TOKEN only, never from an option. (`events new --secret` is
 the header written into a sample file and never reads the environment.)
 Exit codes: 0 success, 1 error, 2 invalid arguments, 3 problems found (a command's --help says
 which), 4 could not check (doctor), 130 interrupted (dev).";
@@ -87,6 +89,12 @@ enum Command {
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
     Doctor(doctor::Args),
+    /// The bridge's HTTP API: send as the bot, tail what allowed users write (key from
+    /// BRIDGE_KEY, API from BRIDGE_API_URL).
+    Bridge {
+        #[command(subcommand)]
+        action: bridge::Action,
+    },
     /// Print the bot's username (getMe), e.g. for `sam deploy --parameter-overrides
     /// BotUsername=$(lambdagram whoami)`.
     Whoami,
@@ -164,6 +172,7 @@ async fn main() -> std::process::ExitCode {
             })
         }
         Command::DeadLetters(args) => dead_letters::run(args).await,
+        Command::Bridge { action } => bridge::run(action).await,
         Command::Dev(args) => dev::run(args).await,
         // Its own exit codes: problems found, could not check.
         Command::Doctor(args) => return doctor::main(args).await,
