@@ -45,6 +45,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pipeline;
 pub mod ports;
+pub mod push;
 pub mod ratelimit;
 pub mod route;
 pub mod route_api;

@@ -25,6 +25,8 @@ pub struct Bot {
     pub routes: RouteTable,
     pub jobs: &'static [Job],
     pub endpoints: &'static [Endpoint],
+    /// Variables every function of the bot gets here (on top of the template's).
+    pub env: &'static [(&'static str, &'static str)],
 }
 
 /// The channel guard (the default).
@@ -33,6 +35,7 @@ pub const GUARD: Bot = Bot {
     routes: channel_guard::ROUTES,
     jobs: channel_guard::JOBS,
     endpoints: &[],
+    env: &[],
 };
 
 /// The bridge.
@@ -41,6 +44,11 @@ pub const BRIDGE: Bot = Bot {
     routes: bridge::ROUTES,
     jobs: bridge::JOBS,
     endpoints: bridge::ENDPOINTS,
+    // The test's tool listens on plain HTTP on loopback, and retries are due at once.
+    env: &[
+        ("BRIDGE_ALLOW_HTTP_PUSH", "1"),
+        ("BRIDGE_PUSH_BACKOFF_SECS", "0"),
+    ],
 };
 
 /// What an HTTP endpoint answered.
@@ -153,6 +161,9 @@ impl Stack {
             ("BOT_OWNER_ID", OWNER_ID.to_string()),
             ("TABLE_NAME", table.clone()),
         ];
+        for (name, value) in bot.env {
+            common.push((name, (*value).to_owned()));
+        }
         if let Some(lambda_level) = lambda_level {
             common.push(("AWS_LAMBDA_LOG_LEVEL", lambda_level.to_owned()));
         }

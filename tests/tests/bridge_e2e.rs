@@ -560,3 +560,187 @@ async fn the_cli_sends_and_tails_for_scripts() {
     assert!(stderr.contains("401 unauthorized"), "{stderr}");
     assert!(!stderr.contains(&token[10..]), "the key is never printed");
 }
+
+/// The tool's push receiver: records each request; answers 503 while `down`.
+#[derive(Clone, Default)]
+struct Tool {
+    received: std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, String)>>>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Tool {
+    async fn start(&self) -> String {
+        let tool = self.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let tool = tool.clone();
+                async move {
+                    tool.received.lock().expect("lock").push((headers, body));
+                    if tool.down.load(std::sync::atomic::Ordering::SeqCst) {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        axum::http::StatusCode::NO_CONTENT
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}/hook")
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn requests(&self) -> usize {
+        self.received.lock().expect("lock").len()
+    }
+
+    /// The last request's body, after checking its signature under `secret`.
+    fn last_verified(&self, secret: &str) -> Value {
+        let received = self.received.lock().expect("lock");
+        let (headers, body) = received.last().expect("a push");
+        let timestamp: i64 = headers["x-lambdagram-timestamp"]
+            .to_str()
+            .expect("ascii")
+            .parse()
+            .expect("a timestamp");
+        let signature = headers["x-lambdagram-signature"].to_str().expect("ascii");
+        assert!(
+            lambdagram::push::verify(secret, timestamp, body, signature),
+            "signed with the chat's secret"
+        );
+        assert!(!lambdagram::push::verify(
+            "another", timestamp, body, signature
+        ));
+        serde_json::from_str(body).expect("JSON")
+    }
+}
+
+async fn chat_item(stack: &Stack) -> Value {
+    items_of(stack, &format!("BRIDGE#{LOUNGE_ID}"))
+        .await
+        .into_iter()
+        .find(|i| i["sk"] == "CHAT")
+        .expect("the chat")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_are_signed_retried_with_backoff_and_dead_lettered_when_the_tool_stays_down() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "pushed").await;
+    says(
+        &stack,
+        LOUNGE_ID,
+        ALICE_ID,
+        &format!("/bridge allow {BORIS_ID}"),
+    )
+    .await;
+    let tool = Tool::default();
+    let url = tool.start().await;
+
+    // Only in private (the secret is shown), and only to a URL pushes may go to.
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, &format!("/bridge push {url}")).await;
+    assert!(said(&d).is_some_and(|t| t.starts_with("Set pushes in a private chat")));
+    let (d, _) = says(
+        &stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge push ftp://x/ {LOUNGE_ID}"),
+    )
+    .await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("Pushes go to an https:// URL only.")
+    );
+    let (d, _) = says(
+        &stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge push {url} {LOUNGE_ID}"),
+    )
+    .await;
+    let text = said(&d).expect("the secret");
+    let secret = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Signing secret (shown once): "))
+        .expect("the secret line")
+        .to_owned();
+    assert_eq!(secret.len(), 64);
+
+    // Pushed at once, signed, in the inbound invocation.
+    says(&stack, LOUNGE_ID, BORIS_ID, "one").await;
+    assert_eq!(tool.requests(), 1);
+    let pushed = tool.last_verified(&secret);
+    assert_eq!(pushed["cursor"], 1);
+    assert_eq!(pushed["messages"][0]["text"], "one");
+    assert_eq!(chat_item(&stack).await["pushed_seq"], 1);
+
+    // The tool is down: the attempt fails, the message is kept and scheduled.
+    tool.set_down(true);
+    says(&stack, LOUNGE_ID, BORIS_ID, "two").await;
+    assert_eq!(tool.requests(), 2);
+    let chat = chat_item(&stack).await;
+    assert_eq!(
+        (chat["pushed_seq"].as_i64(), chat["push_attempts"].as_i64()),
+        (Some(1), Some(1))
+    );
+
+    // Back up: the job delivers it (only what was not delivered) and the attempts start again.
+    tool.set_down(false);
+    let report = stack.run_job("bridge-push").await.expect("the job runs");
+    assert_eq!(report, json!({"delivered": 1, "failed": 0, "dead": 0}));
+    let pushed = tool.last_verified(&secret);
+    assert_eq!(pushed["cursor"], 2);
+    assert_eq!(pushed["messages"].as_array().map(Vec::len), Some(1));
+    assert_eq!(pushed["messages"][0]["text"], "two");
+    let chat = chat_item(&stack).await;
+    assert_eq!(
+        (chat["pushed_seq"].as_i64(), chat["push_attempts"].as_i64()),
+        (Some(2), Some(0))
+    );
+    // Nothing due: the job pushes nothing.
+    let report = stack.run_job("bridge-push").await.expect("the job runs");
+    assert_eq!(report, json!({"delivered": 0, "failed": 0, "dead": 0}));
+    assert_eq!(tool.requests(), 3);
+
+    // Down for good: the inbound attempt and the job's retries fail, then the push is given up.
+    tool.set_down(true);
+    says(&stack, LOUNGE_ID, BORIS_ID, "three").await;
+    let max = bridge::push::MAX_ATTEMPTS;
+    for attempt in 2..=max {
+        let report = stack.run_job("bridge-push").await.expect("the job runs");
+        let dead = u32::from(attempt == max);
+        assert_eq!(
+            report,
+            json!({"delivered": 0, "failed": 1, "dead": dead}),
+            "attempt {attempt}"
+        );
+    }
+    assert_eq!(tool.requests(), 3 + max as usize);
+    let report = stack.run_job("bridge-push").await.expect("the job runs");
+    assert_eq!(report, json!({"delivered": 0, "failed": 0, "dead": 0}));
+    assert_eq!(
+        tool.requests(),
+        3 + max as usize,
+        "a dead push is not tried again"
+    );
+    let (d, _) = says(&stack, LOUNGE_ID, ALICE_ID, "/status").await;
+    let status = said(&d).expect("status");
+    assert!(
+        status.contains(&format!(
+            "Last error: push given up after {max} attempts (HTTP 503)"
+        )),
+        "{status}"
+    );
+    // Nothing is lost: the tool reads it after its cursor.
+    let answer = read(&stack, &token, "?after=2").await;
+    assert_eq!(answer.body["messages"][0]["text"], "three");
+}

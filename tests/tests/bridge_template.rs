@@ -1,12 +1,12 @@
 //! `bots/bridge/template.yaml`, the bridge's own stack, agrees with its route table
 //! (`bridge::ROUTES`) and endpoints (`bridge::ENDPOINTS`): one function per route and endpoint
-//! plus its webhook, the webhook wired to exactly the route functions, the API's function reached
+//! plus its webhook and its job, the webhook wired to exactly the route functions, the API's function reached
 //! at exactly its paths with exactly its grants, and `sam build` building the bridge's crates
 //! only. Expectations come from the table, never from a list written here.
 
 use std::collections::BTreeSet;
 
-use bridge::{ENDPOINTS, ROUTES};
+use bridge::{ENDPOINTS, JOBS, ROUTES};
 use lambdagram_e2e::cfn_yaml::bridge_template;
 use lambdagram_e2e::paths::workspace;
 use serde_json::{json, Map, Value};
@@ -46,6 +46,7 @@ fn function(binary: &str) -> (&'static str, &'static Value) {
 fn every_route_and_endpoint_has_one_function_and_nothing_else_has_one() {
     let mut expected: BTreeSet<&str> = ROUTES.iter().map(|r| r.name).collect();
     expected.extend(ENDPOINTS.iter().map(|e| e.name));
+    expected.extend(JOBS.iter().map(|j| j.name));
     expected.insert(WEBHOOK);
     let built: BTreeSet<&str> = functions().iter().map(|(_, b, _)| *b).collect();
     assert_eq!(built, expected);
@@ -58,6 +59,21 @@ fn every_route_and_endpoint_has_one_function_and_nothing_else_has_one() {
                 .exists(),
             "functions/{binary} is the crate of its function"
         );
+    }
+}
+
+#[test]
+fn each_job_runs_on_exactly_its_schedule() {
+    for job in JOBS {
+        let (id, function) = function(job.name);
+        let events: Vec<&Value> = function["Properties"]["Events"]
+            .as_object()
+            .expect("events")
+            .values()
+            .collect();
+        assert_eq!(events.len(), 1, "{id}");
+        assert_eq!(events[0]["Type"], "Schedule");
+        assert_eq!(events[0]["Properties"]["Schedule"], job.schedule);
     }
 }
 

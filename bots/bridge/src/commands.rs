@@ -80,6 +80,8 @@ pub enum BridgeAction {
     Allow { user: i64, chat: Option<i64> },
     Disallow { user: i64, chat: Option<i64> },
     Users { chat: Option<i64> },
+    PushOn { url: String, chat: Option<i64> },
+    PushOff { chat: Option<i64> },
     Usage,
 }
 
@@ -108,6 +110,18 @@ impl BridgeAction {
                     BridgeAction::Disallow { user, chat }
                 }
             }
+            ["push", "off"] => BridgeAction::PushOff { chat: None },
+            ["push", "off", _] => id(2).map_or(BridgeAction::Usage, |c| BridgeAction::PushOff {
+                chat: Some(c),
+            }),
+            ["push", url] => BridgeAction::PushOn {
+                url: (*url).to_owned(),
+                chat: None,
+            },
+            ["push", url, _] => id(2).map_or(BridgeAction::Usage, |c| BridgeAction::PushOn {
+                url: (*url).to_owned(),
+                chat: Some(c),
+            }),
             ["users"] => BridgeAction::Users { chat: None },
             ["users", _] => id(1).map_or(BridgeAction::Usage, |c| BridgeAction::Users {
                 chat: Some(c),
@@ -231,6 +245,42 @@ impl<S: BridgeStore> RouteHandler<S> for Bridge {
                             &[("chat", &chat.to_string()), ("users", &users)],
                         )
                     }
+                }
+            }
+            BridgeAction::PushOn { url, chat } => {
+                let chat = chat.unwrap_or(here);
+                let allow_http =
+                    lambdagram::config::optional("BRIDGE_ALLOW_HTTP_PUSH").as_deref() == Some("1");
+                if !command.chat().is_private() {
+                    fill(texts::PUSH_IN_GROUP, &[("chat", &here.to_string())])
+                } else if !lambdagram::push::url_allowed(&url, allow_http) {
+                    texts::PUSH_BAD_URL.to_owned()
+                } else {
+                    let secret = lambdagram::crypto::hex(
+                        &lambdagram::crypto::random_bytes::<32>()
+                            .map_err(|e| lambdagram::ports::StoreError::Failed(e.to_string()))?,
+                    );
+                    if store.set_push(chat, Some((&url, &secret))).await? {
+                        tracing::info!(chat_id = chat, "bridge push set");
+                        fill(
+                            texts::PUSH_SET,
+                            &[
+                                ("chat", &chat.to_string()),
+                                ("url", &url),
+                                ("secret", &secret),
+                            ],
+                        )
+                    } else {
+                        fill(texts::NOT_A_BRIDGE_CHAT, &[("chat", &chat.to_string())])
+                    }
+                }
+            }
+            BridgeAction::PushOff { chat } => {
+                let chat = chat.unwrap_or(here);
+                if store.set_push(chat, None).await? {
+                    fill(texts::PUSH_OFF, &[("chat", &chat.to_string())])
+                } else {
+                    fill(texts::NOT_A_BRIDGE_CHAT, &[("chat", &chat.to_string())])
                 }
             }
             BridgeAction::Usage => texts::BRIDGE_USAGE.to_owned(),
@@ -492,6 +542,23 @@ mod tests {
             ),
             ("users", Users { chat: None }),
             ("users -100", Users { chat: Some(-100) }),
+            (
+                "push https://x.example/h",
+                PushOn {
+                    url: "https://x.example/h".into(),
+                    chat: None,
+                },
+            ),
+            (
+                "push https://x.example/h -100",
+                PushOn {
+                    url: "https://x.example/h".into(),
+                    chat: Some(-100),
+                },
+            ),
+            ("push https://x.example/h x", Usage),
+            ("push off", PushOff { chat: None }),
+            ("push off -100", PushOff { chat: Some(-100) }),
             ("", Usage),
             ("key", Usage),
             ("delete everything", Usage),

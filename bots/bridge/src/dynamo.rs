@@ -6,6 +6,7 @@
 //! | an entry | `BRIDGE#<chat id>` | `E#<seq, 12 digits>` (expires with the retention) |
 //! | a relayed Telegram message | `BRIDGE#<chat id>` | `TG#<message id>` (expires with its entry) |
 //! | an API key | `BRIDGEKEYS` | `KEY#<id>` (the secret's hash, never the secret) |
+//! | a chat that pushes | `BRIDGE#PUSH` | `<chat id>` (the push job's list) |
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,7 +19,7 @@ use lambdagram::ports::StoreError;
 use lambdagram::time::Epoch;
 
 use crate::keys::KeyRecord;
-use crate::store::{Appended, BridgeStore, ChatRecord, Direction, Entry};
+use crate::store::{Appended, BridgeStore, ChatRecord, Direction, Entry, PushState};
 
 const CHAT_SK: &str = "CHAT";
 const KEYS_PK: &str = "BRIDGEKEYS";
@@ -60,8 +61,20 @@ fn chat_from(chat_id: i64, item: &Item) -> ChatRecord {
         last_seen: get_n(item, "last_seen"),
         read_seq: seq_of(item, "read_seq"),
         last_error: get_n(item, "last_error_at").zip(get_s(item, "last_error")),
+        push: get_s(item, "push_url").map(|url| PushState {
+            url,
+            secret: get_s(item, "push_secret").unwrap_or_default(),
+            pushed_seq: seq_of(item, "pushed_seq"),
+            attempts: get_n(item, "push_attempts")
+                .and_then(|a| u32::try_from(a).ok())
+                .unwrap_or(0),
+            next_at: get_n(item, "push_next_at").unwrap_or(0),
+            dead_at: get_n(item, "push_dead_at"),
+        }),
     }
 }
+
+const PUSH_PK: &str = "BRIDGE#PUSH";
 
 fn entry_from(item: &Item) -> Option<Entry> {
     Some(Entry {
@@ -356,6 +369,105 @@ impl BridgeStore for DynamoStore {
             Ok(_) => Ok(()),
             Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
             Err(e) => Err(err("bridge record error", e)),
+        }
+    }
+
+    async fn set_push(
+        &self,
+        chat_id: i64,
+        target: Option<(&str, &str)>,
+    ) -> Result<bool, StoreError> {
+        self.count_write();
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
+            .condition_expression("attribute_exists(pk)");
+        update = match target {
+            Some((url, secret)) => update
+                .update_expression(
+                    "SET push_url = :url, push_secret = :secret, pushed_seq = seq, \
+                     push_attempts = :zero, push_next_at = :zero REMOVE push_dead_at",
+                )
+                .expression_attribute_values(":url", s(url))
+                .expression_attribute_values(":secret", s(secret))
+                .expression_attribute_values(":zero", n(0)),
+            None => update.update_expression(
+                "REMOVE push_url, push_secret, pushed_seq, push_attempts, push_next_at, push_dead_at",
+            ),
+        };
+        match update.send().await {
+            Ok(_) => {}
+            Err(e) if condition_failed::<UpdateItemError>(&e) => return Ok(false),
+            Err(e) => return Err(err("bridge set push", e)),
+        }
+        if target.is_some() {
+            let mut item = key(PUSH_PK.to_owned(), chat_id.to_string());
+            item.insert("chat_id".to_owned(), n(chat_id));
+            self.put("bridge push list", item).await?;
+        }
+        Ok(true)
+    }
+
+    async fn push_chats(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(self
+            .query_all(PUSH_PK.to_owned(), None)
+            .await?
+            .iter()
+            .filter_map(|i| get_n(i, "chat_id"))
+            .collect())
+    }
+
+    async fn push_delivered(&self, chat_id: i64, seq: u64) -> Result<(), StoreError> {
+        self.count_write();
+        let result = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
+            .update_expression("SET pushed_seq = :seq, push_attempts = :zero, push_next_at = :zero")
+            // Never back: a slower pusher of older entries does not undo a newer delivery.
+            .condition_expression("attribute_exists(push_url) AND pushed_seq < :seq")
+            .expression_attribute_values(":seq", n(seq as i64))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
+            Err(e) => Err(err("bridge push delivered", e)),
+        }
+    }
+
+    async fn push_failed(
+        &self,
+        chat_id: i64,
+        attempts: u32,
+        next_at: Epoch,
+        dead: Option<Epoch>,
+    ) -> Result<(), StoreError> {
+        self.count_write();
+        let mut update = self
+            .client()
+            .update_item()
+            .table_name(self.table())
+            .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
+            .condition_expression("attribute_exists(push_url)")
+            .expression_attribute_values(":attempts", n(i64::from(attempts)))
+            .expression_attribute_values(":next", n(next_at));
+        update = match dead {
+            Some(at) => update
+                .update_expression(
+                    "SET push_attempts = :attempts, push_next_at = :next, push_dead_at = :dead",
+                )
+                .expression_attribute_values(":dead", n(at)),
+            None => update.update_expression("SET push_attempts = :attempts, push_next_at = :next"),
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
+            Err(e) => Err(err("bridge push failed", e)),
         }
     }
 

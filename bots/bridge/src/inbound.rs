@@ -1,7 +1,8 @@
 //! A message in a bridge chat: stored for the tool when an allowed user wrote it (a user the
 //! chat allows, or a bot admin); anything else is ignored in silence. Nothing is said in
 //! Telegram, so a redelivered update has no visible effect; the store keeps each Telegram
-//! message once (`BridgeStore::append`).
+//! message once (`BridgeStore::append`). When the chat pushes to the tool, the new message is
+//! pushed at once (`push`); a failed push is retried by the `bridge-push` job.
 
 use lambdagram::admins;
 use lambdagram::botsets::{BotSet, BotSets, SandboxCache, CACHE_TTL_SECS};
@@ -9,27 +10,42 @@ use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::teloxide_core::types::Message;
 
-use crate::store::{retention_secs, Appended, BridgeStore, Direction, Entry};
+use lambdagram::push::Pusher;
+
+use crate::push::push_pending;
+use crate::store::{retention_secs, Appended, BridgeStore, ChatRecord, Direction, Entry};
 
 /// Messages longer than this are cut (Telegram's own limit is 4096 characters).
 const MAX_TEXT_CHARS: usize = 4096;
 
-/// The inbound route's handler, with the sandbox's copy of the bot admins.
-pub struct Inbound {
+/// The inbound route's handler, with the sandbox's copy of the bot admins and what pushes to
+/// the tool.
+pub struct Inbound<P> {
     admins: SandboxCache,
+    pusher: P,
 }
 
-impl Inbound {
-    pub const fn new() -> Self {
+impl<P: Pusher> Inbound<P> {
+    pub const fn new(pusher: P) -> Self {
         Self {
             admins: SandboxCache::new(CACHE_TTL_SECS),
+            pusher,
         }
     }
-}
 
-impl Default for Inbound {
-    fn default() -> Self {
-        Self::new()
+    /// Pushes the stored message when the chat pushes. A failure here is not the update's:
+    /// the message is stored, and the push job catches up.
+    async fn push<S: BridgeStore>(&self, store: &S, chat: &ChatRecord, seq: u64, now: i64) {
+        if chat.push.is_none() {
+            return;
+        }
+        let chat = ChatRecord {
+            seq,
+            ..chat.clone()
+        };
+        if let Err(e) = push_pending(store, &self.pusher, &chat, now).await {
+            tracing::warn!(error = %e, "bridge push: bookkeeping failed; the job catches up");
+        }
     }
 }
 
@@ -39,7 +55,7 @@ fn text_of(message: &Message) -> Option<String> {
     Some(text.chars().take(MAX_TEXT_CHARS).collect())
 }
 
-impl<S: BridgeStore + BotSets> RouteHandler<S> for Inbound {
+impl<S: BridgeStore + BotSets, P: Pusher> RouteHandler<S> for Inbound<P> {
     type Input = Message;
 
     async fn handle(
@@ -92,6 +108,7 @@ impl<S: BridgeStore + BotSets> RouteHandler<S> for Inbound {
             {
                 Appended::Stored(seq) => {
                     tracing::info!(seq, "bridge message stored");
+                    self.push(ctx.store, &chat, seq, ctx.now).await;
                     return Ok(RouteResponse::done());
                 }
                 Appended::Duplicate => {

@@ -12,6 +12,7 @@ pub mod api;
 pub mod commands;
 pub mod inbound;
 pub mod keys;
+pub mod push;
 pub mod routes;
 pub mod store;
 pub mod texts;

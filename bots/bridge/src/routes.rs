@@ -167,8 +167,14 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
     },
 ]);
 
-/// The bridge has no scheduled jobs: entries expire by DynamoDB's TTL.
-pub const JOBS: &[Job] = &[];
+/// The bridge's scheduled job: pushes that failed are retried with backoff, and given up after
+/// a few (entries expire by DynamoDB's TTL: no job for that).
+pub const JOBS: &[Job] = &[Job {
+    name: "bridge-push",
+    schedule: "rate(1 minute)",
+    about: "Bridge push retries - pushes to the tool that failed are retried with exponential backoff, then dead-lettered.",
+    grants: &[READ_CHATS, WRITE_CHATS],
+}];
 
 #[cfg(test)]
 mod tests {

@@ -25,8 +25,26 @@ pub struct ChatRecord {
     pub last_seen: Option<Epoch>,
     /// The highest sequence number the tool has read.
     pub read_seq: u64,
-    /// The last failure of a message the tool sent, and when.
+    /// The last failure of a message the tool sent (or of a push to it), and when.
     pub last_error: Option<(Epoch, String)>,
+    /// Where new messages are pushed, if the tool asked for pushes.
+    pub push: Option<PushState>,
+}
+
+/// A chat's pushes to the tool.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushState {
+    pub url: String,
+    /// The HMAC secret the tool checks signatures with.
+    pub secret: String,
+    /// The last entry delivered (or skipped: the tool's own messages are not pushed back).
+    pub pushed_seq: u64,
+    /// Failed attempts since the last delivery.
+    pub attempts: u32,
+    /// No attempt before this.
+    pub next_at: Epoch,
+    /// Given up (dead-lettered) at; pushes stop until `/bridge push` is set again.
+    pub dead_at: Option<Epoch>,
 }
 
 /// Which way an entry went.
@@ -143,6 +161,33 @@ pub trait BridgeStore: Send + Sync {
         chat_id: i64,
         error: &str,
         now: Epoch,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Sets (or with `None` stops) the chat's pushes, starting after its current last entry;
+    /// false when it is not a bridge chat.
+    fn set_push(
+        &self,
+        chat_id: i64,
+        target: Option<(&str, &str)>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The chats that have had pushes set (the push job's list).
+    fn push_chats(&self) -> impl Future<Output = Result<Vec<i64>, StoreError>> + Send;
+
+    /// Entries up to `seq` are delivered: the attempts start again.
+    fn push_delivered(
+        &self,
+        chat_id: i64,
+        seq: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// An attempt failed: `attempts` so far, the next not before `next_at`; `dead` gives up.
+    fn push_failed(
+        &self,
+        chat_id: i64,
+        attempts: u32,
+        next_at: Epoch,
+        dead: Option<Epoch>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     fn put_key(&self, key: &KeyRecord) -> impl Future<Output = Result<(), StoreError>> + Send;

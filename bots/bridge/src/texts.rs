@@ -34,7 +34,9 @@ pub const BRIDGE_USAGE: &str = "Usage:\n\
 /bridge key list\n\
 /bridge allow <user id> - this user's messages here reach the tool\n\
 /bridge disallow <user id>\n\
-/bridge users";
+/bridge users\n\
+/bridge push <https url> [chat id] - push this chat's new messages to the tool, signed; in a private chat only\n\
+/bridge push off [chat id]";
 
 pub const KEY_ISSUED: &str = "API key {id} ({label}) for chat {chat}:\n{token}\n\
 It is shown once: keep it in your tool's secret store. Revoke it with /bridge key revoke {id}.";
@@ -49,6 +51,15 @@ pub const USER_ALLOWED: &str = "{user}'s messages in chat {chat} reach the tool 
 pub const USER_DISALLOWED: &str = "{user}'s messages in chat {chat} no longer reach the tool.";
 pub const NOT_A_BRIDGE_CHAT: &str =
     "Chat {chat} is not a bridge chat yet: issue a key for it first (/bridge key new {chat}).";
+pub const PUSH_SET: &str =
+    "New messages in chat {chat} are pushed to {url}, signed with HMAC-SHA-256.\n\
+Signing secret (shown once): {secret}\n\
+Check x-lambdagram-signature = sha256=HMAC(secret, x-lambdagram-timestamp + \".\" + body).";
+pub const PUSH_IN_GROUP: &str =
+    "Set pushes in a private chat with me, so the group does not see the signing secret: \
+/bridge push <https url> {chat}";
+pub const PUSH_BAD_URL: &str = "Pushes go to an https:// URL only.";
+pub const PUSH_OFF: &str = "Chat {chat} no longer pushes to the tool.";
 pub const USERS: &str = "Allowed in chat {chat} (besides the bot's admins): {users}";
 
 pub const STATUS: &str =
