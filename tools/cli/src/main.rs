@@ -53,6 +53,9 @@ enum Command {
     /// Set, inspect, rotate or delete the bot's webhook (token from BOT_TOKEN, API from
     /// TELEGRAM_API_URL).
     Webhook {
+        /// Whose route table gives allowed_updates and the command menus: guard or bridge.
+        #[arg(long, global = true, default_value = "guard")]
+        bot: String,
         #[command(subcommand)]
         action: webhook::Action,
     },
@@ -146,7 +149,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         // Its own exit code: a problem printed by `webhook info`.
-        Command::Webhook { action } => return webhook::main(action).await,
+        Command::Webhook { bot, action } => return webhook::main(action, &bot).await,
         // Its own exit code: an update answered 5xx.
         Command::Local(args) => return local::main(args).await,
         Command::Whoami => webhook::whoami().await,

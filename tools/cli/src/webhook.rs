@@ -1,7 +1,6 @@
 //! `lambdagram webhook set|info|delete|rotate`: the webhook, configured from the route table.
 
 use anyhow::{bail, Context};
-use channel_guard::ROUTES;
 use clap::Subcommand;
 use lambdagram::routes::MenuScope;
 use lambdagram::secret::{next_parameter, WebhookSecret};
@@ -119,7 +118,26 @@ fn to_allowed(kinds: &[&str]) -> anyhow::Result<Vec<AllowedUpdate>> {
         .collect()
 }
 
-pub async fn main(action: Action) -> std::process::ExitCode {
+/// The route table of the bot `--bot` chose (set once, before anything runs).
+static ROUTE_TABLE: std::sync::OnceLock<lambdagram::routes::RouteTable> =
+    std::sync::OnceLock::new();
+
+/// The table whose `allowed_updates` and command menus the webhook commands publish: the
+/// chosen bot's, the channel guard's by default.
+fn routes() -> lambdagram::routes::RouteTable {
+    *ROUTE_TABLE.get().unwrap_or(&channel_guard::ROUTES)
+}
+
+pub async fn main(action: Action, bot_name: &str) -> std::process::ExitCode {
+    match crate::gen_template::bot(bot_name) {
+        Ok(chosen) => {
+            let _ = ROUTE_TABLE.set(chosen.routes);
+        }
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return std::process::ExitCode::from(2);
+        }
+    }
     match run(action, &Ssm::default()).await {
         Ok(true) => std::process::ExitCode::SUCCESS,
         Ok(false) => std::process::ExitCode::from(EXIT_PROBLEM),
@@ -275,7 +293,7 @@ async fn set(bot: &Bot, ssm: &impl Parameters, args: SetArgs) -> anyhow::Result<
         ssm.put_secure(name, secret.expose()).await?;
         writeln!(out, "secret written to SSM parameter {name} (SecureString)")?;
     }
-    let kinds = ROUTES.allowed_updates();
+    let kinds = routes().allowed_updates();
     bot.set_webhook(url.clone())
         .secret_token(secret.expose().to_owned())
         .allowed_updates(to_allowed(&kinds)?)
@@ -342,7 +360,7 @@ async fn rotate(bot: &Bot, ssm: &impl Parameters, args: RotateArgs) -> anyhow::R
     let mut request = bot
         .set_webhook(url.clone())
         .secret_token(next.expose().to_owned())
-        .allowed_updates(to_allowed(&ROUTES.allowed_updates())?);
+        .allowed_updates(to_allowed(&routes().allowed_updates())?);
     // Telegram's own limit is 1-100, so the u8 always holds it.
     if let Some(n) = info.max_connections.and_then(|n| u8::try_from(n).ok()) {
         request = request.max_connections(n);
@@ -391,7 +409,7 @@ async fn info(bot: &Bot) -> anyhow::Result<bool> {
             have.join(", ")
         }
     );
-    let missing: Vec<_> = ROUTES
+    let missing: Vec<_> = routes()
         .allowed_updates()
         .into_iter()
         .filter(|k| {
@@ -422,7 +440,7 @@ async fn info(bot: &Bot) -> anyhow::Result<bool> {
 /// `all_chat_administrators`), in English by default and one per other language the bot speaks
 /// (`RouteTable::command_menus`).
 async fn publish_commands(bot: &Bot) -> anyhow::Result<String> {
-    let menus = ROUTES.command_menus();
+    let menus = routes().command_menus();
     for menu in &menus {
         let commands: Vec<BotCommand> = menu
             .commands
@@ -443,7 +461,7 @@ async fn publish_commands(bot: &Bot) -> anyhow::Result<String> {
     Ok(format!(
         "command menus published ({} scopes, {} languages)",
         MenuScope::ALL.len(),
-        ROUTES.catalogue().languages().len()
+        routes().catalogue().languages().len()
     ))
 }
 
@@ -467,6 +485,7 @@ pub async fn whoami() -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::parameters::MemoryParameters;
+    use channel_guard::ROUTES;
     use clap::Parser;
     use fake_bot_api::{FakeBotApi, Fault};
 

@@ -316,3 +316,56 @@ async fn whoami_prints_the_username_getme_returns() {
     assert_eq!(stdout(&out), format!("{}\n", fake_bot_api::BOT_USERNAME));
     assert_eq!(fake.calls_to("getMe").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn set_for_the_bridge_publishes_the_bridges_table() {
+    let fake = FakeBotApi::start().await.expect("fake");
+    let out = cli(
+        &fake,
+        &[
+            "webhook",
+            "set",
+            "--bot",
+            "bridge",
+            "--url",
+            "https://abc.execute-api.eu-west-1.amazonaws.com/webhook",
+        ],
+        &[("WEBHOOK_SECRET", "s3cret_Value-1")],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let set = fake.calls_to("setWebhook");
+    assert_eq!(set[0].params["allowed_updates"], json!(r#"["message"]"#));
+    // English only: one menu per scope; the bridge's commands, not the guard's.
+    let menus = fake.calls_to("setMyCommands");
+    assert_eq!(menus.len(), 4);
+    let default = menus
+        .iter()
+        .find(|m| m.params["scope"]["type"] == "default")
+        .expect("the default menu");
+    let commands: Vec<&str> = default.params["commands"]
+        .as_array()
+        .expect("commands")
+        .iter()
+        .filter_map(|c| c["command"].as_str())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "start",
+            "help",
+            "bridge",
+            "status",
+            "history",
+            "session",
+            "workspace"
+        ]
+    );
+
+    let wrong = cli(&fake, &["webhook", "--bot", "nobot", "info"], &[]).await;
+    assert_eq!(wrong.status.code(), Some(2));
+}
