@@ -97,6 +97,39 @@ impl HttpResponse {
     }
 }
 
+/// Standard base64 (RFC 4648, with or without padding; whitespace ignored), as JSON bodies
+/// carry files. `None` if it is not base64.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut padding = 0;
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                padding += 1;
+                continue;
+            }
+            _ => return None,
+        };
+        if padding > 0 {
+            return None;
+        }
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    (padding <= 2 && bits < 6 && acc == 0).then_some(out)
+}
+
 /// What one request's handler sees: the ports and the clock.
 pub struct HttpContext<'a, S, T> {
     pub bot: &'a T,
@@ -118,6 +151,28 @@ pub trait HttpHandler<S, T>: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_decodes_rfc_4648_vectors_and_refuses_the_rest() {
+        for (text, bytes) in [
+            ("", ""),
+            ("Zg==", "f"),
+            ("Zm8=", "fo"),
+            ("Zm9v", "foo"),
+            ("Zm9vYg==", "foob"),
+            ("Zm9vYmE", "fooba"),
+            ("Zm9v\nYmFy", "foobar"),
+        ] {
+            assert_eq!(
+                decode_base64(text).as_deref(),
+                Some(bytes.as_bytes()),
+                "{text}"
+            );
+        }
+        for bad in ["Zm9v!", "Zg==Zg", "Zh==", "Z==="] {
+            assert_eq!(decode_base64(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn headers_are_found_in_any_case_and_the_bearer_token_is_trimmed() {

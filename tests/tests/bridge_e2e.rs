@@ -744,3 +744,72 @@ async fn pushes_are_signed_retried_with_backoff_and_dead_lettered_when_the_tool_
     let answer = read(&stack, &token, "?after=2").await;
     assert_eq!(answer.body["messages"][0]["text"], "three");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tool_sends_files_by_multipart_upload() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "ci").await;
+    cost(&stack);
+    // "a,b\n1,2\n" in base64.
+    let answer = send(
+        &stack,
+        &token,
+        json!({"text": "nightly report", "file": {"name": "report.csv", "data": "YSxiCjEsMgo="}}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let calls = stack.fake.calls_to("sendDocument");
+    assert_eq!(calls.len(), 1);
+    let params = &calls[0].params;
+    assert_eq!(params["chat_id"], LOUNGE_ID.to_string());
+    assert_eq!(params["caption"], "nightly report");
+    assert_eq!(
+        params["document"],
+        json!({"file_name": "report.csv", "size": 8})
+    );
+    let sent = stack.fake.world().messages(LOUNGE_ID);
+    let last = sent.last().expect("the document");
+    assert_eq!(last["document"]["file_name"], "report.csv");
+    assert_eq!(last["document"]["file_size"], 8);
+    assert_eq!(last["caption"], "nightly report");
+    assert_eq!(answer.body["message_id"], last["message_id"]);
+    assert_eq!(cost(&stack).1, v(&["sendDocument"]));
+
+    // A photo without a caption; the history notes the file.
+    let answer = send(
+        &stack,
+        &token,
+        json!({"file": {"name": "chart.png", "data": "iVBORw0KGgo=", "kind": "photo"}}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let photo = stack.fake.calls_to("sendPhoto");
+    assert_eq!(
+        photo[0].params["photo"],
+        json!({"file_name": "chart.png", "size": 8})
+    );
+    let history = stack
+        .api("GET", "/bridge/history", Some(&token), None)
+        .await;
+    let texts: Vec<&str> = history.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        ["[file: chart.png]", "nightly report\n[file: report.csv]"]
+    );
+
+    // Not base64, empty, or of an unknown kind: 400 before anything is sent.
+    for file in [
+        json!({"name": "x", "data": "!!"}),
+        json!({"name": "x", "data": ""}),
+        json!({"name": "x", "data": "YQ==", "kind": "video"}),
+    ] {
+        let answer = send(&stack, &token, json!({ "file": file.clone() })).await;
+        assert_eq!(answer.status, 400, "{file}");
+    }
+    assert_eq!(cost(&stack).1, v(&["sendPhoto"]));
+}

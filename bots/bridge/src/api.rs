@@ -1,7 +1,9 @@
 //! The bridge's HTTP API for the outside tool, behind API keys (`Authorization: Bearer
 //! lgb_<id>_<secret>`), each scoped to its chats and limited per key:
 //!
-//! - `POST /bridge/messages` `{"chat_id"?, "text", "reply_to"?}`: sends as the bot.
+//! - `POST /bridge/messages` `{"chat_id"?, "text", "reply_to"?, "file"?}`: sends as the bot;
+//!   with `file` (`{"name", "data": base64, "kind"?: "document" | "photo"}`, at most 4 MB) the
+//!   file is uploaded with the text as its caption.
 //! - `GET /bridge/messages?chat_id=&after=CURSOR&wait=SECS`: what allowed users wrote after the
 //!   cursor, oldest first; with `wait`, held up to that many seconds (at most 20) until one
 //!   arrives.
@@ -17,7 +19,7 @@ use lambdagram::flood::Limit;
 use lambdagram::http_api::{HttpContext, HttpHandler, HttpRequest, HttpResponse};
 use lambdagram::ratelimit::{verdict, RateCounter, Verdict};
 use lambdagram::state::{self, StateStore};
-use lambdagram::telegram::{RetryPolicy, Retrying, TelegramApi};
+use lambdagram::telegram::{FileKind, RetryPolicy, Retrying, TelegramApi, Upload};
 use lambdagram::teloxide_core::payloads::SendMessage;
 use lambdagram::teloxide_core::types::{ChatId, MessageId, ReplyParameters};
 use lambdagram::time::Epoch;
@@ -52,9 +54,59 @@ impl Default for BridgeApi {
 struct Outbound {
     #[serde(default)]
     chat_id: Option<i64>,
+    #[serde(default)]
     text: String,
     #[serde(default)]
     reply_to: Option<i64>,
+    #[serde(default)]
+    file: Option<FileIn>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileIn {
+    name: String,
+    /// Base64.
+    data: String,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// The largest file the API takes: its base64 and the rest of the request stay under Lambda's
+/// 6 MB synchronous payload.
+pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
+/// Telegram's limit on a caption.
+const MAX_CAPTION_CHARS: usize = 1024;
+
+/// The upload a message with a file asks for, or why it cannot be one.
+fn upload_of(
+    chat_id: i64,
+    file: &FileIn,
+    caption: &str,
+    reply_to: Option<i32>,
+) -> Result<Upload, HttpResponse> {
+    let kind = match file.kind.as_deref() {
+        None | Some("document") => FileKind::Document,
+        Some("photo") => FileKind::Photo,
+        Some(_) => return Err(bad_request("file.kind is document or photo")),
+    };
+    let bytes = lambdagram::http_api::decode_base64(&file.data)
+        .ok_or_else(|| bad_request("file.data is not base64"))?;
+    if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
+        return Err(bad_request("a file has 1 byte to 4 MB"));
+    }
+    if caption.chars().count() > MAX_CAPTION_CHARS {
+        return Err(bad_request(
+            "with a file, text is a caption of at most 1024 characters",
+        ));
+    }
+    Ok(Upload {
+        kind,
+        chat_id,
+        file_name: lambdagram::telegram::safe_file_name(&file.name),
+        bytes,
+        caption: (!caption.trim().is_empty()).then(|| caption.to_owned()),
+        reply_to,
+    })
 }
 
 fn unauthorized() -> HttpResponse {
@@ -194,22 +246,36 @@ impl BridgeApi {
         let body: Outbound = serde_json::from_slice(&request.body)
             .map_err(|e| bad_request(&format!("the body is not a message: {e}")))?;
         let chat_id = chat_of(key, body.chat_id)?;
-        let chars = body.text.chars().count();
-        if body.text.trim().is_empty() || chars > MAX_TEXT_CHARS {
-            return Err(bad_request("text must have 1 to 4096 characters"));
-        }
-        let mut payload = SendMessage::new(ChatId(chat_id), body.text.clone());
-        if let Some(reply_to) = body.reply_to {
-            let id =
-                i32::try_from(reply_to).map_err(|_| bad_request("reply_to is not a message id"))?;
-            payload.reply_parameters =
-                Some(ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
-        }
+        let reply_to = body
+            .reply_to
+            .map(|r| i32::try_from(r).map_err(|_| bad_request("reply_to is not a message id")))
+            .transpose()?;
         let bot = Retrying {
             inner: ctx.bot,
             policy: RetryPolicy::until(ctx.deadline_ms),
         };
-        let sent = match bot.call(&payload).await {
+        let (result, stored_text) = if let Some(file) = &body.file {
+            let upload = upload_of(chat_id, file, &body.text, reply_to)?;
+            let note = format!("[file: {}]", upload.file_name);
+            let stored = if body.text.trim().is_empty() {
+                note
+            } else {
+                format!("{}\n{note}", body.text)
+            };
+            (bot.upload(&upload).await, stored)
+        } else {
+            let chars = body.text.chars().count();
+            if body.text.trim().is_empty() || chars > MAX_TEXT_CHARS {
+                return Err(bad_request("text must have 1 to 4096 characters"));
+            }
+            let mut payload = SendMessage::new(ChatId(chat_id), body.text.clone());
+            if let Some(id) = reply_to {
+                payload.reply_parameters =
+                    Some(ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+            }
+            (bot.call(&payload).await, body.text.clone())
+        };
+        let sent = match result {
             Ok(sent) => sent,
             Err(e) if e.is_permanent() => {
                 let reason = e.reason();
@@ -238,7 +304,7 @@ impl BridgeApi {
             } else {
                 key.label.clone()
             },
-            text: body.text,
+            text: stored_text,
             reply_to: body.reply_to,
             at: ctx.now,
         };

@@ -303,6 +303,64 @@ impl BotApi {
         serde_json::to_value(payload).ok()?.get("chat_id")?.as_i64()
     }
 
+    /// Sends a file (`sendDocument` / `sendPhoto`) as `multipart/form-data`; counted like
+    /// [`BotApi::call`]. Not paced by the flood control (no route that uploads takes part).
+    pub async fn upload(
+        &self,
+        upload: &super::Upload,
+    ) -> Result<teloxide_core::types::Message, BotApiError> {
+        let method = upload.kind.payload_name();
+        let boundary = format!(
+            "lambdagram-{}",
+            crate::crypto::hex(&crate::crypto::random_bytes::<12>().map_err(|e| {
+                BotApiError::Network {
+                    method,
+                    detail: e.to_string(),
+                    may_have_arrived: false,
+                }
+            })?)
+        );
+        let (content_type, body) = upload.encode(&boundary);
+        let result = async {
+            let response = self
+                .client
+                .post(format!("{}{method}", self.base))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| BotApiError::Network {
+                    method,
+                    may_have_arrived: !e.is_connect(),
+                    detail: e.without_url().to_string(),
+                })?;
+            let status = response.status().as_u16();
+            if status >= 500 {
+                return Err(BotApiError::Server {
+                    method,
+                    code: status,
+                });
+            }
+            let body = response.bytes().await.map_err(|e| BotApiError::Network {
+                method,
+                may_have_arrived: true,
+                detail: e.without_url().to_string(),
+            })?;
+            decode(method, status, &body)
+        }
+        .await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.outcome(),
+        };
+        crate::metrics::count(
+            crate::metrics::names::BOT_API_CALLS,
+            &[("Method", &method_name(method)), ("Outcome", outcome)],
+            1,
+        );
+        result
+    }
+
     async fn call_uncounted<P>(&self, payload: &P) -> Result<P::Output, BotApiError>
     where
         P: Payload + Serialize,

@@ -9,6 +9,7 @@
 mod client;
 mod port;
 mod retry;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use std::time::Duration;
 pub use client::{is_idempotent, method_name, BotApi, BotApiError};
 pub use port::{Retrying, ScriptedBot, ScriptedCall, TelegramApi};
 pub use retry::{with_retry, RetryPolicy};
+pub use upload::{safe_file_name, FileKind, Upload};
 
 use teloxide_core::Bot;
 

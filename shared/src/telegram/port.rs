@@ -12,7 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use teloxide_core::requests::Payload;
 
-use super::{method_name, with_retry, BotApi, BotApiError, RetryPolicy};
+use teloxide_core::types::Message;
+
+use super::{method_name, with_retry, BotApi, BotApiError, RetryPolicy, Upload};
 
 /// The Bot API, as handlers use it.
 pub trait TelegramApi: Send + Sync {
@@ -24,6 +26,9 @@ pub trait TelegramApi: Send + Sync {
 
     /// The bot's own user id, when it is known without a call.
     fn bot_id(&self) -> Option<i64>;
+
+    /// Sends a file ([`Upload`]): `sendDocument` or `sendPhoto`, as multipart.
+    fn upload(&self, upload: &Upload) -> impl Future<Output = Result<Message, BotApiError>> + Send;
 }
 
 impl TelegramApi for BotApi {
@@ -37,6 +42,10 @@ impl TelegramApi for BotApi {
 
     fn bot_id(&self) -> Option<i64> {
         BotApi::bot_id(self)
+    }
+
+    fn upload(&self, upload: &Upload) -> impl Future<Output = Result<Message, BotApiError>> + Send {
+        BotApi::upload(self, upload)
     }
 }
 
@@ -57,6 +66,10 @@ impl<T: TelegramApi> TelegramApi for Retrying<'_, T> {
 
     fn bot_id(&self) -> Option<i64> {
         self.inner.bot_id()
+    }
+
+    async fn upload(&self, upload: &Upload) -> Result<Message, BotApiError> {
+        with_retry(self.policy, || self.inner.upload(upload)).await
     }
 }
 
@@ -145,6 +158,33 @@ impl TelegramApi for ScriptedBot {
 
     fn bot_id(&self) -> Option<i64> {
         self.bot_id
+    }
+
+    /// Recorded as its method with the text fields and `{file_name, size}` for the file, as
+    /// the fake Bot API records an upload; answered from the script (a `Message`).
+    async fn upload(&self, upload: &Upload) -> Result<Message, BotApiError> {
+        let method = method_name(upload.kind.payload_name());
+        let mut params = serde_json::Map::new();
+        for (name, value) in upload.fields() {
+            params.insert(name.to_owned(), value.into());
+        }
+        params.insert(
+            upload.kind.field().to_owned(),
+            serde_json::json!({ "file_name": upload.file_name, "size": upload.bytes.len() }),
+        );
+        lock(&self.calls).push(ScriptedCall {
+            method: method.clone(),
+            params: serde_json::Value::Object(params),
+        });
+        let answer = lock(&self.answers)
+            .get_mut(&method)
+            .and_then(VecDeque::pop_front)
+            .unwrap_or(Ok(serde_json::Value::Bool(true)));
+        serde_json::from_value(answer?).map_err(|e| BotApiError::Decode {
+            method: upload.kind.payload_name(),
+            status: 200,
+            detail: format!("the script's answer does not fit: {e}"),
+        })
     }
 }
 

@@ -83,9 +83,17 @@ pub(crate) struct Inner {
     pub poll_generation: u64,
     pub closing: bool,
     pub echo_calls: bool,
+    /// The last file id handed out (uploads get fresh ids).
+    pub last_file_id: u64,
 }
 
 impl Inner {
+    /// A fresh number for a file id.
+    pub fn next_file_id(&mut self) -> u64 {
+        self.last_file_id += 1;
+        self.last_file_id
+    }
+
     pub fn new(token: String, bot: User) -> Inner {
         let mut users = BTreeMap::new();
         users.insert(bot.id, bot.clone());
@@ -104,6 +112,7 @@ impl Inner {
             poll_generation: 0,
             closing: false,
             echo_calls: false,
+            last_file_id: 0,
         }
     }
 

@@ -152,6 +152,66 @@ pub(crate) fn send_message(inner: &mut Inner, params: &Params) -> MethodResult {
     ok(message)
 }
 
+/// Telegram's limit on a caption.
+const MAX_CAPTION_LEN: usize = 1024;
+
+/// `sendDocument` / `sendPhoto` (`field` is `document` or `photo`): the file is an uploaded
+/// multipart part (kept as its name and size) or a string (a `file_id` or URL). The message
+/// carries a `document` or a `photo` (one size), and the caption.
+pub(crate) fn send_file(inner: &mut Inner, params: &Params, field: &str) -> MethodResult {
+    let chat_id = params.chat_id(inner)?;
+    check_can_send(inner, chat_id)?;
+    let (file_name, size) = match params.raw(field) {
+        Some(Value::Object(part)) => (
+            part.get("file_name")
+                .and_then(Value::as_str)
+                .unwrap_or("file")
+                .to_owned(),
+            part.get("size").and_then(Value::as_u64).unwrap_or(0),
+        ),
+        Some(Value::String(id)) if !id.is_empty() => (id.clone(), 0),
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "there is no {field} in the request"
+            )))
+        }
+    };
+    if size == 0 && matches!(params.raw(field), Some(Value::Object(_))) {
+        return Err(ApiError::bad_request("file must be non-empty"));
+    }
+    let mut fields = Map::new();
+    if let Some(reply) = reply_to(inner, chat_id, params)? {
+        fields.insert("reply_to_message".into(), reply);
+    }
+    if let Some(caption) = params.str("caption").filter(|c| !c.is_empty()) {
+        if caption.chars().count() > MAX_CAPTION_LEN {
+            return Err(ApiError::bad_request("message caption is too long"));
+        }
+        fields.insert("caption".into(), caption.into());
+    }
+    let file_id = format!("fake-{field}-{}-{size}", inner.next_file_id());
+    let file = serde_json::json!({
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "file_size": size,
+    });
+    if field == "photo" {
+        let mut size_entry = file;
+        size_entry["width"] = 1280.into();
+        size_entry["height"] = 720.into();
+        fields.insert("photo".into(), Value::Array(vec![size_entry]));
+    } else {
+        let mut document = file;
+        document["file_name"] = file_name.into();
+        fields.insert("document".into(), document);
+    }
+    let bot = inner.bot.clone();
+    let message = inner
+        .store_message(chat_id, Some(&bot), fields)
+        .ok_or_else(ApiError::chat_not_found)?;
+    ok(message)
+}
+
 /// Whether the bot may delete `message` in chat `chat_id`.
 fn may_delete(inner: &Inner, chat_id: i64, message: &Value) -> bool {
     let Some(chat) = inner.chat(chat_id) else {

@@ -16,6 +16,8 @@ use crate::wire;
 pub const METHODS: &[&str] = &[
     "getMe",
     "sendMessage",
+    "sendDocument",
+    "sendPhoto",
     "deleteMessage",
     "deleteMessages",
     "editMessageText",
@@ -51,6 +53,8 @@ pub(crate) fn call(inner: &mut Inner, method: &str, params: &Params) -> MethodRe
     match method {
         "getMe" => ok(wire::me(&inner.bot)),
         "sendMessage" => messages::send_message(inner, params),
+        "sendDocument" => messages::send_file(inner, params, "document"),
+        "sendPhoto" => messages::send_file(inner, params, "photo"),
         "deleteMessage" => messages::delete_message(inner, params),
         "deleteMessages" => messages::delete_messages(inner, params),
         "editMessageText" => messages::edit_message_text(inner, params),
