@@ -105,7 +105,7 @@ where
     let pipeline = Pipeline::new(table, name, middleware, handler).inspect_err(|e| {
         tracing::error!(error = %e, "the route's middleware is not what its table declares");
     })?;
-    let sdk = sdk_config().await;
+    let sdk = sdk_config().await?;
     let (bot, store) = cold_start::<S>(&sdk).await?;
     let deps = RouteDeps {
         bot,

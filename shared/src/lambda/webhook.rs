@@ -20,7 +20,7 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Builds the webhook's dependencies once and serves `routes` until the sandbox is recycled.
 pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     init_observability();
-    let sdk = sdk_config().await;
+    let sdk = sdk_config().await?;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,
