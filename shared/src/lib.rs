@@ -54,6 +54,7 @@ pub mod secret;
 pub mod state;
 pub mod telegram;
 pub mod time;
+pub mod tls;
 pub mod ttl_map;
 pub mod update;
 

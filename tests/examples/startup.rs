@@ -65,8 +65,8 @@ async fn start_once(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    // Where the TLS roots are read from, as the template sets it on Lambda (`SSL_CERT_FILE`):
-    // passed through when set, to compare.
+    // Where the TLS roots are read from (shared/src/tls/source.rs: `SSL_CERT_FILE` alone when
+    // set, else the distribution's bundle): passed through when set, to compare.
     for var in ["SSL_CERT_FILE", "SSL_CERT_DIR"] {
         if let Ok(value) = std::env::var(var) {
             env.push((var.to_owned(), value));

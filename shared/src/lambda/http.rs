@@ -4,7 +4,7 @@
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-use crate::aws::sdk_config;
+use crate::aws::function_sdk_config;
 use crate::http_api::{HttpContext, HttpHandler, HttpRequest, HttpResponse};
 use crate::telegram::BotApi;
 
@@ -18,7 +18,7 @@ where
     H: HttpHandler<S, BotApi>,
 {
     init_observability();
-    let sdk = sdk_config().await;
+    let sdk = function_sdk_config().await?;
     let (bot, store) = cold_start::<S>(&sdk).await?;
     let (bot, store, handler) = (&bot, &store, &handler);
     lambda_http::run(service_fn(move |req: Request| async move {

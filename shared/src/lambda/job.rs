@@ -4,7 +4,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::aws::sdk_config;
+use crate::aws::function_sdk_config;
 use crate::config;
 use crate::jobs::{JobContext, JobHandler};
 
@@ -20,7 +20,7 @@ where
     H: JobHandler<S>,
 {
     init_observability();
-    let sdk = sdk_config().await;
+    let sdk = function_sdk_config().await?;
     let (bot, store) = super::route::cold_start::<S>(&sdk).await?;
     let job = config::optional("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
     let (bot, store, handler, job) = (&bot, &store, &handler, job.as_str());

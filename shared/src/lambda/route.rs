@@ -4,7 +4,7 @@
 use lambda_runtime::{service_fn, LambdaEvent};
 use tracing::Instrument;
 
-use crate::aws::{resolve_secret, sdk_config, DynamoStore};
+use crate::aws::{function_sdk_config, resolve_secret, DynamoStore};
 use std::sync::Arc;
 
 use crate::config::{self, ConfigError};
@@ -105,7 +105,7 @@ where
     let pipeline = Pipeline::new(table, name, middleware, handler).inspect_err(|e| {
         tracing::error!(error = %e, "the route's middleware is not what its table declares");
     })?;
-    let sdk = sdk_config().await;
+    let sdk = function_sdk_config().await?;
     let (bot, store) = cold_start::<S>(&sdk).await?;
     let deps = RouteDeps {
         bot,

@@ -6,7 +6,7 @@ use tracing::Instrument;
 use std::time::{Duration, Instant};
 
 use crate::aws::{
-    resolve_next_webhook_secret, resolve_secret, sdk_config, DynamoStore, LambdaDispatcher,
+    function_sdk_config, resolve_next_webhook_secret, resolve_secret, DynamoStore, LambdaDispatcher,
 };
 use crate::config;
 use crate::ingress::{Ingress, IngressConfig, IngressRequest};
@@ -20,7 +20,7 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// Builds the webhook's dependencies once and serves `routes` until the sandbox is recycled.
 pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     init_observability();
-    let sdk = sdk_config().await;
+    let sdk = function_sdk_config().await?;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         config::required("TABLE_NAME")?,

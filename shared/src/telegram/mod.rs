@@ -11,7 +11,6 @@ mod port;
 mod retry;
 mod upload;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 pub use client::{is_idempotent, method_name, BotApi, BotApiError};
@@ -28,8 +27,8 @@ pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 pub enum ClientError {
     #[error("TELEGRAM_API_URL is not a URL: {0}")]
     BadUrl(String),
-    #[error("TLS set-up failed: {0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::RootsError),
     #[error("HTTP client set-up failed: {0}")]
     Http(String),
 }
@@ -41,20 +40,10 @@ pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, ClientError> {
     Ok(Bot::with_client(token, http_client()?).set_api_url(url))
 }
 
-/// The HTTP client every Bot API call goes through: rustls with aws-lc-rs and the system roots.
+/// The HTTP client every Bot API call goes through: rustls with aws-lc-rs and the process's
+/// trust roots ([`crate::tls::roots`]), parsed once and shared with the AWS SDK's client.
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    let (added, _ignored) = roots.add_parsable_certificates(native.certs);
-    if added == 0 {
-        tracing::warn!("no system CA certificates found; HTTPS to Telegram will fail");
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let tls = crate::tls::roots()?.client_config()?;
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
         .connect_timeout(Duration::from_secs(5))

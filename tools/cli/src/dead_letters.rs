@@ -59,7 +59,7 @@ impl Selection {
                 "give --table NAME (the stack's TableName output) or set TABLE_NAME, or --stack \
                  NAME / --config-env ENV",
             )?;
-        let config = lambdagram::aws::sdk_config().await;
+        let config = lambdagram::aws::sdk_config().await?;
         Ok((
             DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.as_str()),
             table,

@@ -113,7 +113,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<()> {
     let store = match &args.table {
         None => Store::Memory(MemoryStore::new()),
         Some(table) => {
-            let config = lambdagram::aws::sdk_config().await;
+            let config = lambdagram::aws::sdk_config().await?;
             let store = lambdagram::aws::DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(&config),
                 table.as_str(),

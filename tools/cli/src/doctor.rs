@@ -287,7 +287,13 @@ fn ago(secs: i64) -> String {
 // Protected groups.
 
 async fn groups(bot: &BotApi, username: &str, table: &str, report: &mut Report) {
-    let config = lambdagram::aws::sdk_config().await;
+    let config = match lambdagram::aws::sdk_config().await {
+        Ok(config) => config,
+        Err(e) => {
+            report.unchecked("protected groups", &e.to_string(), "set SSL_CERT_FILE");
+            return;
+        }
+    };
     let store = lambdagram::aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
     let all = match checking("the protected groups", store.all_groups()).await {
         Ok(all) => all,

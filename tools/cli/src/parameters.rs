@@ -19,10 +19,12 @@ pub trait Parameters {
 pub struct Ssm(tokio::sync::OnceCell<aws_sdk_ssm::Client>);
 
 impl Ssm {
-    async fn client(&self) -> &aws_sdk_ssm::Client {
+    async fn client(&self) -> anyhow::Result<&aws_sdk_ssm::Client> {
         self.0
-            .get_or_init(|| async {
-                aws_sdk_ssm::Client::new(&lambdagram::aws::sdk_config().await)
+            .get_or_try_init(|| async {
+                Ok(aws_sdk_ssm::Client::new(
+                    &lambdagram::aws::sdk_config().await?,
+                ))
             })
             .await
     }
@@ -36,7 +38,7 @@ impl Parameters for Ssm {
     async fn get(&self, name: &str) -> anyhow::Result<Option<String>> {
         match self
             .client()
-            .await
+            .await?
             .get_parameter()
             .name(name)
             .with_decryption(true)
@@ -57,7 +59,7 @@ impl Parameters for Ssm {
 
     async fn put_secure(&self, name: &str, value: &str) -> anyhow::Result<()> {
         self.client()
-            .await
+            .await?
             .put_parameter()
             .name(name)
             .value(value)
@@ -73,7 +75,7 @@ impl Parameters for Ssm {
     async fn delete(&self, name: &str) -> anyhow::Result<()> {
         match self
             .client()
-            .await
+            .await?
             .delete_parameter()
             .name(name)
             .send()

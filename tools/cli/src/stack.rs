@@ -137,7 +137,7 @@ async fn describe(name: &str, region: Option<String>) -> anyhow::Result<Stack> {
             std::env::set_var("AWS_REGION", region);
         }
     }
-    let client = aws_sdk_cloudformation::Client::new(&lambdagram::aws::sdk_config().await);
+    let client = aws_sdk_cloudformation::Client::new(&lambdagram::aws::sdk_config().await?);
     let out = match client.describe_stacks().stack_name(name).send().await {
         Ok(out) => out,
         Err(err) => {
