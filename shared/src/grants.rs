@@ -98,6 +98,15 @@ pub const KEEP_STATE: Grant = Grant {
     leading_keys: &["STATE#*"],
 };
 
+/// Reading session values only (a function that shows what others set): one GetItem on
+/// STATE# items.
+pub const READ_STATE: Grant = Grant {
+    name: "ReadState",
+    about: "session values, read only: a GetItem on STATE# items",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["STATE#*"],
+};
+
 /// Conversations (`conversation`): the same operations on CONV# items.
 pub const CONVERSE: Grant = Grant {
     name: "Converse",

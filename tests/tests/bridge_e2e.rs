@@ -447,7 +447,6 @@ async fn the_tool_sends_as_the_bot_and_telegrams_refusals_and_failures_are_told_
         answer.body,
         json!({"chat_id": LOUNGE_ID, "session": null, "workspace": "~/src/lambdagram"})
     );
-    let _ = id;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,7 @@ use lambdagram::time::Epoch;
 use crate::commands::{context_key, matching, Context};
 use crate::keys::{self, KeyRecord};
 use crate::routes::API_RATE;
-use crate::store::{append_entry, BridgeStore, Direction, Entry};
+use crate::store::{append_entry, BridgeStore, Direction, Entry, Outcome, MAX_SEQ, MAX_TEXT_CHARS};
 
 /// The longest a `GET /bridge/messages` is held (API Gateway ends a request at 30 s).
 pub const MAX_WAIT_SECS: u64 = 20;
@@ -35,8 +35,6 @@ pub const MAX_WAIT_SECS: u64 = 20;
 const POLL_INTERVAL_MS: u64 = 1_000;
 /// The most entries one read returns.
 const PAGE: u32 = 100;
-/// Telegram's limit on a message's text.
-const MAX_TEXT_CHARS: usize = 4096;
 
 /// The API's handler.
 pub struct BridgeApi {
@@ -309,8 +307,14 @@ impl BridgeApi {
             at: ctx.now,
         };
         // Sent is sent: a history that failed to record it does not make the send fail.
-        let seq = match append_entry(ctx.store, chat_id, entry, ctx.now).await {
-            Ok(seq) => seq,
+        let recorded = match ctx.store.chat(chat_id).await {
+            Ok(Some(chat)) => append_entry(ctx.store, chat, entry, ctx.now).await,
+            Ok(None) => Ok(Outcome::NoChat),
+            Err(e) => Err(e),
+        };
+        let seq = match recorded {
+            Ok(Outcome::Stored(seq)) => Some(seq),
+            Ok(_) => None,
             Err(e) => {
                 tracing::warn!(error = %e, "bridge API: the sent message was not recorded");
                 None
@@ -342,6 +346,9 @@ async fn read<S: BridgeStore, T>(
 ) -> Result<HttpResponse, HttpResponse> {
     let chat_id = chat_of(key, number(request, "chat_id")?)?;
     let after: u64 = number(request, "after")?.unwrap_or(0);
+    if after > MAX_SEQ {
+        return Err(bad_request("after is past any cursor"));
+    }
     let wait = number::<u64>(request, "wait")?
         .unwrap_or(0)
         .min(MAX_WAIT_SECS);
@@ -368,8 +375,9 @@ async fn read<S: BridgeStore, T>(
         waited_ms += POLL_INTERVAL_MS;
     };
     let seen_at: Epoch = ctx.now + i64::try_from(waited_ms / 1000).unwrap_or(0);
+    // The cursor moves only over entries this read returned.
     ctx.store
-        .mark_read(chat_id, cursor, seen_at)
+        .mark_read(chat_id, (cursor > after).then_some(cursor), seen_at)
         .await
         .map_err(store_failed)?;
     Ok(HttpResponse::json(

@@ -208,11 +208,13 @@ impl<S: BridgeStore> RouteHandler<S> for Bridge {
                     text
                 }
             }
-            BridgeAction::Allow { user, chat } | BridgeAction::Disallow { user, chat } => {
-                let allowed = matches!(
-                    BridgeAction::parse(&command.args),
-                    BridgeAction::Allow { .. }
-                );
+            action @ (BridgeAction::Allow { .. } | BridgeAction::Disallow { .. }) => {
+                let (BridgeAction::Allow { user, chat } | BridgeAction::Disallow { user, chat }) =
+                    action
+                else {
+                    unreachable!("matched above")
+                };
+                let allowed = matches!(action, BridgeAction::Allow { .. });
                 let chat = chat.unwrap_or(here);
                 let vars = [("user", user.to_string()), ("chat", chat.to_string())];
                 let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -310,17 +312,19 @@ impl<S: BridgeStore> RouteHandler<S> for Status {
                 &fill(texts::NOT_A_BRIDGE_CHAT, &[("chat", &chat_id.to_string())]),
             ));
         };
-        let pending = ctx
+        let scanned = ctx
             .store
             .entries_after(chat_id, chat.read_seq, PENDING_SCAN)
-            .await?
+            .await?;
+        let inbound = scanned
             .iter()
             .filter(|e| e.direction == Direction::In)
             .count();
-        let pending = if pending as u32 >= PENDING_SCAN {
-            format!("{PENDING_SCAN}+")
+        // A full page may have more after it.
+        let pending = if scanned.len() as u32 >= PENDING_SCAN {
+            format!("{inbound}+")
         } else {
-            pending.to_string()
+            inbound.to_string()
         };
         let seen = chat.last_seen.map_or(texts::NEVER.to_owned(), |at| {
             format!("{} s ago", (ctx.now - at).max(0))
@@ -344,6 +348,8 @@ impl<S: BridgeStore> RouteHandler<S> for Status {
 /// How many entries `/history` shows, and how far back it searches.
 const HISTORY_SHOWN: usize = 10;
 const HISTORY_SCAN: u32 = 200;
+/// Each entry's text is cut to this in `/history`.
+const HISTORY_LINE_CHARS: usize = 300;
 
 /// The entries of `entries` (newest first) whose text has every word of `query` (any case).
 pub fn matching<'a>(entries: &'a [Entry], query: &str) -> Vec<&'a Entry> {
@@ -386,9 +392,23 @@ impl<S: BridgeStore> RouteHandler<S> for History {
                     Direction::In => "→ tool",
                     Direction::Out => "← tool",
                 };
-                format!("#{} {} {}: {}", e.seq, arrow, e.from_name, e.text)
+                let text: String = e.text.chars().take(HISTORY_LINE_CHARS).collect();
+                let cut = if text.len() < e.text.len() { "…" } else { "" };
+                format!("#{} {} {}: {text}{cut}", e.seq, arrow, e.from_name)
             })
             .collect();
+        // A reply past Telegram's 4096 characters would be refused: the newest lines are kept.
+        let mut kept: Vec<&str> = Vec::new();
+        let mut length = 0;
+        for line in lines.iter().rev() {
+            length += line.chars().count() + 1;
+            if length > crate::store::MAX_TEXT_CHARS {
+                break;
+            }
+            kept.push(line);
+        }
+        kept.reverse();
+        let lines = kept;
         Ok(reply(&command, &lines.join("\n")))
     }
 }

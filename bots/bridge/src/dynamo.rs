@@ -19,7 +19,7 @@ use lambdagram::ports::StoreError;
 use lambdagram::time::Epoch;
 
 use crate::keys::KeyRecord;
-use crate::store::{Appended, BridgeStore, ChatRecord, Direction, Entry, PushState};
+use crate::store::{Appended, BridgeStore, ChatRecord, Direction, Entry, PushState, MAX_SEQ};
 
 const CHAT_SK: &str = "CHAT";
 const KEYS_PK: &str = "BRIDGEKEYS";
@@ -114,13 +114,13 @@ where
         .is_some_and(|c| c == "ConditionalCheckFailedException")
 }
 
-/// Which parts of a cancelled transaction failed their condition.
-fn failed_conditions(e: &TransactWriteItemsError) -> Vec<bool> {
+/// The cancellation code of each part of a cancelled transaction (`None`: that part was fine).
+fn cancellation_codes(e: &TransactWriteItemsError) -> Vec<Option<String>> {
     match e {
         TransactWriteItemsError::TransactionCanceledException(t) => t
             .cancellation_reasons()
             .iter()
-            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .map(|r| r.code().filter(|c| *c != "None").map(str::to_owned))
             .collect(),
         _ => Vec::new(),
     }
@@ -154,9 +154,6 @@ async fn query_entries(
         .map_err(|e| err("bridge entries", e))?;
     Ok(out.items().iter().filter_map(entry_from).collect())
 }
-
-/// The highest sequence number an entry's sort key can hold.
-const MAX_SEQ: u64 = 999_999_999_999;
 
 impl BridgeStore for DynamoStore {
     async fn chat(&self, chat_id: i64) -> Result<Option<ChatRecord>, StoreError> {
@@ -288,13 +285,19 @@ impl BridgeStore for DynamoStore {
         {
             Ok(_) => Ok(Appended::Stored(seq)),
             Err(e) => {
-                let failed = e
+                let codes = e
                     .as_service_error()
-                    .map(failed_conditions)
+                    .map(cancellation_codes)
                     .unwrap_or_default();
-                if failed.get(2).copied().unwrap_or(false) {
+                let failed = |i: usize| codes.get(i).and_then(Option::as_deref);
+                if failed(2) == Some("ConditionalCheckFailed") {
+                    // The Telegram message's marker exists: stored already.
                     Ok(Appended::Duplicate)
-                } else if failed.iter().any(|f| *f) {
+                } else if codes.iter().flatten().any(|c| {
+                    // The sequence moved, or another transaction held one of the items: read
+                    // the chat again and retry.
+                    c == "ConditionalCheckFailed" || c == "TransactionConflict"
+                }) {
                     Ok(Appended::Raced)
                 } else {
                     Err(err("bridge append", e))
@@ -329,23 +332,43 @@ impl BridgeStore for DynamoStore {
         .await
     }
 
-    async fn mark_read(&self, chat_id: i64, seq: u64, now: Epoch) -> Result<(), StoreError> {
+    async fn mark_read(
+        &self,
+        chat_id: i64,
+        read: Option<u64>,
+        now: Epoch,
+    ) -> Result<(), StoreError> {
+        let update = |advance: Option<u64>| {
+            let mut u = self
+                .client()
+                .update_item()
+                .table_name(self.table())
+                .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
+                .expression_attribute_values(":now", n(now));
+            u = match advance {
+                Some(seq) => u
+                    .update_expression("SET last_seen = :now, read_seq = :seq")
+                    // Forward only: a reader with an older cursor does not move it back.
+                    .condition_expression(
+                        "attribute_exists(pk) AND (attribute_not_exists(read_seq) OR read_seq < :seq)",
+                    )
+                    .expression_attribute_values(":seq", n(seq.min(MAX_SEQ) as i64)),
+                None => u
+                    .update_expression("SET last_seen = :now")
+                    .condition_expression("attribute_exists(pk)"),
+            };
+            u
+        };
         self.count_write();
-        // The cursor only moves forward: a slow reader with an old cursor does not move it back.
-        let result = self
-            .client()
-            .update_item()
-            .table_name(self.table())
-            .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
-            .update_expression("SET last_seen = :now, read_seq = :seq")
-            .condition_expression(
-                "attribute_exists(pk) AND (attribute_not_exists(read_seq) OR read_seq <= :seq)",
-            )
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":seq", n(seq as i64))
-            .send()
-            .await;
-        match result {
+        match update(read).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if condition_failed::<UpdateItemError>(&e) && read.is_none() => return Ok(()),
+            Err(e) if condition_failed::<UpdateItemError>(&e) => {}
+            Err(e) => return Err(err("bridge mark read", e)),
+        }
+        // The cursor was ahead already: the visit is still recorded.
+        self.count_write();
+        match update(None).send().await {
             Ok(_) => Ok(()),
             Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
             Err(e) => Err(err("bridge mark read", e)),
@@ -481,7 +504,17 @@ impl BridgeStore for DynamoStore {
             ("created_by".to_owned(), n(record.created_by)),
             ("created_at".to_owned(), n(record.created_at)),
         ]);
-        self.put("bridge put key", item).await
+        // A new id never replaces a key (a 48-bit collision fails instead; issue again).
+        self.count_write();
+        self.client()
+            .put_item()
+            .table_name(self.table())
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| err("bridge put key", e))?;
+        Ok(())
     }
 
     async fn key(&self, id: i64) -> Result<Option<KeyRecord>, StoreError> {

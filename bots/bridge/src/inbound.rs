@@ -13,10 +13,7 @@ use lambdagram::teloxide_core::types::Message;
 use lambdagram::push::Pusher;
 
 use crate::push::push_pending;
-use crate::store::{retention_secs, Appended, BridgeStore, ChatRecord, Direction, Entry};
-
-/// Messages longer than this are cut (Telegram's own limit is 4096 characters).
-const MAX_TEXT_CHARS: usize = 4096;
+use crate::store::{append_entry, BridgeStore, ChatRecord, Direction, Entry, Outcome};
 
 /// The inbound route's handler, with the sandbox's copy of the bot admins and what pushes to
 /// the tool.
@@ -52,7 +49,7 @@ impl<P: Pusher> Inbound<P> {
 /// The text a message relays: its text or a caption.
 fn text_of(message: &Message) -> Option<String> {
     let text = message.text().or_else(|| message.caption())?;
-    Some(text.chars().take(MAX_TEXT_CHARS).collect())
+    Some(text.chars().take(crate::store::MAX_TEXT_CHARS).collect())
 }
 
 impl<S: BridgeStore + BotSets, P: Pusher> RouteHandler<S> for Inbound<P> {
@@ -71,7 +68,7 @@ impl<S: BridgeStore + BotSets, P: Pusher> RouteHandler<S> for Inbound<P> {
         if message.sender_chat.is_some() || user.is_bot {
             return Ok(RouteResponse::done());
         }
-        let Some(mut chat) = ctx.store.chat(chat_id).await? else {
+        let Some(chat) = ctx.store.chat(chat_id).await? else {
             return Ok(RouteResponse::done());
         };
         let user_id = user.id.0 as i64;
@@ -93,39 +90,14 @@ impl<S: BridgeStore + BotSets, P: Pusher> RouteHandler<S> for Inbound<P> {
             reply_to: message.reply_to_message().map(|m| i64::from(m.id.0)),
             at: ctx.now,
         };
-        let expires_at = ctx.now + retention_secs();
-        // A lost race for the next number reads the chat again; past a few, Telegram
-        // redelivers the update (a transient failure).
-        for _ in 0..5 {
-            let entry = Entry {
-                seq: chat.seq + 1,
-                ..entry.clone()
-            };
-            match ctx
-                .store
-                .append(chat_id, chat.seq, &entry, expires_at)
-                .await?
-            {
-                Appended::Stored(seq) => {
-                    tracing::info!(seq, "bridge message stored");
-                    self.push(ctx.store, &chat, seq, ctx.now).await;
-                    return Ok(RouteResponse::done());
-                }
-                Appended::Duplicate => {
-                    tracing::info!("bridge message stored already (a redelivery)");
-                    return Ok(RouteResponse::done());
-                }
-                Appended::Raced => {
-                    chat = match ctx.store.chat(chat_id).await? {
-                        Some(chat) => chat,
-                        None => return Ok(RouteResponse::done()),
-                    };
-                }
+        match append_entry(ctx.store, chat.clone(), entry, ctx.now).await? {
+            Outcome::Stored(seq) => {
+                tracing::info!(seq, "bridge message stored");
+                self.push(ctx.store, &chat, seq, ctx.now).await;
             }
+            Outcome::Duplicate => tracing::info!("bridge message stored already (a redelivery)"),
+            Outcome::NoChat => {}
         }
-        Err(lambdagram::ports::StoreError::Conflict(format!(
-            "bridge chat {chat_id}: the sequence kept moving"
-        ))
-        .into())
+        Ok(RouteResponse::done())
     }
 }

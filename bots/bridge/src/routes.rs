@@ -3,7 +3,9 @@
 //! follow from [`ROUTES`]; the HTTP API's function from [`ENDPOINTS`].
 
 use lambdagram::admins::ADMINS_ONLY;
-use lambdagram::grants::{Grant, COUNT_RATE, KEEP_STATE, MANAGE_BOT_ADMINS, READ_BOT_ADMINS};
+use lambdagram::grants::{
+    Grant, COUNT_RATE, KEEP_STATE, MANAGE_BOT_ADMINS, READ_BOT_ADMINS, READ_STATE,
+};
 use lambdagram::http_api::Endpoint;
 use lambdagram::jobs::Job;
 use lambdagram::ratelimit;
@@ -19,6 +21,38 @@ pub const READ_CHATS: Grant = Grant {
     leading_keys: &["BRIDGE#*"],
 };
 
+/// Reading a bridge chat's record only (one GetItem): who may write, its sequence.
+pub const READ_CHAT_RECORDS: Grant = Grant {
+    name: "ReadBridgeChatRecords",
+    about: "the bridge's chats: their record only (one GetItem), on BRIDGE# items",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["BRIDGE#*"],
+};
+
+/// Updating a bridge chat's record only: the pushes' progress and the last error.
+pub const UPDATE_CHATS: Grant = Grant {
+    name: "UpdateBridgeChats",
+    about: "the bridge's chats: their record's push progress and last error (UpdateItem), on BRIDGE# items",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["BRIDGE#*"],
+};
+
+/// Listing the API keys (a Query), never reading one's hash.
+pub const LIST_KEYS: Grant = Grant {
+    name: "ListBridgeKeys",
+    about: "the bridge's API keys: a Query to list them, on BRIDGEKEYS",
+    actions: &["dynamodb:Query"],
+    leading_keys: &["BRIDGEKEYS"],
+};
+
+/// Checking one API key (one strongly consistent GetItem).
+pub const CHECK_KEYS: Grant = Grant {
+    name: "CheckBridgeKeys",
+    about: "the bridge's API keys (hashes only): one GetItem per request, on BRIDGEKEYS",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["BRIDGEKEYS"],
+};
+
 /// Writing a bridge chat: an entry and its sequence in one transaction, the tool's visit,
 /// the last error, the allowed users.
 pub const WRITE_CHATS: Grant = Grant {
@@ -26,14 +60,6 @@ pub const WRITE_CHATS: Grant = Grant {
     about: "the bridge's chats: entries appended with their sequence, visits, errors, users, on BRIDGE# items",
     actions: &["dynamodb:PutItem", "dynamodb:UpdateItem"],
     leading_keys: &["BRIDGE#*"],
-};
-
-/// Checking an API key (one strongly consistent GetItem) or listing them (a Query).
-pub const READ_KEYS: Grant = Grant {
-    name: "ReadBridgeKeys",
-    about: "the bridge's API keys (hashes only): one GetItem per request, a Query to list, on BRIDGEKEYS",
-    actions: &["dynamodb:GetItem", "dynamodb:Query"],
-    leading_keys: &["BRIDGEKEYS"],
 };
 
 /// Issuing and revoking API keys.
@@ -55,7 +81,7 @@ pub const ENDPOINTS: &[Endpoint] = &[Endpoint {
         ("GET", "/bridge/history"),
         ("GET", "/bridge/context"),
     ],
-    grants: &[READ_KEYS, COUNT_RATE, READ_CHATS, WRITE_CHATS, KEEP_STATE],
+    grants: &[CHECK_KEYS, COUNT_RATE, READ_CHATS, WRITE_CHATS, READ_STATE],
 }];
 
 /// Each key may make this many requests per minute, shared by every instance of the API.
@@ -110,7 +136,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "Bridge /bridge - API keys (issue, revoke, list) and the users whose messages reach the tool (bot admins only).",
-        grants: &[READ_KEYS, MANAGE_KEYS, READ_CHATS, WRITE_CHATS],
+        grants: &[LIST_KEYS, MANAGE_KEYS, READ_CHAT_RECORDS, WRITE_CHATS],
         middleware: &[ADMINS_ONLY],
     },
     Route {
@@ -162,6 +188,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         // writes nothing, and nothing visible happens in Telegram.
         side_effects: false,
         about: "Bridge inbound - an allowed user's message in a bridge chat, stored in order for the tool.",
+        // The chat's record (GetItem), the entry's transaction; a push's progress (UpdateItem,
+        // part of WRITE_CHATS) and the entries after the last push (Query).
         grants: &[READ_CHATS, WRITE_CHATS, READ_BOT_ADMINS],
         middleware: &[],
     },
@@ -173,7 +201,7 @@ pub const JOBS: &[Job] = &[Job {
     name: "bridge-push",
     schedule: "rate(1 minute)",
     about: "Bridge push retries - pushes to the tool that failed are retried with exponential backoff, then dead-lettered.",
-    grants: &[READ_CHATS, WRITE_CHATS],
+    grants: &[READ_CHATS, UPDATE_CHATS],
 }];
 
 #[cfg(test)]

@@ -147,11 +147,12 @@ pub trait BridgeStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
 
-    /// The tool read up to `seq` at `now`.
+    /// The tool visited at `now`, and read up to `read` (entries it was given); the read
+    /// cursor only moves forward.
     fn mark_read(
         &self,
         chat_id: i64,
-        seq: u64,
+        read: Option<u64>,
         now: Epoch,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -213,26 +214,43 @@ pub fn retention_secs() -> Epoch {
         * 86_400
 }
 
-/// Appends `entry` (its `seq` is set here), retrying a lost race a few times; `None` for a
-/// duplicate. A chat that is not (or no longer) a bridge chat is `Ok(None)` too.
+/// Telegram's limit on a message's text, and so on an entry's.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
+/// The highest sequence number an entry can have (12 digits in its sort key).
+pub const MAX_SEQ: u64 = 999_999_999_999;
+
+/// What appending an entry ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Stored(u64),
+    /// Its Telegram message was stored already.
+    Duplicate,
+    /// The chat is not (or no longer) a bridge chat.
+    NoChat,
+}
+
+/// Appends `entry` (its `seq` is set here) to the chat read as `chat`, reading the chat again
+/// after a lost race, a few times; past those the failure is transient (a conflict).
 pub async fn append_entry<S: BridgeStore>(
     store: &S,
-    chat_id: i64,
+    mut chat: ChatRecord,
     mut entry: Entry,
     now: Epoch,
-) -> Result<Option<u64>, StoreError> {
+) -> Result<Outcome, StoreError> {
+    let chat_id = chat.chat_id;
     for _ in 0..5 {
-        let Some(chat) = store.chat(chat_id).await? else {
-            return Ok(None);
-        };
         entry.seq = chat.seq + 1;
         match store
             .append(chat_id, chat.seq, &entry, now + retention_secs())
             .await?
         {
-            Appended::Stored(seq) => return Ok(Some(seq)),
-            Appended::Duplicate => return Ok(None),
-            Appended::Raced => continue,
+            Appended::Stored(seq) => return Ok(Outcome::Stored(seq)),
+            Appended::Duplicate => return Ok(Outcome::Duplicate),
+            Appended::Raced => match store.chat(chat_id).await? {
+                Some(fresh) => chat = fresh,
+                None => return Ok(Outcome::NoChat),
+            },
         }
     }
     Err(StoreError::Conflict(format!(

@@ -1,5 +1,5 @@
 //! `lambdagram bridge send|tail`: the bridge's HTTP API from a script or a terminal. The key is
-//! read from BRIDGE_KEY (or --key) and is never printed.
+//! read from BRIDGE_KEY only (an option would show in `ps`) and is never printed.
 
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ pub struct Api {
     /// The bridge stack's ApiUrl output (https://…; no path).
     #[arg(long, env = "BRIDGE_API_URL")]
     api_url: String,
-    /// An API key (`/bridge key new` in Telegram).
-    #[arg(long, env = "BRIDGE_KEY", hide_env_values = true)]
+    /// The API key (`/bridge key new` in Telegram), from BRIDGE_KEY.
+    #[arg(skip = std::env::var("BRIDGE_KEY").unwrap_or_default())]
     key: String,
     /// The chat (default: the key's only chat).
     #[arg(long, allow_hyphen_values = true)]
@@ -50,6 +50,12 @@ pub enum Action {
 }
 
 pub async fn run(action: Action) -> anyhow::Result<()> {
+    let key_set = match &action {
+        Action::Send { api, .. } | Action::Tail { api, .. } => !api.key.trim().is_empty(),
+    };
+    if !key_set {
+        anyhow::bail!("BRIDGE_KEY is not set: export the key `/bridge key new` gave you");
+    }
     let http = lambdagram::telegram::http_client().context("HTTP client")?;
     match action {
         Action::Send {
@@ -76,6 +82,7 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
                 "/bridge/messages",
                 &[],
                 Some(&body),
+                Duration::from_secs(30),
             )
             .await?;
             println!(
@@ -99,6 +106,8 @@ pub async fn run(action: Action) -> anyhow::Result<()> {
                 "/bridge/messages",
                 &[("after", &after_text), ("wait", wait)],
                 None,
+                // Longer than the held read (20 s), shorter than API Gateway's 30 s.
+                Duration::from_secs(29),
             )
             .await
             {
@@ -149,6 +158,7 @@ async fn request(
     path: &str,
     query: &[(&str, &str)],
     body: Option<&Value>,
+    timeout: Duration,
 ) -> anyhow::Result<Value> {
     let base = api.api_url.trim_end_matches('/');
     let mut url: reqwest::Url = format!("{base}{path}")
@@ -163,11 +173,21 @@ async fn request(
             pairs.append_pair("chat_id", &chat.to_string());
         }
     }
-    let mut request = http.request(method, url).bearer_auth(&api.key);
+    let mut request = http
+        .request(method, url)
+        .bearer_auth(&api.key)
+        .timeout(timeout);
     if let Some(body) = body {
         request = request.json(body);
     }
-    let response = request.send().await.context("the bridge's API")?;
+    let response = match request.send().await {
+        Ok(response) => response,
+        // The network or the API is down for now: worth another try.
+        Err(e) if e.is_timeout() || e.is_connect() => {
+            return Err(anyhow::anyhow!("the bridge's API did not answer").context(Retry(2)))
+        }
+        Err(e) => return Err(anyhow::Error::new(e.without_url()).context("the bridge's API")),
+    };
     let status = response.status();
     let retry_after = response
         .headers()
