@@ -341,7 +341,7 @@ async fn allowed_users_messages_are_stored_once_in_order_and_read_after_a_cursor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tool_sends_as_the_bot_and_telegrams_refusals_and_failures_are_told_apart() {
     let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
-    let (token, id) = issue_key(&stack, "ci").await;
+    let (token, _) = issue_key(&stack, "ci").await;
     cost(&stack);
 
     let answer = send(
