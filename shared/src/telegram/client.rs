@@ -321,34 +321,12 @@ impl BotApi {
             })?)
         );
         let (content_type, body) = upload.encode(&boundary);
-        let result = async {
-            let response = self
-                .client
-                .post(format!("{}{method}", self.base))
-                .header("content-type", content_type)
-                .body(body)
-                .send()
-                .await
-                .map_err(|e| BotApiError::Network {
-                    method,
-                    may_have_arrived: !e.is_connect(),
-                    detail: e.without_url().to_string(),
-                })?;
-            let status = response.status().as_u16();
-            if status >= 500 {
-                return Err(BotApiError::Server {
-                    method,
-                    code: status,
-                });
-            }
-            let body = response.bytes().await.map_err(|e| BotApiError::Network {
-                method,
-                may_have_arrived: true,
-                detail: e.without_url().to_string(),
-            })?;
-            decode(method, status, &body)
-        }
-        .await;
+        let request = self
+            .client
+            .post(format!("{}{method}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        let result = Self::exchange(method, request).await;
         let outcome = match &result {
             Ok(_) => "ok",
             Err(e) => e.outcome(),
@@ -367,19 +345,25 @@ impl BotApi {
         P::Output: DeserializeOwned,
     {
         let method = P::NAME;
-        let response = self
+        let request = self
             .client
             .post(format!("{}{method}", self.base))
-            .json(payload)
-            .send()
-            .await
-            .map_err(|e| BotApiError::Network {
-                method,
-                // A failed connect sent nothing; a timeout or a reset may come after Telegram
-                // read the request.
-                may_have_arrived: !e.is_connect(),
-                detail: e.without_url().to_string(),
-            })?;
+            .json(payload);
+        Self::exchange(method, request).await
+    }
+
+    /// Sends `request` (the call `method`) and decodes Telegram's answer.
+    async fn exchange<R: DeserializeOwned>(
+        method: &'static str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<R, BotApiError> {
+        let response = request.send().await.map_err(|e| BotApiError::Network {
+            method,
+            // A failed connect sent nothing; a timeout or a reset may come after Telegram
+            // read the request.
+            may_have_arrived: !e.is_connect(),
+            detail: e.without_url().to_string(),
+        })?;
         let status = response.status().as_u16();
         if status >= 500 {
             return Err(BotApiError::Server {
@@ -393,7 +377,7 @@ impl BotApi {
             may_have_arrived: true,
             detail: e.without_url().to_string(),
         })?;
-        decode::<P::Output>(method, status, &body)
+        decode::<R>(method, status, &body)
     }
 }
 
