@@ -1,5 +1,5 @@
 //! The TLS trust roots, read and parsed once per process and shared by every HTTPS client in
-//! it: the Bot API's (reqwest) and the AWS SDK's (`crate::aws::sdk_config`). Each loaded the
+//! it: the Bot API's (reqwest) and the AWS SDK's (`aws::sdk_config`). Each loaded the
 //! system roots itself before, reading the bundle and every file of the certificate directory
 //! each time, which was the largest part of a cold start we could cut.
 //!
