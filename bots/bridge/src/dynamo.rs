@@ -114,6 +114,18 @@ where
         .is_some_and(|c| c == "ConditionalCheckFailedException")
 }
 
+/// Whether a conditional UpdateItem applied (`false`: its condition failed, nothing written).
+fn applied<O>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<UpdateItemError>>,
+    op: &str,
+) -> Result<bool, StoreError> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(false),
+        Err(e) => Err(err(op, e)),
+    }
+}
+
 /// The cancellation code of each part of a cancelled transaction (`None`: that part was fine).
 fn cancellation_codes(e: &TransactWriteItemsError) -> Vec<Option<String>> {
     match e {
@@ -209,11 +221,7 @@ impl BridgeStore for DynamoStore {
             .expression_attribute_values(":user", number_set([user_id]))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(false),
-            Err(e) => Err(err("bridge set user", e)),
-        }
+        applied(result, "bridge set user")
     }
 
     async fn append(
@@ -360,19 +368,12 @@ impl BridgeStore for DynamoStore {
             u
         };
         self.count_write();
-        match update(read).send().await {
-            Ok(_) => return Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) && read.is_none() => return Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => {}
-            Err(e) => return Err(err("bridge mark read", e)),
+        if applied(update(read).send().await, "bridge mark read")? || read.is_none() {
+            return Ok(());
         }
         // The cursor was ahead already: the visit is still recorded.
         self.count_write();
-        match update(None).send().await {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
-            Err(e) => Err(err("bridge mark read", e)),
-        }
+        applied(update(None).send().await, "bridge mark read").map(|_| ())
     }
 
     async fn record_error(&self, chat_id: i64, error: &str, now: Epoch) -> Result<(), StoreError> {
@@ -388,11 +389,7 @@ impl BridgeStore for DynamoStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
-            Err(e) => Err(err("bridge record error", e)),
-        }
+        applied(result, "bridge record error").map(|_| ())
     }
 
     async fn set_push(
@@ -420,10 +417,8 @@ impl BridgeStore for DynamoStore {
                 "REMOVE push_url, push_secret, pushed_seq, push_attempts, push_next_at, push_dead_at",
             ),
         };
-        match update.send().await {
-            Ok(_) => {}
-            Err(e) if condition_failed::<UpdateItemError>(&e) => return Ok(false),
-            Err(e) => return Err(err("bridge set push", e)),
+        if !applied(update.send().await, "bridge set push")? {
+            return Ok(false);
         }
         if target.is_some() {
             let mut item = key(PUSH_PK.to_owned(), chat_id.to_string());
@@ -456,11 +451,7 @@ impl BridgeStore for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
-            Err(e) => Err(err("bridge push delivered", e)),
-        }
+        applied(result, "bridge push delivered").map(|_| ())
     }
 
     async fn push_failed(
@@ -487,11 +478,7 @@ impl BridgeStore for DynamoStore {
                 .expression_attribute_values(":dead", n(at)),
             None => update.update_expression("SET push_attempts = :attempts, push_next_at = :next"),
         };
-        match update.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(()),
-            Err(e) => Err(err("bridge push failed", e)),
-        }
+        applied(update.send().await, "bridge push failed").map(|_| ())
     }
 
     async fn put_key(&self, record: &KeyRecord) -> Result<(), StoreError> {
@@ -553,10 +540,6 @@ impl BridgeStore for DynamoStore {
             .expression_attribute_values(":now", n(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed::<UpdateItemError>(&e) => Ok(false),
-            Err(e) => Err(err("bridge revoke key", e)),
-        }
+        applied(result, "bridge revoke key")
     }
 }
