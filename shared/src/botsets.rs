@@ -1,4 +1,4 @@
-//! Bot-wide sets of Telegram ids: the bot's admins and its deny-list. Each set is one item in
+//! Bot-wide sets of Telegram ids: the bot's admins, its deny-list and its allow-list. Each set is one item in
 //! the store, read whole (they are small: a bot has a handful of admins and a short deny-list)
 //! and changed one id at a time by an atomic set operation, so two admins changing a set at once
 //! never lose each other's change.
@@ -17,6 +17,9 @@ pub enum BotSet {
     Admins,
     /// Users and chats the bot ignores (`denylist`).
     Denied,
+    /// When not empty, the only users and chats the bot serves, besides its admins
+    /// (`allowlist`).
+    Allowed,
 }
 
 impl BotSet {
@@ -25,6 +28,7 @@ impl BotSet {
         match self {
             BotSet::Admins => "BOTSET#ADMINS",
             BotSet::Denied => "BOTSET#DENIED",
+            BotSet::Allowed => "BOTSET#ALLOWED",
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The bot-control middleware (admins-only, rate limit, deny-list) and handlers on the
+//! The bot-control middleware (admins-only, rate limit, deny- and allow-list) and handlers on the
 //! in-memory store, with the clock injected.
 
 use std::collections::BTreeSet;
@@ -8,8 +8,9 @@ use teloxide_core::types::Update;
 
 use crate::admin_command::AdminCommand;
 use crate::admins::{is_bot_admin, AdminsOnly, ADMINS_ONLY};
+use crate::allowlist::{AllowListed, ALLOW_LIST};
 use crate::botsets::{BotSet, BotSets};
-use crate::deny_command::DenyCommand;
+use crate::deny_command::{ListCommand, ALLOW_COMMAND, DENY_COMMAND};
 use crate::denylist::{DenyListed, DENY_LIST};
 use crate::input::{Command, FromUpdate};
 use crate::memory::MemoryStore;
@@ -45,6 +46,7 @@ const fn route(name: &'static str, middleware: &'static [MiddlewareDecl]) -> Rou
 
 static HELP: Route = route("help", &[DENY_LIST, per_user(3, 10)]);
 static ADMIN: Route = route("admin", &[ADMINS_ONLY]);
+static PRIVATE_HELP: Route = route("help", &[DENY_LIST, ALLOW_LIST]);
 
 fn bot() -> BotApi {
     BotApi::new("1:x", "http://127.0.0.1:9").expect("client")
@@ -293,15 +295,19 @@ async fn admin(store: &MemoryStore, text: &str) -> String {
     text_of(answer.reply)
 }
 
-async fn deny(store: &MemoryStore, text: &str) -> String {
+async fn listing(handler: &ListCommand, store: &MemoryStore, text: &str) -> String {
     let bot = bot();
     let update = update(OWNER, OWNER, text);
     let command = Command::from_update(&update, ADMIN.trigger).expect("a command");
-    let answer = DenyCommand
+    let answer = handler
         .handle(ctx(&ADMIN, &bot, store, T0), command)
         .await
         .expect("answered");
     text_of(answer.reply)
+}
+
+async fn deny(store: &MemoryStore, text: &str) -> String {
+    listing(&DENY_COMMAND, store, text).await
 }
 
 fn text_of(reply: Option<Value>) -> String {
@@ -355,4 +361,70 @@ async fn the_deny_list_is_added_to_listed_and_removed_from() {
     );
     assert_eq!(deny(&store, "/deny remove 2").await, "2 is not denied.");
     assert!(deny(&store, "/deny").await.starts_with("Usage"));
+}
+
+#[tokio::test]
+async fn the_allow_list_is_added_to_listed_and_removed_from_apart_from_the_deny_list() {
+    let store = MemoryStore::new();
+    let allow = |text| listing(&ALLOW_COMMAND, &store, text);
+    assert_eq!(
+        allow("/allowlist list").await,
+        "The allow-list is empty: the bot serves everyone who is not denied."
+    );
+    assert_eq!(
+        allow("/allowlist add -100").await,
+        "-100 is on the allow-list (the bot serves only the list and its admins; within a minute everywhere)."
+    );
+    allow("/allowlist add 2").await;
+    assert_eq!(allow("/allowlist list").await, "Allow-list: -100, 2");
+    assert_eq!(
+        allow("/allowlist remove 2").await,
+        "2 is no longer on the allow-list."
+    );
+    assert_eq!(
+        allow("/allowlist remove 2").await,
+        "2 is not on the allow-list."
+    );
+    assert!(allow("/allowlist").await.starts_with("Usage"));
+    assert_eq!(
+        store.members(BotSet::Allowed, true).await.unwrap(),
+        Some(BTreeSet::from([-100]))
+    );
+    assert_eq!(store.members(BotSet::Denied, true).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn with_the_allow_list_on_only_listed_users_and_chats_and_the_admins_pass() {
+    const CAROL: i64 = 3;
+    const OTHER_GROUP: i64 = -200;
+    let store = MemoryStore::new();
+    let listed = AllowListed::new();
+    let pass = |from, chat, now| run(&listed, &PRIVATE_HELP, &store, from, chat, now);
+    assert_eq!(pass(BORIS, GROUP, T0).await, Flow::Continue, "off: open");
+    assert_eq!(store.set_reads(), 1, "off costs the one read of the list");
+
+    store.add_member(BotSet::Allowed, GROUP, &[]).await.unwrap();
+    store.add_member(BotSet::Allowed, BORIS, &[]).await.unwrap();
+    store
+        .add_member(BotSet::Admins, CAROL, &[OWNER])
+        .await
+        .unwrap();
+    assert_eq!(
+        pass(7, OTHER_GROUP, T0 + 29).await,
+        Flow::Continue,
+        "the copy, read at T0 (off), is kept 30 s"
+    );
+    let ignored = Flow::Stop(RouteResponse::done());
+    let now = T0 + 30;
+    assert_eq!(pass(7, OTHER_GROUP, now).await, ignored, "a stranger");
+    assert_eq!(pass(7, 7, now).await, ignored, "a stranger's private chat");
+    assert_eq!(pass(7, GROUP, now).await, Flow::Continue, "a listed group");
+    assert_eq!(pass(BORIS, OTHER_GROUP, now).await, Flow::Continue);
+    assert_eq!(pass(BORIS, BORIS, now).await, Flow::Continue);
+    assert_eq!(pass(CAROL, CAROL, now).await, Flow::Continue, "an admin");
+    assert_eq!(
+        store.set_reads(),
+        3,
+        "the list again, then the admins once (for the first stranger)"
+    );
 }

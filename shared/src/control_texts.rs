@@ -1,4 +1,4 @@
-//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/cancel`) and of the rate limit:
+//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/allowlist`, `/cancel`) and of the rate limit:
 //! short and neutral, since every bot that declares these routes speaks them. English only: a
 //! bot translates them in its catalogue (`i18n::Catalogue`), keyed by their English, and tests
 //! that every one of [`ALL`] is translated into each language it speaks.
@@ -40,6 +40,24 @@ pub const DENY_LIST: Text = Text::new(&[(EN, "Denied: {ids}")]);
 
 pub const DENY_LIST_EMPTY: Text = Text::new(&[(EN, "Nobody is denied.")]);
 
+pub const ALLOW_USAGE: Text = Text::new(&[(EN, "Usage: /allowlist list, /allowlist add <user or chat id>, /allowlist remove <id> (or reply to the user's message). While the list is not empty, the bot serves only the users and chats on it, and its admins.")]);
+
+pub const ALLOWED: Text = Text::new(&[(
+    EN,
+    "{id} is on the allow-list (the bot serves only the list and its admins; within a minute everywhere).",
+)]);
+
+pub const UNALLOWED: Text = Text::new(&[(EN, "{id} is no longer on the allow-list.")]);
+
+pub const NOT_ALLOWED: Text = Text::new(&[(EN, "{id} is not on the allow-list.")]);
+
+pub const ALLOW_LIST: Text = Text::new(&[(EN, "Allow-list: {ids}")]);
+
+pub const ALLOW_LIST_EMPTY: Text = Text::new(&[(
+    EN,
+    "The allow-list is empty: the bot serves everyone who is not denied.",
+)]);
+
 pub const CANCELLED: Text = Text::new(&[(EN, "Cancelled.")]);
 
 pub const NOTHING_TO_CANCEL: Text = Text::new(&[(EN, "There is nothing to cancel.")]);
@@ -59,6 +77,12 @@ pub const ALL: &[Text] = &[
     NOT_DENIED,
     DENY_LIST,
     DENY_LIST_EMPTY,
+    ALLOW_USAGE,
+    ALLOWED,
+    UNALLOWED,
+    NOT_ALLOWED,
+    ALLOW_LIST,
+    ALLOW_LIST_EMPTY,
     CANCELLED,
     NOTHING_TO_CANCEL,
 ];

@@ -1,19 +1,60 @@
-//! `/deny list|add|remove`: the bot's deny-list (`denylist`), managed by the bot's admins (the
-//! route declares [`crate::admins::ADMINS_ONLY`]). Answers by webhook reply; each change is one
-//! atomic set update. Warm functions see a change when their copy expires
-//! ([`crate::botsets::CACHE_TTL_SECS`]).
+//! `/deny list|add|remove` and `/allowlist list|add|remove`: the bot's deny-list (`denylist`)
+//! and allow-list (`allowlist`), managed by the bot's admins (the routes declare
+//! [`crate::admins::ADMINS_ONLY`]). One handler for both lists, told apart by their set and
+//! texts. Answers by webhook reply; each change is one atomic set update. Warm functions see a
+//! change when their copy expires ([`crate::botsets::CACHE_TTL_SECS`]).
 
 use crate::botsets::{BotSet, BotSets, Removal};
 use crate::control::{answer, list, Action};
 use crate::control_texts as texts;
+use crate::i18n::Text;
 use crate::input::Command;
 use crate::route::{HandlerError, RouteContext, RouteHandler};
 use crate::route_api::RouteResponse;
 
-/// The `/deny` handler.
-pub struct DenyCommand;
+/// What a list command says.
+pub struct ListTexts {
+    pub usage: Text,
+    pub added: Text,
+    pub removed: Text,
+    pub not_member: Text,
+    pub list: Text,
+    pub empty: Text,
+}
 
-impl<S: BotSets> RouteHandler<S> for DenyCommand {
+/// The handler of a bot-wide list's command.
+pub struct ListCommand {
+    set: BotSet,
+    texts: &'static ListTexts,
+}
+
+/// The `/deny` handler.
+pub const DENY_COMMAND: ListCommand = ListCommand {
+    set: BotSet::Denied,
+    texts: &ListTexts {
+        usage: texts::DENY_USAGE,
+        added: texts::DENIED,
+        removed: texts::UNDENIED,
+        not_member: texts::NOT_DENIED,
+        list: texts::DENY_LIST,
+        empty: texts::DENY_LIST_EMPTY,
+    },
+};
+
+/// The `/allowlist` handler.
+pub const ALLOW_COMMAND: ListCommand = ListCommand {
+    set: BotSet::Allowed,
+    texts: &ListTexts {
+        usage: texts::ALLOW_USAGE,
+        added: texts::ALLOWED,
+        removed: texts::UNALLOWED,
+        not_member: texts::NOT_ALLOWED,
+        list: texts::ALLOW_LIST,
+        empty: texts::ALLOW_LIST_EMPTY,
+    },
+};
+
+impl<S: BotSets> RouteHandler<S> for ListCommand {
     type Input = Command;
 
     async fn handle(
@@ -21,34 +62,27 @@ impl<S: BotSets> RouteHandler<S> for DenyCommand {
         ctx: RouteContext<'_, S>,
         command: Command,
     ) -> Result<RouteResponse, HandlerError> {
+        let t = self.texts;
         Ok(match Action::read(&command) {
-            Action::List => match ctx.store.members(BotSet::Denied, true).await? {
-                Some(ids) if !ids.is_empty() => answer(
-                    ctx.catalogue,
-                    &command,
-                    texts::DENY_LIST,
-                    &[("ids", &list(&ids))],
-                ),
-                _ => answer(ctx.catalogue, &command, texts::DENY_LIST_EMPTY, &[]),
+            Action::List => match ctx.store.members(self.set, true).await? {
+                Some(ids) if !ids.is_empty() => {
+                    answer(ctx.catalogue, &command, t.list, &[("ids", &list(&ids))])
+                }
+                _ => answer(ctx.catalogue, &command, t.empty, &[]),
             },
             Action::Add(id) => {
-                ctx.store.add_member(BotSet::Denied, id, &[]).await?;
-                tracing::info!("denied");
-                answer(
-                    ctx.catalogue,
-                    &command,
-                    texts::DENIED,
-                    &[("id", &id.to_string())],
-                )
+                ctx.store.add_member(self.set, id, &[]).await?;
+                tracing::info!(set = self.set.key(), "listed");
+                answer(ctx.catalogue, &command, t.added, &[("id", &id.to_string())])
             }
             Action::Remove(id) => {
-                let text = match ctx.store.remove_member(BotSet::Denied, id, false).await? {
-                    Removal::Removed => texts::UNDENIED,
-                    Removal::NotMember | Removal::LastMember => texts::NOT_DENIED,
+                let text = match ctx.store.remove_member(self.set, id, false).await? {
+                    Removal::Removed => t.removed,
+                    Removal::NotMember | Removal::LastMember => t.not_member,
                 };
                 answer(ctx.catalogue, &command, text, &[("id", &id.to_string())])
             }
-            Action::Usage => answer(ctx.catalogue, &command, texts::DENY_USAGE, &[]),
+            Action::Usage => answer(ctx.catalogue, &command, t.usage, &[]),
         })
     }
 }

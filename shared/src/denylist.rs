@@ -52,8 +52,9 @@ impl Default for DenyListed {
 
 /// The ids an update is judged by: its sender's and its chat's. A post on behalf of a chat is
 /// judged by that chat, not by the placeholder user Telegram puts in `from` (shared by every
-/// anonymous admin: denying it would deny them all, in every group).
-fn ids(update: &Update) -> [Option<i64>; 2] {
+/// anonymous admin: denying it would deny them all, in every group). The allow-list judges by
+/// the same ids.
+pub(crate) fn ids(update: &Update) -> [Option<i64>; 2] {
     let sender_chat = match &update.kind {
         UpdateKind::Message(m) | UpdateKind::EditedMessage(m) => m.sender_chat.as_ref(),
         _ => None,

@@ -81,6 +81,23 @@ pub const MANAGE_DENY_LIST: Grant = Grant {
     leading_keys: &["BOTSET#DENIED"],
 };
 
+/// The allow-list (`allowlist`): one read of the set, on its item only. The admins, who always
+/// pass, are read only when the list is on and the update is not on it.
+pub const READ_ALLOW_LIST: Grant = Grant {
+    name: "ReadAllowList",
+    about: "the bot's allow-list: one GetItem of the set, on the BOTSET#ALLOWED item",
+    actions: &["dynamodb:GetItem"],
+    leading_keys: &["BOTSET#ALLOWED"],
+};
+
+/// `/allowlist`: one atomic set update, on the allow-list's item only.
+pub const MANAGE_ALLOW_LIST: Grant = Grant {
+    name: "ManageAllowList",
+    about: "the bot's allow-list: add or remove an id (an UpdateItem of the set), on the BOTSET#ALLOWED item",
+    actions: &["dynamodb:UpdateItem"],
+    leading_keys: &["BOTSET#ALLOWED"],
+};
+
 /// The rate limit (`ratelimit`): one conditional update per update counted, on RATE# items.
 pub const COUNT_RATE: Grant = Grant {
     name: "CountRate",
@@ -163,6 +180,8 @@ mod tests {
             MANAGE_BOT_ADMINS,
             READ_DENY_LIST,
             MANAGE_DENY_LIST,
+            READ_ALLOW_LIST,
+            MANAGE_ALLOW_LIST,
             COUNT_RATE,
         ] {
             assert_eq!(check_grant(&grant), Ok(()));

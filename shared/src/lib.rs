@@ -18,6 +18,7 @@
 
 pub mod admin_command;
 pub mod admins;
+pub mod allowlist;
 pub mod botsets;
 pub mod classify;
 pub mod config;

@@ -138,9 +138,10 @@ async fn five_helps_per_ten_seconds_then_one_polite_answer_then_silence_admins_e
             "help {i}: {:?}",
             said(&d)
         );
-        // The allowed path: one conditional write (and, cold, one read of the deny-list).
+        // The allowed path: one conditional write (and, cold, one read of the deny-list and
+        // one of the allow-list).
         let expected: &[&str] = if i == 0 {
-            &["GetItem", "UpdateItem"]
+            &["GetItem", "GetItem", "UpdateItem"]
         } else {
             &["UpdateItem"]
         };
@@ -262,5 +263,82 @@ async fn a_denied_user_is_acknowledged_with_no_answer_until_undenied() {
     assert_eq!(
         set_item(&stack, "BOTSET#DENIED").await,
         Some(json!({"pk": "BOTSET#DENIED", "sk": "SET"}))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_allow_list_only_its_members_and_the_admins_are_served() {
+    let stack = Stack::start().await;
+    cost(&stack);
+    let d = private(&stack, ALICE_ID, "/allowlist list").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("The allow-list is empty: the bot serves everyone who is not denied.")
+    );
+    cost(&stack);
+    let d = private(&stack, ALICE_ID, "/allowlist add 999999").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("999999 is on the allow-list (the bot serves only the list and its admins; within a minute everywhere).")
+    );
+    // Alice's admin check, then one set update.
+    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    assert_eq!(
+        set_item(&stack, "BOTSET#ALLOWED").await,
+        Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET", "ids": [999999]}))
+    );
+
+    // Boris is on no list: /start is acknowledged with no answer and nothing but the ledger is
+    // written. Cold: the deny-list, the allow-list, then (refused) the admins are read.
+    let d = private(&stack, BORIS_ID, "/start").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    assert_eq!(
+        cost(&stack),
+        ops(&["PutItem", "GetItem", "GetItem", "GetItem", "UpdateItem"])
+    );
+    assert!(set_item(&stack, &format!("USER#{BORIS_ID}"))
+        .await
+        .is_none());
+    // Warm: all from the sandbox's copies.
+    let d = private(&stack, BORIS_ID, "/start").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    assert_eq!(cost(&stack), ops(&["PutItem", "UpdateItem"]));
+
+    // Alice is on no list either, but she is an admin: she is served.
+    let d = private(&stack, ALICE_ID, "/start").await;
+    assert_eq!(d.status, 200);
+    let (_, bot_api) = cost(&stack);
+    assert_eq!(bot_api, ["sendMessage"]);
+
+    let d = private(&stack, ALICE_ID, &format!("/allowlist add {BORIS_ID}")).await;
+    assert!(said(&d).is_some_and(|t| t.starts_with(&format!("{BORIS_ID} is on the allow-list"))));
+    let d = private(&stack, ALICE_ID, "/allowlist list").await;
+    assert_eq!(said(&d), Some(format!("Allow-list: {BORIS_ID}, 999999")));
+    cost(&stack);
+    // A function that reads the list now serves Boris (a warm one, within its copy's 30 s).
+    let d = private(&stack, BORIS_ID, "/help").await;
+    assert!(
+        said(&d).is_some_and(|t| t.contains("/start")),
+        "{:?}",
+        said(&d)
+    );
+    assert_eq!(cost(&stack), ops(&["GetItem", "GetItem", "UpdateItem"]));
+
+    // On the list is not an admin: Boris cannot change it.
+    let d = private(&stack, BORIS_ID, "/allowlist remove 999999").await;
+    assert_eq!((d.status, said(&d)), (200, None));
+    let d = private(&stack, ALICE_ID, "/allowlist remove 999999").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("999999 is no longer on the allow-list.")
+    );
+    let d = private(&stack, ALICE_ID, "/allowlist remove 999999").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("999999 is not on the allow-list.")
+    );
+    assert_eq!(
+        set_item(&stack, "BOTSET#ALLOWED").await,
+        Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET", "ids": [BORIS_ID]}))
     );
 }

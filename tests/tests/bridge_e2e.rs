@@ -549,12 +549,12 @@ async fn the_cli_sends_and_tails_for_scripts() {
         "the tool's own message is not echoed"
     );
     assert_eq!(stderr, "cursor 2\n");
-    let (code, _, stderr) = tokio::task::block_in_place(|| {
-        cli(
-            &format!("{}0", &token[..token.len() - 1]),
-            &["tail", "--once"],
-        )
-    });
+    // Change the key's last character to one it is not (a fixed "0" was the
+    // same key once in every alphabet-size runs).
+    let last = if token.ends_with('0') { '1' } else { '0' };
+    let wrong = format!("{}{last}", &token[..token.len() - 1]);
+    assert_ne!(wrong, token);
+    let (code, _, stderr) = tokio::task::block_in_place(|| cli(&wrong, &["tail", "--once"]));
     assert_eq!(code, Some(1));
     assert!(stderr.contains("401 unauthorized"), "{stderr}");
     assert!(!stderr.contains(&token[10..]), "the key is never printed");

@@ -43,7 +43,7 @@ async fn each_update_kind_costs_exactly_this() {
     let stack = Stack::start().await;
 
     let expected: &[Expected] = &[
-        // Claim the update, read the deny-list (a cold sandbox; kept 30 s), count it against
+        // Claim the update, read the deny- and allow-lists (a cold sandbox; kept 30 s), count it against
         // the rate limit (one conditional UpdateItem), record the visit (one UpdateItem returns
         // the record), journal the welcome (intent, then a slot in the chat's and the bot's flood
         // windows, then the result: never two welcomes, never past Telegram's limits), mark done.
@@ -52,6 +52,7 @@ async fn each_update_kind_costs_exactly_this() {
             200,
             &[
                 "PutItem",
+                "GetItem",
                 "GetItem",
                 "UpdateItem",
                 "UpdateItem",
@@ -66,16 +67,16 @@ async fn each_update_kind_costs_exactly_this() {
         ),
         // The redelivery: one conditional put that fails and tells "done".
         ("01-private-start-en", 200, &["PutItem"], &[], None),
-        // Pure webhook-reply routes skip the ledger; /help reads the deny-list (a cold sandbox)
-        // and counts against its rate limit.
+        // Pure webhook-reply routes skip the ledger; /help reads the deny- and allow-lists (a
+        // cold sandbox) and counts against its rate limit.
         (
             "03-private-help-ru",
             200,
-            &["GetItem", "UpdateItem"],
+            &["GetItem", "GetItem", "UpdateItem"],
             &[],
             Some("sendMessage"),
         ),
-        // In a group, /help passes the deny-list (warm: from memory), the guard's gate (one
+        // In a group, /help passes the deny- and allow-lists (warm: from memory), the guard's gate (one
         // read of the unprotected group), then its rate limit.
         (
             "06-supergroup-help-at-bot",
@@ -106,12 +107,14 @@ async fn each_update_kind_costs_exactly_this() {
             &[],
             None,
         ),
+        // Each of these is its function's cold sandbox: the deny- and allow-lists are read
+        // (two GetItems, then kept 30 s).
         // /settings from Alice in the unprotected Lounge: one read, her rights checked, and the
         // answer (pointing at /protect) by webhook reply; no ledger.
         (
             "09-supergroup-settings",
             200,
-            &["GetItem", "BatchGetItem"],
+            &["GetItem", "GetItem", "BatchGetItem"],
             &["getChatMember"],
             Some("sendMessage"),
         ),
@@ -120,7 +123,13 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "13-callback-query",
             200,
-            &["PutItem", "GetItem", "BatchGetItem", "UpdateItem"],
+            &[
+                "PutItem",
+                "GetItem",
+                "GetItem",
+                "BatchGetItem",
+                "UpdateItem",
+            ],
             &[],
             Some("answerCallbackQuery"),
         ),
@@ -139,6 +148,7 @@ async fn each_update_kind_costs_exactly_this() {
             200,
             &[
                 "PutItem",
+                "GetItem",
                 "GetItem",
                 "BatchGetItem",
                 "TransactWriteItems",

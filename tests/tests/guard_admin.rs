@@ -237,6 +237,7 @@ async fn the_creator_protects_the_group_when_every_right_is_there() {
         [
             "PutItem",
             "GetItem",
+            "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
             "UpdateItem"
@@ -332,7 +333,13 @@ async fn a_plain_member_or_an_admin_who_cannot_ban_is_refused_and_nothing_is_sav
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "GetItem", "BatchGetItem", "UpdateItem"]
+        [
+            "PutItem",
+            "GetItem",
+            "GetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ]
     );
 
     stack.fake.clear_calls();
@@ -523,6 +530,7 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
         [
             "PutItem",
             "GetItem",
+            "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
             "Query",
@@ -613,8 +621,8 @@ async fn status_shows_protection_channels_live_rights_and_mutes() {
     assert_eq!(calls(&stack), expected);
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "UpdateItem", "BatchGetItem", "Query"],
-        "no ledger; the deny-list (a cold sandbox's read), the rate limit's count, then reads"
+        ["GetItem", "GetItem", "UpdateItem", "BatchGetItem", "Query"],
+        "no ledger; the deny- and allow-lists (a cold sandbox's reads), the rate limit's count, then reads"
     );
 
     // The bot loses its right to ban in the group and its seat in the channel.
@@ -693,7 +701,7 @@ async fn status_is_for_admins_and_hints_at_protect_in_an_unprotected_group() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "UpdateItem", "BatchGetItem"]
+        ["GetItem", "GetItem", "UpdateItem", "BatchGetItem"]
     );
 }
 

@@ -254,9 +254,9 @@ async fn an_admin_gets_the_menu_as_the_webhook_reply() {
         );
         assert_eq!(
             stack.emulator.take_dynamodb_ops(),
-            // The first in a cold sandbox also reads the deny-list (then kept 30 s).
+            // The first in a cold sandbox also reads the deny- and allow-lists (then kept 30 s).
             if i == 0 {
-                &["GetItem", "BatchGetItem"][..]
+                &["GetItem", "GetItem", "BatchGetItem"][..]
             } else {
                 &["BatchGetItem"][..]
             },
@@ -321,7 +321,7 @@ async fn a_group_never_protected_is_pointed_at_protect() {
     assert_eq!(d.reply.expect("a webhook reply").get("reply_markup"), None);
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "BatchGetItem"]
+        ["GetItem", "GetItem", "BatchGetItem"]
     );
     assert_eq!(stored_config(&stack).await, None, "nothing written");
 }
@@ -373,6 +373,7 @@ async fn an_admin_pressing_kick_saves_it_and_redraws_the_menu() {
         stack.emulator.take_dynamodb_ops(),
         [
             "PutItem",
+            "GetItem",
             "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
@@ -430,7 +431,13 @@ async fn a_plain_member_pressing_gets_an_alert_and_nothing_changes() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "GetItem", "BatchGetItem", "UpdateItem"]
+        [
+            "PutItem",
+            "GetItem",
+            "GetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ]
     );
     assert_eq!(stored_config(&stack).await, Some(protected()));
     assert_eq!(menu_message(&stack, menu_id), before);
@@ -442,7 +449,7 @@ async fn forged_data_is_answered_and_nothing_is_read_or_written() {
     let menu_id = open_menu(&stack).await;
 
     // The menu was opened by /settings; the first press is the button route's cold sandbox,
-    // which reads the deny-list once.
+    // which reads the deny-list and the allow-list once.
     for (i, forged) in ["set:w:301", "set:h:2", "set:a:z", "set:x:1"]
         .into_iter()
         .enumerate()
@@ -452,7 +459,7 @@ async fn forged_data_is_answered_and_nothing_is_read_or_written() {
         assert_eq!(d.status, 200, "{forged}");
         assert_eq!(calls(&stack), [answered(None, false)], "{forged}");
         let expected: &[&str] = if i == 0 {
-            &["PutItem", "GetItem", "UpdateItem"]
+            &["PutItem", "GetItem", "GetItem", "UpdateItem"]
         } else {
             &LEDGER_ONLY
         };
@@ -566,7 +573,13 @@ async fn done_closes_the_menu_to_a_summary() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "GetItem", "BatchGetItem", "UpdateItem"],
+        [
+            "PutItem",
+            "GetItem",
+            "GetItem",
+            "BatchGetItem",
+            "UpdateItem"
+        ],
         "nothing written"
     );
     assert_eq!(menu_message(&stack, menu_id).get("reply_markup"), None);

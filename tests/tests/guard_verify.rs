@@ -194,7 +194,7 @@ async fn someone_else_pressing_i_have_joined_changes_nothing() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "GetItem", "UpdateItem"],
+        ["PutItem", "GetItem", "GetItem", "UpdateItem"],
         "the ledger only: nothing read, nothing changed"
     );
     assert_eq!(guard_items(&stack).await, before);
@@ -269,6 +269,7 @@ async fn the_warned_user_who_joined_is_checked_live_and_gets_the_groups_own_perm
         stack.emulator.take_dynamodb_ops(),
         [
             "PutItem",
+            "GetItem",
             "GetItem",
             "BatchGetItem",
             "BatchGetItem",

@@ -581,6 +581,7 @@ async fn each_sandbox_opens_its_connections_once_at_cold_start() {
         [
             "PutItem",
             "GetItem",
+            "GetItem",
             "UpdateItem",
             "UpdateItem",
             "PutItem",

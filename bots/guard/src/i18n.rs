@@ -84,6 +84,36 @@ pub const CATALOGUE: Catalogue = Catalogue::new(
             en: "Nobody is denied.",
             ru: "Список запрета пуст.",
         },
+        // ALLOW_USAGE
+        t! {
+            en: "Usage: /allowlist list, /allowlist add <user or chat id>, /allowlist remove <id> (or reply to the user's message). While the list is not empty, the bot serves only the users and chats on it, and its admins.",
+            ru: "Использование: /allowlist list, /allowlist add <id пользователя или чата>, /allowlist remove <id> (или ответом на сообщение пользователя). Пока список не пуст, бот обслуживает только пользователей и чаты из него и своих админов.",
+        },
+        // ALLOWED
+        t! {
+            en: "{id} is on the allow-list (the bot serves only the list and its admins; within a minute everywhere).",
+            ru: "{id} в списке допуска (бот обслуживает только этот список и своих админов; везде — в течение минуты).",
+        },
+        // UNALLOWED
+        t! {
+            en: "{id} is no longer on the allow-list.",
+            ru: "{id} больше не в списке допуска.",
+        },
+        // NOT_ALLOWED
+        t! {
+            en: "{id} is not on the allow-list.",
+            ru: "{id} не в списке допуска.",
+        },
+        // ALLOW_LIST
+        t! {
+            en: "Allow-list: {ids}",
+            ru: "Список допуска: {ids}",
+        },
+        // ALLOW_LIST_EMPTY
+        t! {
+            en: "The allow-list is empty: the bot serves everyone who is not denied.",
+            ru: "Список допуска пуст: бот обслуживает всех, кто не в списке запрета.",
+        },
         // CANCELLED
         t! {
             en: "Cancelled.",

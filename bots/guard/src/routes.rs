@@ -6,23 +6,30 @@ use crate::grants::*;
 use crate::middleware::GATE;
 use crate::texts;
 use lambdagram::grants::{
-    JOURNAL_EFFECTS, MANAGE_BOT_ADMINS, MANAGE_DENY_LIST, PACE_MESSAGES, READ_DENY_LIST,
-    RECORD_VISIT,
+    JOURNAL_EFFECTS, MANAGE_ALLOW_LIST, MANAGE_BOT_ADMINS, MANAGE_DENY_LIST, PACE_MESSAGES,
+    READ_ALLOW_LIST, READ_DENY_LIST, RECORD_VISIT,
 };
 use lambdagram::i18n::Text;
 use lambdagram::jobs::Job;
 use lambdagram::routes::{Audience, MiddlewareDecl, Route, RouteTable, Scope, Trigger};
+// The framework's bot-wide allow-list, apart from the guard's per-group one (`grants::ALLOW_LIST`).
+use lambdagram::allowlist::ALLOW_LIST as BOT_ALLOW_LIST;
 use lambdagram::{admins::ADMINS_ONLY, denylist::DENY_LIST, ratelimit};
 
 /// The commands anyone may send, limited per user: five per ten seconds, shared by every
 /// instance of the route's function.
 pub const COMMAND_RATE: MiddlewareDecl = ratelimit::per_user(5, 10);
 
-/// Before the handler of a command anyone may send in a group: the deny-list (a denied user
-/// costs nothing more), then the gate (a non-subscriber's message in a protected group is
+/// Before every command and button: the bot-wide deny-list, then the allow-list (when the bot's
+/// admins turned it on, only listed users and chats are served: a private guard for one's own
+/// groups). A refused update costs nothing more.
+const LISTS: &[MiddlewareDecl] = &[DENY_LIST, BOT_ALLOW_LIST];
+
+/// Before the handler of a command anyone may send in a group: the lists (a denied or unlisted
+/// user costs nothing more), then the gate (a non-subscriber's message in a protected group is
 /// enforced, never answered — not even with a "too fast" refusal, which would let them make
 /// the bot speak), then the rate limit.
-const GATED_COMMAND: &[MiddlewareDecl] = &[DENY_LIST, GATE, COMMAND_RATE];
+const GATED_COMMAND: &[MiddlewareDecl] = &[DENY_LIST, BOT_ALLOW_LIST, GATE, COMMAND_RATE];
 
 /// Every route the channel guard has.
 pub const ROUTES: RouteTable = RouteTable::new(&[
@@ -81,6 +88,19 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         middleware: &[ADMINS_ONLY],
     },
     Route {
+        name: "allowlist",
+        trigger: Trigger::Command {
+            name: "allowlist",
+            scope: Scope::Everywhere,
+        },
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: false,
+        about: "/allowlist - when not empty, the only users and chats the bot serves: list, add, remove (bot admins only; framework).",
+        grants: &[READ_ALLOW_LIST, MANAGE_ALLOW_LIST],
+        middleware: &[ADMINS_ONLY],
+    },
+    Route {
         name: "unknown-command",
         trigger: Trigger::UnknownPrivateCommand,
         help: None,
@@ -113,7 +133,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /protect - checks rights live, links channels, turns the guard on.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "unprotect",
@@ -126,7 +146,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /unprotect - turns the guard off, keeps its config, offers to lift mutes.",
         grants: &[READ_GROUP_RESTRICTIONS, SAVE_GROUP_CONFIG],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "status",
@@ -140,7 +160,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /status - protection, linked channels, the bot's rights checked live, mutes.",
         grants: &[READ_GROUP_RESTRICTIONS],
-        middleware: &[DENY_LIST, COMMAND_RATE],
+        middleware: &[DENY_LIST, BOT_ALLOW_LIST, COMMAND_RATE],
     },
     Route {
         name: "settings",
@@ -154,7 +174,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: false,
         about: "Channel guard /settings - the settings menu, by webhook reply.",
         grants: &[READ_GROUP_CONFIG],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "allow",
@@ -167,7 +187,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard /allow - the group's allow-list (list, add by reply or id, remove).",
         grants: &[ALLOW_LIST],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "settings-menu",
@@ -179,7 +199,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard settings menu buttons - validates the presser, saves the change, redraws the menu.",
         grants: &[READ_GROUP_CONFIG, SAVE_GROUP_CONFIG],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "verify",
@@ -191,7 +211,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
         grants: &[MEMBER_STATE, READ_GUARD_STATE, MEMBERSHIPS, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "lift",
@@ -203,7 +223,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"lift restrictions\" button after /unprotect - lifts every restriction the bot imposed.",
         grants: &[GROUP_RESTRICTIONS, WARNING_QUEUE],
-        middleware: &[DENY_LIST],
+        middleware: LISTS,
     },
     Route {
         name: "member-change",
@@ -328,11 +348,10 @@ mod tests {
     }
 
     #[test]
-    fn the_deny_list_comes_first_and_the_bot_admins_routes_are_theirs_alone() {
+    fn the_lists_come_first_and_the_bot_admins_routes_are_theirs_alone() {
         for route in ROUTES.iter() {
-            let first = route.middleware.first();
-            if route.middleware.contains(&DENY_LIST) {
-                assert_eq!(first, Some(&DENY_LIST), "{}", route.name);
+            if route.middleware.contains(&DENY_LIST) || route.middleware.contains(&BOT_ALLOW_LIST) {
+                assert_eq!(route.middleware[..2], *LISTS, "{}", route.name);
             }
             if route.middleware.contains(&ADMINS_ONLY) {
                 assert_eq!(route.middleware, [ADMINS_ONLY], "{}", route.name);
@@ -343,9 +362,30 @@ mod tests {
             .filter(|r| r.middleware.contains(&ADMINS_ONLY))
             .map(|r| r.name)
             .collect();
-        assert_eq!(admins_only, ["bot-admin", "deny"]);
-        // The enforcement and service routes are never skipped for a denied user: being
-        // denied must not exempt anyone from the guard.
+        assert_eq!(admins_only, ["bot-admin", "deny", "allowlist"]);
+        // Every command and button anyone may use passes the lists.
+        let listed: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.middleware.starts_with(LISTS))
+            .map(|r| r.name)
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                "start",
+                "help",
+                "protect",
+                "unprotect",
+                "status",
+                "settings",
+                "allow",
+                "settings-menu",
+                "verify",
+                "lift"
+            ]
+        );
+        // The enforcement and service routes are never skipped for a denied or unlisted user:
+        // neither list may exempt anyone from the guard.
         for name in [
             "guard-message",
             "member-change",
@@ -354,7 +394,10 @@ mod tests {
             "migrate",
         ] {
             let route = ROUTES.get(name).expect(name);
-            assert!(!route.middleware.contains(&DENY_LIST), "{name}");
+            assert!(
+                route.middleware.iter().all(|m| !LISTS.contains(m)),
+                "{name}"
+            );
         }
         let limited: Vec<&str> = ROUTES
             .iter()

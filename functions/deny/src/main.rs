@@ -8,7 +8,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         channel_guard::ROUTES,
         "deny",
         &[&lambdagram::admins::AdminsOnly],
-        lambdagram::deny_command::DenyCommand,
+        lambdagram::deny_command::DENY_COMMAND,
     )
     .await
 }

@@ -9,6 +9,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         "help",
         &[
             &lambdagram::denylist::DENY_LISTED,
+            &lambdagram::allowlist::ALLOW_LISTED,
             &channel_guard::middleware::GATED,
             &lambdagram::ratelimit::RATE_LIMITED,
         ],

@@ -7,7 +7,10 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
     lambdagram::lambda::run_route::<DynamoStore, _>(
         channel_guard::ROUTES,
         "lift",
-        &[&lambdagram::denylist::DENY_LISTED],
+        &[
+            &lambdagram::denylist::DENY_LISTED,
+            &lambdagram::allowlist::ALLOW_LISTED,
+        ],
         lift::Lift,
     )
     .await

@@ -9,6 +9,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         "status",
         &[
             &lambdagram::denylist::DENY_LISTED,
+            &lambdagram::allowlist::ALLOW_LISTED,
             &lambdagram::ratelimit::RATE_LIMITED,
         ],
         status::Status,

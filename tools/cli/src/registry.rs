@@ -8,8 +8,9 @@ use channel_guard::store::prelude::*;
 use channel_guard::ROUTES;
 use lambdagram::admin_command::AdminCommand;
 use lambdagram::admins::AdminsOnly;
+use lambdagram::allowlist::ALLOW_LISTED;
 use lambdagram::botsets::BotSets;
-use lambdagram::deny_command::DenyCommand;
+use lambdagram::deny_command::{ALLOW_COMMAND, DENY_COMMAND};
 use lambdagram::denylist::DENY_LISTED;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::journal::EffectJournal;
@@ -27,8 +28,9 @@ where
 {
     // `gate` is also what `lambdagram new route` registers a command answered in groups with.
     let gate: &[&'static dyn Middleware<S>] = &[&GATED];
-    let gated: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &GATED, &RATE_LIMITED];
-    let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED];
+    let gated: &[&'static dyn Middleware<S>] =
+        &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED];
+    let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &ALLOW_LISTED];
     let mut d = InProcessDispatcher::new(ROUTES);
     d.register("start", deps.clone(), gated, start::Start)?;
     d.register("help", deps.clone(), gated, help::Help)?;
@@ -38,7 +40,8 @@ where
         &[&AdminsOnly],
         AdminCommand::from_env(),
     )?;
-    d.register("deny", deps.clone(), &[&AdminsOnly], DenyCommand)?;
+    d.register("deny", deps.clone(), &[&AdminsOnly], DENY_COMMAND)?;
+    d.register("allowlist", deps.clone(), &[&AdminsOnly], ALLOW_COMMAND)?;
     d.register("unknown-command", deps.clone(), &[], unknown_command::GUARD)?;
     d.register(
         "guard-message",
@@ -51,7 +54,7 @@ where
     d.register(
         "status",
         deps.clone(),
-        &[&DENY_LISTED, &RATE_LIMITED],
+        &[&DENY_LISTED, &ALLOW_LISTED, &RATE_LIMITED],
         status::Status,
     )?;
     d.register("settings", deps.clone(), denied, settings::Settings)?;
@@ -106,15 +109,16 @@ mod tests {
         assert_eq!(
             d.register("help", deps(), &[], help::Help),
             Err(
-                "route `help` declares middleware [\"deny-list\", \"gate\", \"rate-limit\"] but \
-                 was given []"
+                "route `help` declares middleware [\"deny-list\", \"allow-list\", \"gate\", \
+                 \"rate-limit\"] but was given []"
                     .to_owned()
             )
         );
         assert_eq!(
             d.register("protect", deps(), &[&GATED], protect::Protect),
             Err(
-                "route `protect` declares middleware [\"deny-list\"] but was given [\"gate\"]"
+                "route `protect` declares middleware [\"deny-list\", \"allow-list\"] but was \
+                 given [\"gate\"]"
                     .to_owned()
             )
         );

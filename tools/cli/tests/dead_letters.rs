@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use channel_guard::middleware::GATED;
 use fake_bot_api::{FakeBotApi, ALICE_ID, BORIS_ID};
+use lambdagram::allowlist::ALLOW_LISTED;
 use lambdagram::aws::DynamoStore;
 use lambdagram::denylist::DENY_LISTED;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
@@ -55,7 +56,7 @@ impl Served {
             .register(
                 "start",
                 deps,
-                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
                 start::Start,
             )
             .expect("as declared");

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use channel_guard::middleware::GATED;
 use fake_bot_api::{FakeBotApi, Fault};
+use lambdagram::allowlist::ALLOW_LISTED;
 use lambdagram::denylist::DENY_LISTED;
 use lambdagram::ingress::{Ingress, IngressConfig, IngressRequest};
 use lambdagram::inprocess::InProcessDispatcher;
@@ -63,13 +64,13 @@ impl Served {
             routes.register(
                 "start",
                 deps.clone(),
-                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
                 start::Start,
             ),
             routes.register(
                 "help",
                 deps.clone(),
-                &[&DENY_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
                 help::Help,
             ),
             routes.register("unknown-command", deps, &[], unknown_command::GUARD),
