@@ -272,7 +272,7 @@ async fn a_held_requester_is_asked_to_subscribe_and_approved_from_the_button() {
     };
     assert_eq!(
         message["text"],
-        "To join Lambdagram Lounge, subscribe to @lambdagram_news first, then press “I have joined”."
+        "To join <b>Lambdagram Lounge</b>, subscribe to @lambdagram_news first, then press “I have joined”."
     );
     let data = format!("joined:{CAROL_ID}:{LOUNGE_ID}");
     assert_eq!(
@@ -403,7 +403,7 @@ async fn a_private_channels_join_link_is_created_once_and_saved() {
     let message = world.messages(CAROL_ID).pop().expect("the held message");
     assert_eq!(
         message["text"],
-        "To join Lambdagram Lounge, subscribe to @lambdagram_news, Club first, then press “I have joined”."
+        "To join <b>Lambdagram Lounge</b>, subscribe to @lambdagram_news, <b>Club</b> first, then press “I have joined”."
     );
     assert_eq!(
         buttons(&message),
