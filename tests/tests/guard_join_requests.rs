@@ -216,6 +216,10 @@ async fn a_non_subscriber_is_declined_and_the_allow_list_approved() {
             json!([["declineChatJoinRequest", LOUNGE_ID, CAROL_ID], 200]),
         ]
     );
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&["PutItem", "BatchGetItem", "UpdateItem", "UpdateItem"])
+    );
     assert_eq!(world.member(LOUNGE_ID, CAROL_ID), None);
     assert!(world.join_requests(LOUNGE_ID).is_empty());
 
@@ -320,6 +324,7 @@ async fn a_held_requester_is_asked_to_subscribe_and_approved_from_the_button() {
     // Subscribed, she presses again: checked live, approved.
     world.set_member(NEWS_ID, CAROL_ID, MemberStatus::member());
     stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
     let press = stack
         .fake
         .press_button(CAROL_ID, id, CAROL_ID, &data)
@@ -339,6 +344,18 @@ async fn a_held_requester_is_asked_to_subscribe_and_approved_from_the_button() {
                 200
             ]),
         ]
+    );
+    // The ledger's claim, the group, the requester, the fresh membership cached, done (the
+    // deny-list was read by the first press: kept 30 s).
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&[
+            "PutItem",
+            "BatchGetItem",
+            "BatchGetItem",
+            "UpdateItem",
+            "UpdateItem"
+        ])
     );
     assert_eq!(
         world.member(LOUNGE_ID, CAROL_ID),
@@ -383,6 +400,24 @@ async fn a_private_channels_join_link_is_created_once_and_saved() {
             json!([["createChatInviteLink", CLUB_ID, "channel guard"], 200]),
             json!([["sendMessage", CAROL_ID], 200]),
         ]
+    );
+    // Beyond a held request's: the link journalled (intent, result) and the config saved.
+    assert_eq!(
+        stack.emulator.take_dynamodb_ops(),
+        strings(&[
+            "PutItem",
+            "BatchGetItem",
+            "UpdateItem",
+            "UpdateItem",
+            "PutItem",
+            "UpdateItem",
+            "TransactWriteItems",
+            "PutItem",
+            "UpdateItem",
+            "UpdateItem",
+            "UpdateItem",
+            "UpdateItem",
+        ])
     );
     let links = world.invite_links(CLUB_ID);
     let [link] = links.as_slice() else {
