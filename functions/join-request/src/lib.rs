@@ -60,6 +60,7 @@ impl<S: GuardStore + EffectJournal> RouteHandler<S> for JoinRequest {
                     let missing: Vec<i64> = missing.iter().map(|c| c.id).collect();
                     hold(&ctx, &guard, &config, &request, user_id, &missing).await?
                 }
+                // `Off` never gets here (filtered above).
                 JoinRequests::Decline | JoinRequests::Off => {
                     guard.decline_join(group_id, user_id).await?
                 }
