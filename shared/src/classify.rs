@@ -56,6 +56,9 @@ pub fn classify(
     if update.my_chat_member.is_some() {
         return first(table, |t| matches!(t, Trigger::MyChatMember));
     }
+    if update.chat_join_request.is_some() {
+        return first(table, |t| matches!(t, Trigger::ChatJoinRequest));
+    }
     Err(Ignored::Unhandled)
 }
 
@@ -176,6 +179,7 @@ mod tests {
         on("new-members", Trigger::NewChatMembers),
         on("bot-status", Trigger::MyChatMember),
         on("migrate", Trigger::ChatMigration),
+        on("join-request", Trigger::ChatJoinRequest),
     ]);
 
     fn message(chat_type: &str, text: &str) -> UpdateView {
@@ -315,6 +319,24 @@ mod tests {
         assert_eq!(
             routed(&update(json!({"update_id": 4, "my_chat_member": member}))),
             Ok("bot-status")
+        );
+        let request = json!({"chat": {"id": -1001, "type": "supergroup"}});
+        assert_eq!(
+            routed(&update(
+                json!({"update_id": 7, "chat_join_request": request})
+            )),
+            Ok("join-request")
+        );
+        // Without a route for it, a join request is unhandled like any kind nobody takes.
+        const NO_JOINS: RouteTable = RouteTable::new(&[on("bot-status", Trigger::MyChatMember)]);
+        assert_eq!(
+            classify(
+                NO_JOINS,
+                &update(json!({"update_id": 8, "chat_join_request": request})),
+                "LambdagramBot"
+            )
+            .map(|r| r.name),
+            Err(Ignored::Unhandled)
         );
         let service = |field: &str| {
             update(json!({"update_id": 5, "message": {

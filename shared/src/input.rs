@@ -3,8 +3,8 @@
 //! middleware or handler runs (acknowledged and counted, like any rejected update).
 
 use teloxide_core::types::{
-    CallbackQuery, Chat, ChatId, ChatMemberUpdated, ChatMigration, Message, MessageKind, Update,
-    UpdateKind, User,
+    CallbackQuery, Chat, ChatId, ChatJoinRequest, ChatMemberUpdated, ChatMigration, Message,
+    MessageKind, Update, UpdateKind, User,
 };
 
 use crate::i18n::Lang;
@@ -156,6 +156,17 @@ impl FromUpdate for ChatMemberUpdated {
     }
 }
 
+/// A request to join a chat ([`Trigger::ChatJoinRequest`]): the chat, the requester, and the
+/// private chat (`user_chat_id`) the bot may write to until the request is decided.
+impl FromUpdate for ChatJoinRequest {
+    fn from_update(update: &Update, trigger: Trigger) -> Result<Self, Mismatch> {
+        match (trigger, &update.kind) {
+            (Trigger::ChatJoinRequest, UpdateKind::ChatJoinRequest(r)) => Ok(r.clone()),
+            _ => Err("a join-request route without a join request"),
+        }
+    }
+}
+
 /// The `new_chat_members` service message.
 #[derive(Clone, Debug)]
 pub struct NewChatMembers {
@@ -302,6 +313,27 @@ mod tests {
         assert!(ChatMemberUpdated::from_update(&mine, Trigger::MyChatMember).is_ok());
         assert!(ChatMemberUpdated::from_update(&mine, Trigger::ChatMember).is_err());
         assert!(ChatMemberUpdated::from_update(&member, Trigger::MyChatMember).is_err());
+    }
+
+    #[test]
+    fn a_join_request_is_the_input_of_its_trigger_alone() {
+        let request = update(
+            "chat_join_request",
+            json!({
+                "chat": {"id": -100, "type": "supergroup", "title": "G"},
+                "from": {"id": 6, "is_bot": false, "first_name": "B"},
+                "user_chat_id": 6, "date": 0
+            }),
+        );
+        let r = ChatJoinRequest::from_update(&request, Trigger::ChatJoinRequest)
+            .expect("a join request");
+        assert_eq!((r.chat.id.0, r.from.id.0, r.user_chat_id.0), (-100, 6, 6));
+        assert!(ChatJoinRequest::from_update(&request, Trigger::ChatMember).is_err());
+        let plain = update("message", message("supergroup", "hi"));
+        assert_eq!(
+            ChatJoinRequest::from_update(&plain, Trigger::ChatJoinRequest).map(|r| r.chat.id),
+            Err("a join-request route without a join request")
+        );
     }
 
     #[test]

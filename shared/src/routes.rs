@@ -36,6 +36,10 @@ pub enum Trigger {
     MyChatMember,
     /// A `new_chat_members` service message.
     NewChatMembers,
+    /// A `chat_join_request` update: someone asked to join a chat whose invite link (or
+    /// settings) make admins approve joins (needs the bot to be an admin with the right to
+    /// invite users, and `chat_join_request` in `allowed_updates`).
+    ChatJoinRequest,
     /// A group upgraded to a supergroup: the service message carrying `migrate_to_chat_id` (in
     /// the old group) or `migrate_from_chat_id` (in the new supergroup).
     ChatMigration,
@@ -60,6 +64,7 @@ impl Trigger {
             Trigger::Callback { .. } => &["callback_query"],
             Trigger::ChatMember => &["chat_member"],
             Trigger::MyChatMember => &["my_chat_member"],
+            Trigger::ChatJoinRequest => &["chat_join_request"],
         }
     }
 }
@@ -430,6 +435,16 @@ mod tests {
             grants: &[],
             middleware: &[],
         },
+        Route {
+            name: "join-request",
+            trigger: Trigger::ChatJoinRequest,
+            help: None,
+            audience: Audience::Everyone,
+            side_effects: true,
+            about: "a test route",
+            grants: &[],
+            middleware: &[],
+        },
     ]);
 
     #[test]
@@ -523,7 +538,13 @@ mod tests {
     fn allowed_updates_follow_the_table() {
         assert_eq!(
             TABLE.allowed_updates(),
-            vec!["message", "edited_message", "callback_query", "chat_member"]
+            vec![
+                "message",
+                "edited_message",
+                "callback_query",
+                "chat_member",
+                "chat_join_request"
+            ]
         );
         assert_eq!(
             TABLE.visible_commands().map(|(c, _)| c).collect::<Vec<_>>(),

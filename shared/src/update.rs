@@ -18,6 +18,8 @@ pub struct UpdateView {
     pub chat_member: Option<MemberUpdateView>,
     #[serde(default)]
     pub my_chat_member: Option<MemberUpdateView>,
+    #[serde(default)]
+    pub chat_join_request: Option<JoinRequestView>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +130,12 @@ pub struct MemberUpdateView {
     pub chat: ChatView,
 }
 
+/// A `chat_join_request`: the chat asked to join.
+#[derive(Debug, Deserialize)]
+pub struct JoinRequestView {
+    pub chat: ChatView,
+}
+
 impl UpdateView {
     /// The chat the update belongs to, for logs.
     pub fn chat_id(&self) -> Option<i64> {
@@ -136,6 +144,9 @@ impl UpdateView {
         }
         if let Some(m) = self.chat_member.as_ref().or(self.my_chat_member.as_ref()) {
             return Some(m.chat.id);
+        }
+        if let Some(r) = &self.chat_join_request {
+            return Some(r.chat.id);
         }
         None
     }

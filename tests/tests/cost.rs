@@ -202,6 +202,15 @@ async fn each_update_kind_costs_exactly_this() {
             &["deleteMessage"],
             None,
         ),
+        // Boris asks to join the protected Lounge, whose join-request setting is off (the
+        // default): the ledger and the gate's one read; the request is left to the admins.
+        (
+            "20-supergroup-join-request",
+            200,
+            &["PutItem", "BatchGetItem", "UpdateItem"],
+            &[],
+            None,
+        ),
         // Nothing to do: no I/O at all.
         ("18-malformed-body", 200, &[], &[], None),
         ("17-wrong-secret-start", 401, &[], &[], None),

@@ -124,6 +124,11 @@ const SAMPLES: &[Sample] = &[
     sample("17-wrong-secret-start.json", U("message"), WrongSecret),
     sample("18-malformed-body.json", NotJson, Malformed),
     sample("19-not-an-update.json", NotAnUpdate, Malformed),
+    sample(
+        "20-supergroup-join-request.json",
+        U("chat_join_request"),
+        Route("join-request"),
+    ),
 ];
 
 fn events_dir() -> PathBuf {

@@ -53,6 +53,11 @@ enum Scenario {
     /// Carol, who is not subscribed, joins the protected Lounge (`new_chat_members`):
     /// restricted and warned.
     Join,
+    /// Carol, subscribed, asks to join the Lounge (join requests declined): approved.
+    JoinRequestApproved,
+    /// Carol, not subscribed, asks to join the Lounge, also linked to a private channel without
+    /// a join link (join requests held): the link created and saved, Carol written to.
+    JoinRequestHeld,
 }
 
 /// One step of the reference run that can fail.
@@ -103,6 +108,43 @@ async fn protect(stack: &Stack, enabled: bool) {
     let mut config = GroupConfig::new(LOUNGE_ID);
     config.enabled = enabled;
     config.link([news()]);
+    store(stack)
+        .save_group(&mut config, &[])
+        .await
+        .expect("protect the Lounge");
+}
+
+/// A private channel the bot may invite users to, linked to the Lounge with no join link.
+const CLUB_ID: i64 = -1_002_222_222_222;
+
+/// The Lounge protected, the bot allowed to decide join requests there; for the approval,
+/// Carol is subscribed and requests are declined; for the hold, the private Club is linked too.
+async fn join_requests(stack: &Stack, scenario: Scenario) {
+    use channel_guard::config::JoinRequests;
+    use fake_bot_api::{AdminRights, Chat, MemberStatus};
+    let world = stack.fake.world();
+    let inviter = AdminRights {
+        can_invite_users: true,
+        ..AdminRights::moderator()
+    };
+    world.set_member(LOUNGE_ID, BOT_ID, MemberStatus::admin(inviter.clone()));
+    let mut config = GroupConfig::new(LOUNGE_ID);
+    config.enabled = true;
+    config.link([news()]);
+    if let Scenario::JoinRequestHeld = scenario {
+        world.add_chat(Chat::channel(CLUB_ID, "Club"));
+        world.set_member(CLUB_ID, BOT_ID, MemberStatus::admin(inviter));
+        config.link([LinkedChannel {
+            id: CLUB_ID,
+            title: "Club".into(),
+            username: None,
+            invite_link: None,
+        }]);
+        config.settings.join_requests = JoinRequests::Hold;
+    } else {
+        world.set_member(NEWS_ID, CAROL_ID, MemberStatus::member());
+        config.settings.join_requests = JoinRequests::Decline;
+    }
     store(stack)
         .save_group(&mut config, &[])
         .await
@@ -176,6 +218,13 @@ async fn prepare(scenario: Scenario) -> (Stack, Value) {
                 .new_chat_members(LOUNGE_ID, &[CAROL_ID])
                 .expect("a known user in a known chat")
         }
+        Scenario::JoinRequestApproved | Scenario::JoinRequestHeld => {
+            join_requests(&stack, scenario).await;
+            stack
+                .fake
+                .chat_join_request(LOUNGE_ID, CAROL_ID)
+                .expect("a known user in a known chat")
+        }
         Scenario::Start => {
             let mut message = stack
                 .fake
@@ -208,6 +257,11 @@ struct Outcome {
     /// Whether a message's `sendMessage` met a 5xx or lost its answer: it may or may not have
     /// been posted, and is never sent again.
     uncertain_send: bool,
+    /// Whether a join link is not on record: its `createChatInviteLink` met a 5xx or lost its
+    /// answer (the link may exist unknown to the bot, and none is created again for the
+    /// update), or it was made but saving it failed (the held message carried it; the next
+    /// request that needs one creates another).
+    uncertain_link: bool,
 }
 
 /// The state as the bot means it: the webhook's ledger, the effect journal, the flood windows
@@ -301,8 +355,17 @@ async fn outcome(stack: &Stack, statuses: Vec<u16>) -> Outcome {
     let uncertain_send = calls
         .iter()
         .any(|c| c.method == "sendMessage" && c.http_status >= 500);
+    let created = calls.iter().any(|c| c.method == "createChatInviteLink");
+    let saved = store(stack)
+        .group_state(LOUNGE_ID, lambdagram::time::now())
+        .await
+        .expect("read the Lounge")
+        .config
+        .is_some_and(|c| c.channels.iter().any(|ch| ch.invite_link.is_some()));
+    let uncertain_link = created && !saved;
     Outcome {
         uncertain_send,
+        uncertain_link,
         statuses,
         items: normalise(items),
         dead_letters,
@@ -404,6 +467,9 @@ async fn every_failure_point(scenario: Scenario) {
             // sent again (at most once): then the member has no recorded warning (posted or
             // not, its id is unknown), and nothing else may differ.
             let unsent = run.uncertain_send;
+            // Likewise a join link whose creation may have happened with its answer lost: the
+            // group's config goes without it (and the held message without its button).
+            let unlinked = run.uncertain_link;
             let comparable = |items: &[Value]| -> Vec<Value> {
                 items
                     .iter()
@@ -412,6 +478,7 @@ async fn every_failure_point(scenario: Scenario) {
                             || !(i["pk"] == "DUE#"
                                 || i["sk"].as_str().is_some_and(|s| s.starts_with("WARN#")))
                     })
+                    .filter(|i| !unlinked || i["sk"] != "CONFIG")
                     .cloned()
                     .collect()
             };
@@ -491,4 +558,14 @@ async fn channel_leave_at_every_failure_point() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn join_at_every_failure_point() {
     every_failure_point(Scenario::Join).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_request_approved_at_every_failure_point() {
+    every_failure_point(Scenario::JoinRequestApproved).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn join_request_held_at_every_failure_point() {
+    every_failure_point(Scenario::JoinRequestHeld).await;
 }

@@ -28,6 +28,7 @@ fn menu_data() -> Value {
     json!([
         ["set:a:m", "set:a:d", "set:a:k"],
         ["set:j:1", "set:j:0"],
+        ["set:r:o", "set:r:d", "set:r:h"],
         ["set:w:60", "set:w:300", "set:w:900", "set:w:3600"],
         ["set:h:0", "set:h:1"],
         ["set:h:24", "set:h:168"],
@@ -246,6 +247,7 @@ async fn an_admin_gets_the_menu_as_the_webhook_reply() {
             [
                 "✓ Mute",
                 "✓ Check on join",
+                "✓ 🚪 Admins decide",
                 "✓ 🗑 5 min",
                 "✓ 🔇 until verified",
                 "✓ English",
@@ -393,6 +395,7 @@ async fn an_admin_pressing_kick_saves_it_and_redraws_the_menu() {
         [
             "✓ Kick",
             "✓ Check on join",
+            "✓ 🚪 Admins decide",
             "✓ 🗑 5 min",
             "✓ 🔇 until verified",
             "✓ English",
@@ -540,6 +543,7 @@ async fn switching_to_russian_redraws_the_menu_in_russian() {
         [
             "✓ Ограничить",
             "✓ Проверять при входе",
+            "✓ 🚪 Решают админы",
             "✓ 🗑 5 мин",
             "✓ 🔇 до проверки",
             "✓ Русский",

@@ -116,6 +116,9 @@ fn update_for(trigger: Trigger) -> Value {
                 "new_chat_member": admin
             }})
         }
+        Trigger::ChatJoinRequest => json!({"chat_join_request": {
+            "chat": lounge(), "from": boris(), "user_chat_id": BORIS_ID, "date": DATE
+        }}),
         Trigger::NewChatMembers => json!({"message": {
             "message_id": 72, "from": boris(), "chat": lounge(), "date": DATE,
             "new_chat_members": [boris()]

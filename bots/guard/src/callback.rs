@@ -1,7 +1,7 @@
 //! The guard's callback data: short, versionless, validated both ways. Telegram allows 1–64
 //! bytes; the route table routes by the part before the first `:`.
 
-use super::config::{Action, Configurers};
+use super::config::{Action, Configurers, JoinRequests};
 use lambdagram::i18n::Lang;
 
 /// Telegram's limit on `callback_data`.
@@ -21,6 +21,7 @@ pub enum SettingChange {
     MuteHours(u16),
     Lang(Lang),
     Configurers(Configurers),
+    JoinRequests(JoinRequests),
     /// Close the menu.
     Done,
 }
@@ -31,6 +32,12 @@ pub enum GuardCallback {
     /// "I have joined", for the warned user.
     Joined {
         user_id: i64,
+    },
+    /// "I have joined", in the private chat of a user whose request to join `group_id` is held:
+    /// approves the request once they are subscribed.
+    JoinRequest {
+        user_id: i64,
+        group_id: i64,
     },
     Settings(SettingChange),
     /// After `/unprotect`: lift every restriction the bot imposed in this group.
@@ -46,6 +53,9 @@ impl GuardCallback {
         use SettingChange as S;
         let s = match self {
             GuardCallback::Joined { user_id } => format!("{JOINED_PREFIX}:{user_id}"),
+            GuardCallback::JoinRequest { user_id, group_id } => {
+                format!("{JOINED_PREFIX}:{user_id}:{group_id}")
+            }
             GuardCallback::LiftAll => format!("{LIFT_PREFIX}:all"),
             GuardCallback::Settings(change) => {
                 let body = match change {
@@ -58,6 +68,9 @@ impl GuardCallback {
                     S::Lang(lang) => format!("l:{}", lang.code()),
                     S::Configurers(Configurers::OwnerOnly) => "c:o".to_owned(),
                     S::Configurers(Configurers::Admins) => "c:a".to_owned(),
+                    S::JoinRequests(JoinRequests::Off) => "r:o".to_owned(),
+                    S::JoinRequests(JoinRequests::Decline) => "r:d".to_owned(),
+                    S::JoinRequests(JoinRequests::Hold) => "r:h".to_owned(),
                     S::Done => "x".to_owned(),
                 };
                 format!("{SETTINGS_PREFIX}:{body}")
@@ -93,6 +106,11 @@ impl GuardCallback {
             (JOINED_PREFIX, Some(id), None) => GuardCallback::Joined {
                 user_id: id.parse().ok().filter(|id: &i64| *id > 0)?,
             },
+            // Group ids are negative; a user's private chat id is theirs.
+            (JOINED_PREFIX, Some(id), Some(group)) => GuardCallback::JoinRequest {
+                user_id: id.parse().ok().filter(|id: &i64| *id > 0)?,
+                group_id: group.parse().ok().filter(|id: &i64| *id < 0)?,
+            },
             (LIFT_PREFIX, Some("all"), None) => GuardCallback::LiftAll,
             (SETTINGS_PREFIX, Some("x"), None) => GuardCallback::Settings(S::Done),
             (SETTINGS_PREFIX, Some(field), Some(value)) => {
@@ -109,6 +127,9 @@ impl GuardCallback {
                     ("l", v) => S::Lang(crate::i18n::CATALOGUE.find(v)?),
                     ("c", "o") => S::Configurers(Configurers::OwnerOnly),
                     ("c", "a") => S::Configurers(Configurers::Admins),
+                    ("r", "o") => S::JoinRequests(JoinRequests::Off),
+                    ("r", "d") => S::JoinRequests(JoinRequests::Decline),
+                    ("r", "h") => S::JoinRequests(JoinRequests::Hold),
                     _ => return None,
                 })
             }
@@ -127,6 +148,14 @@ mod tests {
         let mut v = vec![
             GuardCallback::Joined { user_id: 111111 },
             GuardCallback::Joined { user_id: i64::MAX },
+            GuardCallback::JoinRequest {
+                user_id: 222222,
+                group_id: -1001234567890,
+            },
+            GuardCallback::JoinRequest {
+                user_id: i64::MAX,
+                group_id: i64::MIN,
+            },
             GuardCallback::LiftAll,
         ];
         let mut changes = vec![
@@ -137,6 +166,9 @@ mod tests {
             S::CheckOnJoin(false),
             S::Configurers(Configurers::OwnerOnly),
             S::Configurers(Configurers::Admins),
+            S::JoinRequests(JoinRequests::Off),
+            S::JoinRequests(JoinRequests::Decline),
+            S::JoinRequests(JoinRequests::Hold),
             S::Done,
         ];
         changes.extend(WARNING_TTLS.map(S::WarningTtlSecs));
@@ -170,6 +202,9 @@ mod tests {
             "joined:-5",
             "joined:abc",
             "joined:1:2",
+            "joined:-1:-2",
+            "joined:1:-2:3",
+            "set:r:x",
             "set:w:301",
             "set:h:2",
             "set:l:de",
@@ -209,6 +244,12 @@ mod tests {
                 .prop_map(S::Lang),
                 prop_oneof![Just(Configurers::OwnerOnly), Just(Configurers::Admins)]
                     .prop_map(S::Configurers),
+                prop_oneof![
+                    Just(JoinRequests::Off),
+                    Just(JoinRequests::Decline),
+                    Just(JoinRequests::Hold)
+                ]
+                .prop_map(S::JoinRequests),
                 Just(S::Done),
             ]
         }
@@ -217,6 +258,9 @@ mod tests {
         fn callback() -> impl Strategy<Value = GuardCallback> {
             prop_oneof![
                 (1..=i64::MAX).prop_map(|user_id| GuardCallback::Joined { user_id }),
+                (1..=i64::MAX, i64::MIN..0).prop_map(|(user_id, group_id)| {
+                    GuardCallback::JoinRequest { user_id, group_id }
+                }),
                 setting_change().prop_map(GuardCallback::Settings),
                 Just(GuardCallback::LiftAll),
             ]

@@ -42,6 +42,22 @@ pub enum Action {
     Kick,
 }
 
+/// What the guard does with a request to join the group (a `chat_join_request`, sent when the
+/// group's invite link asks admins to approve joins). A subscriber of every linked channel is
+/// approved; the setting says what becomes of anyone else.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinRequests {
+    /// The guard leaves join requests to the group's admins.
+    #[default]
+    Off,
+    /// A non-subscriber's request is declined.
+    Decline,
+    /// A non-subscriber's request is held: the bot writes to them with the channels to join and
+    /// a button that approves the request once they have.
+    Hold,
+}
+
 /// Who may change the settings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +78,9 @@ pub struct Settings {
     pub mute_hours: Option<u16>,
     pub lang: Lang,
     pub configurers: Configurers,
+    /// Configurations saved before the setting existed read as off.
+    #[serde(default)]
+    pub join_requests: JoinRequests,
 }
 
 impl Default for Settings {
@@ -73,6 +92,7 @@ impl Default for Settings {
             mute_hours: None,
             lang: lambdagram::i18n::EN,
             configurers: Configurers::Admins,
+            join_requests: JoinRequests::Off,
         }
     }
 }
@@ -261,6 +281,20 @@ mod tests {
             .push(Degradation::ChannelRights { channel_id: -1 });
         let json = serde_json::to_string(&g).expect("json");
         assert_eq!(serde_json::from_str::<GroupConfig>(&json).expect("back"), g);
+    }
+
+    #[test]
+    fn a_config_saved_before_join_requests_existed_leaves_them_off() {
+        let mut value = serde_json::to_value(GroupConfig::new(-100)).expect("json");
+        value["settings"]
+            .as_object_mut()
+            .map(|s| s.remove("join_requests"));
+        let read: GroupConfig = serde_json::from_value(value).expect("an older config");
+        assert_eq!(read.settings.join_requests, JoinRequests::Off);
+        let mut hold = GroupConfig::new(-100);
+        hold.settings.join_requests = JoinRequests::Hold;
+        let json = serde_json::to_value(&hold).expect("json");
+        assert_eq!(json["settings"]["join_requests"], "hold");
     }
 
     #[test]

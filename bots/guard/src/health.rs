@@ -66,6 +66,42 @@ const HEALTH_TRIES: usize = 3;
 
 impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
     /// Applies `change` (which says whether it changed anything) to the group's configuration,
+    /// as read in `config`, and saves it; when a concurrent edit saved first, the change is
+    /// re-applied to a fresh read, so neither edit is lost. Returns the saved configuration,
+    /// `None` when nothing changed (or the group's configuration is gone).
+    pub async fn edit_group(
+        &self,
+        config: &GroupConfig,
+        change: impl Fn(&mut GroupConfig) -> bool,
+    ) -> Result<Option<GroupConfig>, HandlerError> {
+        let mut current = config.clone();
+        let mut tries = 0;
+        loop {
+            let mut next = current.clone();
+            if !change(&mut next) {
+                return Ok(None);
+            }
+            tries += 1;
+            match self.store.save_group(&mut next, &[]).await {
+                Ok(()) => return Ok(Some(next)),
+                Err(StoreError::Conflict(what)) if tries < HEALTH_TRIES => {
+                    tracing::info!(group_id = config.group_id, %what, "re-reading after a conflict");
+                    match self
+                        .store
+                        .group_state(config.group_id, self.now)
+                        .await?
+                        .config
+                    {
+                        Some(fresh) => current = fresh,
+                        None => return Ok(None),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Applies `change` (which says whether it changed anything) to the group's configuration,
     /// as read in `config`, saves it and, with `notify`, tells the group. When a concurrent edit
     /// saved first, the change is re-applied to a fresh read, so neither edit is lost. Returns
     /// whether the record changed. The notice is best effort: a bot that may no longer post
@@ -76,30 +112,8 @@ impl<S: GuardStore, T: TelegramApi> Guard<'_, S, T> {
         notify: bool,
         change: impl Fn(&mut GroupConfig) -> bool,
     ) -> Result<bool, HandlerError> {
-        let mut current = config.clone();
-        let mut tries = 0;
-        let saved = loop {
-            let mut next = current.clone();
-            if !change(&mut next) {
-                return Ok(false);
-            }
-            tries += 1;
-            match self.store.save_group(&mut next, &[]).await {
-                Ok(()) => break next,
-                Err(StoreError::Conflict(what)) if tries < HEALTH_TRIES => {
-                    tracing::info!(group_id = config.group_id, %what, "re-reading after a conflict");
-                    match self
-                        .store
-                        .group_state(config.group_id, self.now)
-                        .await?
-                        .config
-                    {
-                        Some(fresh) => current = fresh,
-                        None => return Ok(false),
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
+        let Some(saved) = self.edit_group(config, change).await? else {
+            return Ok(false);
         };
         lambdagram::metrics::count(
             if saved.degraded.is_empty() {

@@ -37,6 +37,7 @@ pub mod gate_cache;
 pub mod grants;
 pub mod health;
 pub mod i18n;
+pub mod join_requests;
 pub mod menu;
 pub mod menu_texts;
 pub mod metrics;

@@ -5,7 +5,7 @@
 use lambdagram::teloxide_core::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::callback::{GuardCallback, SettingChange, MUTE_HOURS, WARNING_TTLS};
-use super::config::{Action, Configurers, GroupConfig, Settings};
+use super::config::{Action, Configurers, GroupConfig, JoinRequests, Settings};
 use super::menu_texts as texts;
 use lambdagram::i18n::{fill, Lang, Text};
 
@@ -42,6 +42,10 @@ fn values(s: &Settings) -> String {
     [
         line(texts::ACTION_LINE, texts::action_value(s.action).get(lang)),
         line(texts::JOIN_LINE, texts::on_off(s.check_on_join).get(lang)),
+        line(
+            texts::JOIN_REQUESTS_LINE,
+            texts::join_requests_value(s.join_requests).get(lang),
+        ),
         line(
             texts::WARNING_LINE,
             &warning_ttl_label(s.warning_ttl_secs, lang),
@@ -83,6 +87,13 @@ pub fn keyboard(s: &Settings) -> InlineKeyboardMarkup {
             C::CheckOnJoin(on),
         )
     });
+    let requests = [JoinRequests::Off, JoinRequests::Decline, JoinRequests::Hold].map(|j| {
+        button(
+            texts::join_requests_button(j).get(lang).to_owned(),
+            s.join_requests == j,
+            C::JoinRequests(j),
+        )
+    });
     let warnings = WARNING_TTLS.map(|secs| {
         button(
             format!("{} {}", texts::WARNING_ICON, warning_ttl_label(secs, lang)),
@@ -116,6 +127,7 @@ pub fn keyboard(s: &Settings) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([
         actions.to_vec(),
         join.to_vec(),
+        requests.to_vec(),
         warnings.to_vec(),
         mutes_first.to_vec(),
         mutes_rest.to_vec(),
@@ -145,6 +157,7 @@ pub fn apply(s: &mut Settings, change: SettingChange) -> bool {
         SettingChange::MuteHours(h) => set(&mut s.mute_hours, hours(h)),
         SettingChange::Lang(l) => set(&mut s.lang, l),
         SettingChange::Configurers(w) => set(&mut s.configurers, w),
+        SettingChange::JoinRequests(j) => set(&mut s.join_requests, j),
         SettingChange::Done => false,
     }
 }
@@ -216,6 +229,7 @@ mod tests {
             "⚙️ <b>Settings</b>\n\n\
              Non-subscribers who write: <b>muted, message deleted</b>\n\
              Check on join: <b>on</b>\n\
+             Join requests from non-subscribers: <b>left to admins</b>\n\
              Warnings delete themselves after: <b>5 min</b>\n\
              Mute lasts: <b>until verified</b>\n\
              Language: <b>English</b>\n\
@@ -227,6 +241,7 @@ mod tests {
             [
                 vec!["✓ Mute", "Delete only", "Kick"],
                 vec!["✓ Check on join", "Don't check on join"],
+                vec!["✓ 🚪 Admins decide", "🚪 Decline", "🚪 Hold"],
                 vec!["🗑 1 min", "✓ 🗑 5 min", "🗑 15 min", "🗑 1 h"],
                 vec!["✓ 🔇 until verified", "🔇 1 h"],
                 vec!["🔇 1 day", "🔇 7 days"],
@@ -248,6 +263,7 @@ mod tests {
                 mute_hours: Some(168),
                 lang: crate::i18n::RU,
                 configurers: Configurers::OwnerOnly,
+                join_requests: JoinRequests::Hold,
             })
         };
         assert_eq!(
@@ -256,6 +272,7 @@ mod tests {
              Защита выключена: настройки заработают, когда /protect включит её снова.\n\n\
              Неподписавшиеся, которые пишут: <b>исключаются из группы</b>\n\
              Проверка при входе: <b>выкл</b>\n\
+             Заявки на вступление от неподписавшихся: <b>ждут подписки</b>\n\
              Предупреждения удаляются через: <b>1 ч</b>\n\
              Ограничение длится: <b>7 дней</b>\n\
              Язык: <b>Русский</b>\n\
@@ -267,6 +284,7 @@ mod tests {
             [
                 vec!["Ограничить", "Только удалять", "✓ Исключить"],
                 vec!["Проверять при входе", "✓ Не проверять при входе"],
+                vec!["🚪 Решают админы", "🚪 Отклонять", "✓ 🚪 Ждать подписки"],
                 vec!["🗑 1 мин", "🗑 5 мин", "🗑 15 мин", "✓ 🗑 1 ч"],
                 vec!["🔇 до проверки", "🔇 1 ч"],
                 vec!["🔇 1 день", "✓ 🔇 7 дней"],
@@ -289,6 +307,7 @@ mod tests {
             "⚙️ <b>Settings</b>\n\
              Non-subscribers who write: <b>message deleted only</b>\n\
              Check on join: <b>on</b>\n\
+             Join requests from non-subscribers: <b>left to admins</b>\n\
              Warnings delete themselves after: <b>5 min</b>\n\
              Mute lasts: <b>1 h</b>\n\
              Language: <b>English</b>\n\
@@ -305,7 +324,7 @@ mod tests {
                 ..Settings::default()
             };
             let all: Vec<(String, String)> = rows(&s).into_iter().flatten().collect();
-            assert_eq!(all.len(), 3 + 2 + 4 + 4 + 2 + 2 + 1);
+            assert_eq!(all.len(), 3 + 2 + 3 + 4 + 4 + 2 + 2 + 1);
             for (label, data) in &all {
                 assert!(data.len() <= MAX_LEN, "{label}: {data}");
                 let Some(GuardCallback::Settings(change)) = GuardCallback::decode(data) else {
@@ -329,6 +348,9 @@ mod tests {
                     "set:a:k",
                     "set:j:1",
                     "set:j:0",
+                    "set:r:o",
+                    "set:r:d",
+                    "set:r:h",
                     "set:w:60",
                     "set:w:300",
                     "set:w:900",
@@ -365,6 +387,11 @@ mod tests {
         ));
         assert!(apply(&mut s, SettingChange::CheckOnJoin(false)));
         assert!(apply(&mut s, SettingChange::WarningTtlSecs(60)));
+        assert!(apply(
+            &mut s,
+            SettingChange::JoinRequests(JoinRequests::Decline)
+        ));
+        assert_eq!(s.join_requests, JoinRequests::Decline);
         let before = s.clone();
         assert!(!apply(&mut s, SettingChange::Done));
         assert_eq!(s, before);

@@ -1,7 +1,7 @@
 //! The texts of the settings menu (`/settings` and its buttons), in every language. HTML parse
 //! mode; nothing here holds user content.
 
-use super::config::{Action, Configurers};
+use super::config::{Action, Configurers, JoinRequests};
 use lambdagram::i18n::{Plural, Text};
 
 pub const TITLE: Text = t! {
@@ -44,6 +44,10 @@ pub const ACTION_LINE: Text = t! {
 pub const JOIN_LINE: Text = t! {
     en: "Check on join: <b>{value}</b>",
     ru: "Проверка при входе: <b>{value}</b>",
+};
+pub const JOIN_REQUESTS_LINE: Text = t! {
+    en: "Join requests from non-subscribers: <b>{value}</b>",
+    ru: "Заявки на вступление от неподписавшихся: <b>{value}</b>",
 };
 pub const WARNING_LINE: Text = t! {
     en: "Warnings delete themselves after: <b>{value}</b>",
@@ -124,6 +128,42 @@ pub fn join_button(on: bool) -> Text {
             en: "Don't check on join",
             ru: "Не проверять при входе",
         }
+    }
+}
+
+/// What becomes of a non-subscriber's join request, as the menu's text states it.
+pub fn join_requests_value(j: JoinRequests) -> Text {
+    match j {
+        JoinRequests::Off => t! {
+            en: "left to admins",
+            ru: "решают админы",
+        },
+        JoinRequests::Decline => t! {
+            en: "declined",
+            ru: "отклоняются",
+        },
+        JoinRequests::Hold => t! {
+            en: "held until they subscribe",
+            ru: "ждут подписки",
+        },
+    }
+}
+
+/// The join-request setting's buttons.
+pub fn join_requests_button(j: JoinRequests) -> Text {
+    match j {
+        JoinRequests::Off => t! {
+            en: "🚪 Admins decide",
+            ru: "🚪 Решают админы",
+        },
+        JoinRequests::Decline => t! {
+            en: "🚪 Decline",
+            ru: "🚪 Отклонять",
+        },
+        JoinRequests::Hold => t! {
+            en: "🚪 Hold",
+            ru: "🚪 Ждать подписки",
+        },
     }
 }
 

@@ -15,6 +15,8 @@ pub mod names {
     pub const WARNINGS_DEFERRED: &str = "WarningsDeferred";
     pub const PROTECTIONS_DEGRADED: &str = "ProtectionsDegraded";
     pub const PROTECTIONS_RECOVERED: &str = "ProtectionsRecovered";
+    /// Join requests the guard decided, by `outcome` (approved, declined, held, …).
+    pub const JOIN_REQUESTS: &str = "JoinRequests";
     pub const ALL: &[&str] = &[
         MEMBERSHIP_CACHE_HITS,
         MEMBERSHIP_CACHE_MISSES,
@@ -25,5 +27,6 @@ pub mod names {
         WARNINGS_DEFERRED,
         PROTECTIONS_DEGRADED,
         PROTECTIONS_RECOVERED,
+        JOIN_REQUESTS,
     ];
 }

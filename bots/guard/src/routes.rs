@@ -268,6 +268,18 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         grants: &[MOVE_PROTECTION],
         middleware: &[],
     },
+    Route {
+        name: "join-request",
+        trigger: Trigger::ChatJoinRequest,
+        help: None,
+        audience: Audience::Everyone,
+        side_effects: true,
+        about: "Channel guard chat_join_request - approves subscribers; declines or holds the others, as the group's setting says.",
+        // The gate's read, fresh memberships cached, a channel found unreadable marked; the
+        // held message and created join links journalled; a created link saved in the config.
+        grants: &[READ_GUARD_STATE, MEMBERSHIPS, DEGRADE_PROTECTION, SAVE_GROUP_CONFIG, JOURNAL_EFFECTS, PACE_MESSAGES],
+        middleware: &[],
+    },
 ])
 .speaking(&crate::i18n::CATALOGUE);
 
@@ -388,6 +400,7 @@ mod tests {
         // neither list may exempt anyone from the guard.
         for name in [
             "guard-message",
+            "join-request",
             "member-change",
             "new-members",
             "bot-status",
@@ -469,7 +482,8 @@ mod tests {
                 "edited_message",
                 "callback_query",
                 "chat_member",
-                "my_chat_member"
+                "my_chat_member",
+                "chat_join_request"
             ]
         );
     }

@@ -33,6 +33,23 @@ pub const VERIFIED: Text = t! {
     ru: "Спасибо! Теперь вы можете писать в группе.",
 };
 
+/// To someone whose request to join a protected group is held (`join_requests: hold`), in their
+/// private chat: the group and the channels to join first.
+pub const JOIN_REQUEST_HELD: Text = t! {
+    en: "To join <b>{group}</b>, subscribe to {channels} first, then press “I have joined”.",
+    ru: "Чтобы вступить в <b>{group}</b>, сначала подпишитесь на {channels}, затем нажмите «Я подписался».",
+};
+/// The held request was approved from the "I have joined" button.
+pub const JOIN_REQUEST_APPROVED: Text = t! {
+    en: "Thank you! Your request to join is approved.",
+    ru: "Спасибо! Ваша заявка на вступление одобрена.",
+};
+/// The held request is no longer pending (an admin decided it, or it was withdrawn).
+pub const JOIN_REQUEST_GONE: Text = t! {
+    en: "This request to join is no longer pending.",
+    ru: "Эта заявка на вступление уже не ожидает решения.",
+};
+
 pub const DEGRADED: Text = t! {
     en: "⚠️ I cannot fully protect this group right now:",
     ru: "⚠️ Сейчас я не могу полноценно защищать эту группу:",

@@ -3,17 +3,24 @@
 //! they are disputing); once subscribed, the bot's own restriction is lifted by restoring the
 //! group's default permissions (never one an admin set: only a `MUTE#` record licenses a lift),
 //! and the warning is deleted. The callback is always answered, as the webhook reply.
+//!
+//! The same button in the private chat of someone whose request to join a group is held
+//! (`joined:<user_id>:<group_id>`, the `join-request` route's message) checks them live the same
+//! way and, once they are subscribed, approves the request.
 
 use channel_guard::admin::{answer_press, Notice};
 use channel_guard::callback::GuardCallback;
-use channel_guard::config::{GroupConfig, LinkedChannel};
+use channel_guard::config::{GroupConfig, JoinRequests, LinkedChannel};
 use channel_guard::enforce::Guard;
+use channel_guard::join_requests::Decision;
+use channel_guard::metrics::names;
 use channel_guard::store::prelude::*;
 use channel_guard::texts;
 use lambdagram::i18n::{fill, Lang};
 use lambdagram::input::Callback;
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
+use lambdagram::teloxide_core::types::CallbackQuery;
 
 pub struct Verify;
 
@@ -30,6 +37,9 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
             return Ok(answer_press(query, None));
         };
         let decoded = GuardCallback::decode_after(press.prefix(), &press.data);
+        if let Some(GuardCallback::JoinRequest { user_id, group_id }) = decoded {
+            return approve_held(&ctx, query, presser, user_id, group_id).await;
+        }
         let (Some(GuardCallback::Joined { user_id }), Some(message)) = (decoded, &query.message)
         else {
             // Forged or stale data, or a button outside a chat: nothing to do.
@@ -87,6 +97,63 @@ impl<S: GuardStore> RouteHandler<S> for Verify {
         };
         Ok(answer_press(query, Some(Notice::toast(thanks.get(lang)))))
     }
+}
+
+/// "I have joined" under a held join request: a live check of the group's channels, then the
+/// request approved.
+async fn approve_held<S: GuardStore>(
+    ctx: &RouteContext<'_, S>,
+    query: &CallbackQuery,
+    presser: i64,
+    user_id: i64,
+    group_id: i64,
+) -> Result<RouteResponse, HandlerError> {
+    if presser != user_id {
+        let lang = Lang::from_code(query.from.language_code.as_deref());
+        return Ok(answer_press(
+            query,
+            Some(Notice::alert(texts::NOT_YOUR_BUTTON.get(lang))),
+        ));
+    }
+    let Some(config) = ctx
+        .store
+        .group_state(group_id, ctx.now)
+        .await?
+        .config
+        .filter(|c| c.is_active() && c.settings.join_requests != JoinRequests::Off)
+    else {
+        // The guard no longer decides this group's requests: its admins do.
+        return Ok(answer_press(query, None));
+    };
+    let lang = config.settings.lang;
+    let channels: Vec<i64> = config.channels.iter().map(|c| c.id).collect();
+    let state = ctx
+        .store
+        .member_state(group_id, user_id, &channels, ctx.now)
+        .await?;
+    let guard = Guard::of(ctx);
+    let missing = guard
+        .missing_channels(&config, user_id, &state, true)
+        .await?;
+    if !missing.is_empty() {
+        return Ok(answer_press(
+            query,
+            Some(Notice::alert(still_missing(&missing, lang))),
+        ));
+    }
+    let decision = guard.approve_join(group_id, user_id).await?;
+    tracing::info!(
+        group_id,
+        user_id,
+        outcome = decision.as_str(),
+        "held join request"
+    );
+    lambdagram::metrics::count(names::JOIN_REQUESTS, &[("Outcome", decision.as_str())], 1);
+    let notice = match decision {
+        Decision::Approved => Notice::toast(texts::JOIN_REQUEST_APPROVED.get(lang)),
+        _ => Notice::alert(texts::JOIN_REQUEST_GONE.get(lang)),
+    };
+    Ok(answer_press(query, Some(notice)))
 }
 
 /// "You are not subscribed to @a, B yet.", in plain text (callback answers have no markup).

@@ -75,7 +75,8 @@ where
     )?;
     d.register("new-members", deps.clone(), &[], new_members::NewMembers)?;
     d.register("bot-status", deps.clone(), &[], bot_status::BotStatus)?;
-    d.register("migrate", deps, &[], migrate::Migrate)?;
+    d.register("migrate", deps.clone(), &[], migrate::Migrate)?;
+    d.register("join-request", deps, &[], join_request::JoinRequest)?;
     Ok(d)
 }
 

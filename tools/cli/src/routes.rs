@@ -77,7 +77,7 @@ mod tests {
         );
         assert!(table.ends_with(
             "allowed_updates: message, edited_message, callback_query, chat_member, \
-             my_chat_member\n"
+             my_chat_member, chat_join_request\n"
         ));
     }
 }

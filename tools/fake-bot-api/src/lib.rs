@@ -386,6 +386,37 @@ impl FakeBotApi {
     }
 }
 
+/// Join requests, as Telegram reports them.
+impl FakeBotApi {
+    /// `user_id` asks to join `chat_id` (through a link that needs an administrator's approval):
+    /// the request is pending until approved or declined, and a `chat_join_request` update is
+    /// queued and returned. As Telegram allows, the bot may write to the requester's private
+    /// chat (`user_chat_id`) meanwhile, so the chat is opened. `None` if the chat or user is
+    /// unknown.
+    pub fn chat_join_request(&self, chat_id: i64, user_id: i64) -> Option<Value> {
+        let update = {
+            let mut inner = self.shared.lock();
+            let user = inner.users.get(&user_id).cloned()?;
+            let chat = inner.chat_mut(chat_id)?;
+            chat.join_requests.insert(user_id);
+            let chat = wire::chat(&chat.chat);
+            inner
+                .chats
+                .entry(user_id)
+                .or_insert_with(|| state::ChatState::new(Chat::private(&user)));
+            json!({
+                "chat_join_request": {
+                    "chat": chat,
+                    "from": wire::user(&user),
+                    "user_chat_id": user_id,
+                    "date": state::now(),
+                }
+            })
+        };
+        Some(self.push_update(update))
+    }
+}
+
 /// The bot's own status changes, as Telegram reports them.
 impl FakeBotApi {
     /// `by_user_id` changes the bot's status in a chat to `new` (promotes, demotes, adds or

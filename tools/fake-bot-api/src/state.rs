@@ -44,6 +44,10 @@ pub(crate) struct ChatState {
     pub next_message_id: i64,
     /// Chats banned from posting here on their own behalf (`banChatSenderChat`).
     pub banned_sender_chats: std::collections::BTreeSet<i64>,
+    /// Users whose request to join is pending (`chat_join_request`), until approved or declined.
+    pub join_requests: BTreeSet<i64>,
+    /// The invite links the bot created (`createChatInviteLink`), oldest first.
+    pub invite_links: Vec<Value>,
 }
 
 impl ChatState {
@@ -53,6 +57,8 @@ impl ChatState {
             members: BTreeMap::new(),
             messages: BTreeMap::new(),
             banned_sender_chats: Default::default(),
+            join_requests: BTreeSet::new(),
+            invite_links: Vec::new(),
             next_message_id: 1,
         }
     }

@@ -195,6 +195,24 @@ impl World {
         inner.chat(chat_id)?.messages.get(&message_id).cloned()
     }
 
+    /// The users whose request to join `chat_id` is pending, by id.
+    pub fn join_requests(&self, chat_id: i64) -> Vec<i64> {
+        let inner = self.shared.lock();
+        inner
+            .chat(chat_id)
+            .map(|c| c.join_requests.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The invite links the bot created in `chat_id` (`ChatInviteLink` objects), oldest first.
+    pub fn invite_links(&self, chat_id: i64) -> Vec<Value> {
+        let inner = self.shared.lock();
+        inner
+            .chat(chat_id)
+            .map(|c| c.invite_links.clone())
+            .unwrap_or_default()
+    }
+
     /// Marks a user as having blocked the bot (sends to them then fail with 403).
     pub fn set_blocked(&self, user_id: i64, blocked: bool) {
         let mut inner = self.shared.lock();

@@ -2,6 +2,7 @@
 
 pub(crate) mod chats;
 pub(crate) mod commands;
+pub(crate) mod invites;
 pub(crate) mod messages;
 pub(crate) mod moderation;
 pub(crate) mod updates;
@@ -31,6 +32,9 @@ pub const METHODS: &[&str] = &[
     "banChatMember",
     "banChatSenderChat",
     "unbanChatMember",
+    "approveChatJoinRequest",
+    "declineChatJoinRequest",
+    "createChatInviteLink",
     "setWebhook",
     "getWebhookInfo",
     "deleteWebhook",
@@ -68,6 +72,9 @@ pub(crate) fn call(inner: &mut Inner, method: &str, params: &Params) -> MethodRe
         "banChatMember" => moderation::ban(inner, params),
         "unbanChatMember" => moderation::unban(inner, params),
         "banChatSenderChat" => moderation::ban_sender_chat(inner, params),
+        "approveChatJoinRequest" => invites::approve(inner, params),
+        "declineChatJoinRequest" => invites::decline(inner, params),
+        "createChatInviteLink" => invites::create_invite_link(inner, params),
         "setWebhook" => webhook::set_webhook(inner, params),
         "getWebhookInfo" => webhook::get_webhook_info(inner),
         "deleteWebhook" => webhook::delete_webhook(inner, params),

@@ -1,4 +1,5 @@
-//! restrictChatMember, banChatMember, unbanChatMember, banChatSenderChat.
+//! restrictChatMember, banChatMember, unbanChatMember, banChatSenderChat (and the status
+//! changes approving a join request shares).
 
 use serde_json::json;
 
@@ -70,7 +71,7 @@ fn prepare(
 
 /// Sets a user's status. Like Telegram, a change the bot makes is reported back as a
 /// `chat_member` update when the bot asked for those in `allowed_updates`.
-fn set(inner: &mut Inner, chat_id: i64, user_id: i64, status: MemberStatus) {
+pub(crate) fn set(inner: &mut Inner, chat_id: i64, user_id: i64, status: MemberStatus) {
     let old = inner.member_status(chat_id, user_id);
     let Some(chat) = inner.chat_mut(chat_id) else {
         return;
