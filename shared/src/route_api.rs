@@ -53,6 +53,11 @@ pub struct RouteResponse {
     /// dead letter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<PermanentFailure>,
+    /// What the handler did, in a word (`enforced`), for the interaction log: the outcome of
+    /// an entry, and what a route logged only when noted (`interaction_log::When::Noted`)
+    /// waits for. Never message text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why a route gave an update up: what the webhook writes in its dead letter. Never message
@@ -97,6 +102,14 @@ impl RouteResponse {
                 tracing::error!(error = %e, method = P::NAME, "webhook reply does not serialise");
                 Self::done()
             }
+        }
+    }
+
+    /// The same answer, noting what the handler did for the interaction log.
+    pub fn noting(self, note: &str) -> Self {
+        Self {
+            note: Some(note.to_owned()),
+            ..self
         }
     }
 
