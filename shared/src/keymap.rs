@@ -84,6 +84,17 @@ pub mod families {
         forget: Forget::Erase,
     };
 
+    /// The shared flood control's counts of messages sent to the user's private chat (`flood`).
+    pub const FLOOD: Family = Family {
+        name: "flood",
+        about: "how many messages the bot sent to the user's private chat, per window",
+        keys: Keys::Items {
+            pk: "FLOOD#{user}",
+            sk_prefix: "",
+        },
+        forget: Forget::Keep("counts for Telegram's flood limits, gone within two minutes"),
+    };
+
     /// A conversation waiting for the user's answer in their private chat (`conversation`).
     pub const CONVERSATION: Family = Family {
         name: "conversation",

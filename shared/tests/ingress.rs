@@ -396,6 +396,15 @@ impl lambdagram::ports::UpdateLedger for LettersDown {
     }
 }
 
+impl lambdagram::interaction_log::InteractionLog for LettersDown {
+    async fn append(
+        &self,
+        entry: &lambdagram::interaction_log::LogEntry,
+    ) -> Result<(), lambdagram::ports::StoreError> {
+        self.0.append(entry).await
+    }
+}
+
 impl lambdagram::ports::DeadLetters for LettersDown {
     async fn record(
         &self,

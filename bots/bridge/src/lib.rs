@@ -12,6 +12,7 @@ pub mod api;
 pub mod commands;
 pub mod inbound;
 pub mod keys;
+pub mod privacy;
 pub mod push;
 pub mod routes;
 pub mod store;
@@ -20,4 +21,5 @@ pub mod texts;
 #[cfg(feature = "aws")]
 pub mod dynamo;
 
+pub use privacy::KEY_MAP;
 pub use routes::{ENDPOINTS, JOBS, ROUTES};

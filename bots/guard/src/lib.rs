@@ -41,6 +41,7 @@ pub mod menu;
 pub mod menu_texts;
 pub mod metrics;
 pub mod middleware;
+pub mod privacy;
 pub mod rights;
 pub mod routes;
 pub mod store;
@@ -52,4 +53,5 @@ pub mod dynamo;
 /// The in-memory adapter of [`store::GuardStore`] (over the framework's `MemoryStore`).
 pub mod memory;
 
+pub use privacy::KEY_MAP;
 pub use routes::{JOBS, ROUTES};

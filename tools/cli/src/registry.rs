@@ -11,8 +11,10 @@ use lambdagram::admins::AdminsOnly;
 use lambdagram::botsets::BotSets;
 use lambdagram::deny_command::DenyCommand;
 use lambdagram::denylist::DENY_LISTED;
+use lambdagram::forget_command::ForgetCommand;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::journal::EffectJournal;
+use lambdagram::keymap::UserData;
 use lambdagram::middleware::Middleware;
 use lambdagram::ports::UserStore;
 use lambdagram::ratelimit::{RateCounter, RATE_LIMITED};
@@ -23,7 +25,7 @@ use lambdagram::route::RouteDeps;
 /// middleware is not what the table declares.
 pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> Result<InProcessDispatcher, String>
 where
-    S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + 'static,
+    S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + UserData + 'static,
 {
     // `gate` is also what `lambdagram new route` registers a command answered in groups with.
     let gate: &[&'static dyn Middleware<S>] = &[&GATED];
@@ -39,6 +41,14 @@ where
         AdminCommand::from_env(),
     )?;
     d.register("deny", deps.clone(), &[&AdminsOnly], DenyCommand)?;
+    d.register(
+        "forget",
+        deps.clone(),
+        &[],
+        ForgetCommand {
+            map: &channel_guard::KEY_MAP,
+        },
+    )?;
     d.register("unknown-command", deps.clone(), &[], unknown_command::GUARD)?;
     d.register(
         "guard-message",
