@@ -162,21 +162,22 @@ async fn the_guard_logs_commands_and_enforcements_never_a_pass_and_forget_erases
     // Alice (another user) has data too.
     private(&stack, ALICE_ID, "/start").await;
 
-    // The hot path: Carol, a subscriber, passes; nothing is logged (no write at all).
-    let update = stack
-        .fake
-        .user_says(LOUNGE_ID, CAROL_ID, "hello")
-        .expect("Carol");
-    cost(&stack);
-    assert_eq!(stack.deliver(&update).await.status, 200);
-    let (dynamo, bot_api) = cost(&stack);
-    assert!(
-        !dynamo
-            .iter()
-            .any(|o| o.contains("Write") || o == "PutItem" || o == "UpdateItem"),
-        "{dynamo:?}"
-    );
-    assert!(bot_api.is_empty(), "{bot_api:?}");
+    // The hot path: Carol, a subscriber, passes; nothing is logged. Her first message checks
+    // her subscription live (and caches it); the next one, the known subscriber's, costs
+    // nothing at all in the warm function.
+    for round in 0..2 {
+        let update = stack
+            .fake
+            .user_says(LOUNGE_ID, CAROL_ID, "hello")
+            .expect("Carol");
+        cost(&stack);
+        assert_eq!(stack.deliver(&update).await.status, 200);
+        let (dynamo, bot_api) = cost(&stack);
+        assert!(!dynamo.contains(&"BatchWriteItem".to_owned()), "{dynamo:?}");
+        if round == 1 {
+            assert_eq!((dynamo, bot_api), (ops(&[]), ops(&[])));
+        }
+    }
     assert!(!stack
         .items()
         .await
