@@ -123,6 +123,10 @@ pub fn entry_for(
     retention_days: i64,
 ) -> Option<LogEntry> {
     let when = policy.rule(handled.route)?;
+    // Ignoring (a denied user, a refusal already told) must stay free.
+    if handled.note == Some(crate::route_api::IGNORED) {
+        return None;
+    }
     if when == When::Noted && handled.note.is_none() {
         return None;
     }
@@ -209,6 +213,11 @@ mod tests {
         );
         assert_eq!(entry.sk(), "001790000000#42");
         assert_eq!(entry_for(&POLICY, handled("help", None), at, 30), None);
+        assert_eq!(
+            entry_for(&POLICY, handled("start", Some("ignored")), at, 30),
+            None,
+            "ignoring stays free"
+        );
         assert_eq!(entry_for(&POLICY, handled("guard", None), at, 30), None);
         let enforced = entry_for(&POLICY, handled("guard", Some("enforced")), at, 7);
         assert_eq!(

@@ -30,8 +30,9 @@ pub enum Keys {
     InteractionLog,
     /// A bot-wide set the user may be a member of.
     Set(BotSet),
-    /// Items that hold the user's id beside a key the id alone does not give (like a group's
-    /// `GROUP#{group}` / `WARN#{user}`): neither found nor erased; the map says so.
+    /// Items that hold the user's id beside a key the id alone does not give (like a record in
+    /// a group's partition, `<prefix>{group}` / `<prefix>{user}`): neither found nor erased;
+    /// the map says so.
     Elsewhere { pk: &'static str, sk: &'static str },
 }
 
@@ -404,7 +405,7 @@ mod tests {
         assert!(!matches("USER#{user}", "USER#77", "7"));
         assert!(matches("CONV#{chat}#{user}", "CONV#-100#7", "7"));
         assert!(!matches("CONV#{chat}#{user}", "CONV#-100#8", "7"));
-        assert!(matches("WARN#{user}", "WARN#7", "7"));
+        assert!(matches("MARK#{user}", "MARK#7", "7"));
         assert!(matches("{any}", "x", "7"));
         assert!(!matches("{any}", "", "7"));
     }
@@ -436,7 +437,7 @@ mod tests {
             table: TABLE,
             families: &[Family {
                 keys: Keys::Items {
-                    pk: "GROUP#{group}",
+                    pk: "TEAM#{team}",
                     sk_prefix: "",
                 },
                 ..families::PROFILE
@@ -447,6 +448,6 @@ mod tests {
             good.accounts_for("CONV#-5#7", "C", 7).map(|f| f.name),
             Some("group-conversations")
         );
-        assert_eq!(good.accounts_for("SUBS#7", "SUBS", 7), None);
+        assert_eq!(good.accounts_for("OTHER#7", "X", 7), None);
     }
 }

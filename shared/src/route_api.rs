@@ -36,6 +36,9 @@ pub fn route_request(payload: &RawValue) -> Result<Option<RouteRequest>, serde_j
     }
 }
 
+/// The note of an update ignored on purpose ([`RouteResponse::ignored`]).
+pub const IGNORED: &str = "ignored";
+
 /// What a route function answers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteResponse {
@@ -103,6 +106,12 @@ impl RouteResponse {
                 Self::done()
             }
         }
+    }
+
+    /// Nothing done, on purpose (a denied user, a refusal already told, not an admin): the
+    /// interaction log never records it, so ignoring stays free.
+    pub fn ignored() -> Self {
+        Self::done().noting(IGNORED)
     }
 
     /// The same answer, noting what the handler did for the interaction log.

@@ -60,6 +60,9 @@ async fn each_update_kind_costs_exactly_this() {
                 "UpdateItem",
                 "UpdateItem",
                 "UpdateItem",
+                // The interaction log's entry (the guard logs its commands): the webhook's one
+                // BatchWriteItem, after the effects.
+                "BatchWriteItem",
             ],
             &["sendMessage"],
             None,
@@ -71,7 +74,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "03-private-help-ru",
             200,
-            &["GetItem", "UpdateItem"],
+            &["GetItem", "UpdateItem", "BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
@@ -80,14 +83,14 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "06-supergroup-help-at-bot",
             200,
-            &["BatchGetItem", "UpdateItem"],
+            &["BatchGetItem", "UpdateItem", "BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
         (
             "04-private-unknown-command",
             200,
-            &[],
+            &["BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
@@ -111,7 +114,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "09-supergroup-settings",
             200,
-            &["GetItem", "BatchGetItem"],
+            &["GetItem", "BatchGetItem", "BatchWriteItem"],
             &["getChatMember"],
             Some("sendMessage"),
         ),
@@ -120,7 +123,13 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "13-callback-query",
             200,
-            &["PutItem", "GetItem", "BatchGetItem", "UpdateItem"],
+            &[
+                "PutItem",
+                "GetItem",
+                "BatchGetItem",
+                "UpdateItem",
+                "BatchWriteItem",
+            ],
             &[],
             Some("answerCallbackQuery"),
         ),
@@ -143,6 +152,7 @@ async fn each_update_kind_costs_exactly_this() {
                 "BatchGetItem",
                 "TransactWriteItems",
                 "UpdateItem",
+                "BatchWriteItem",
             ],
             // The sender in the group, the channel, the sender in the channel (only its
             // administrators may link it), the bot in the group and in the channel.
@@ -172,6 +182,8 @@ async fn each_update_kind_costs_exactly_this() {
                 "UpdateItem",
                 "UpdateItem",
                 "TransactWriteItems",
+                // The enforcement, logged (the gate notes it; a pass is never logged).
+                "BatchWriteItem",
             ],
             &[
                 "getChatAdministrators",
@@ -188,7 +200,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "11-supergroup-plain-message",
             200,
-            &["BatchGetItem"],
+            &["BatchGetItem", "BatchWriteItem"],
             &["deleteMessage"],
             None,
         ),

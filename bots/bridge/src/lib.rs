@@ -11,6 +11,7 @@
 pub mod api;
 pub mod commands;
 pub mod inbound;
+pub mod key_map;
 pub mod keys;
 pub mod privacy;
 pub mod push;
@@ -21,5 +22,5 @@ pub mod texts;
 #[cfg(feature = "aws")]
 pub mod dynamo;
 
-pub use privacy::KEY_MAP;
+pub use key_map::KEY_MAP;
 pub use routes::{ENDPOINTS, JOBS, ROUTES};

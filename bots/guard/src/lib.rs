@@ -37,6 +37,7 @@ pub mod gate_cache;
 pub mod grants;
 pub mod health;
 pub mod i18n;
+pub mod key_map;
 pub mod menu;
 pub mod menu_texts;
 pub mod metrics;
@@ -53,5 +54,5 @@ pub mod dynamo;
 /// The in-memory adapter of [`store::GuardStore`] (over the framework's `MemoryStore`).
 pub mod memory;
 
-pub use privacy::KEY_MAP;
+pub use key_map::KEY_MAP;
 pub use routes::{JOBS, ROUTES};

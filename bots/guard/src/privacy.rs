@@ -1,11 +1,10 @@
-//! What the guard keeps about people: its interaction log ([`LOG`]) and its key map
-//! ([`KEY_MAP`]), from which `/forget` and `lambdagram export --user` follow.
+//! What the guard keeps about people: its interaction log ([`LOG`]), the families of its
+//! key map that are its own, and the grant of `/forget` (the map itself: `key_map`, which needs
+//! the route table).
 
 use lambdagram::grants::Grant;
 use lambdagram::interaction_log::{LogPolicy, Logged, When};
-use lambdagram::keymap::{families, Family, Forget, KeyMap, Keys};
-
-use crate::routes::ROUTES;
+use lambdagram::keymap::{Family, Forget, Keys};
 
 const fn always(route: &'static str) -> Logged {
     Logged {
@@ -84,23 +83,6 @@ pub const WARNING_QUEUE: Family = Family {
     forget: Forget::Keep("deleted with the warning, within minutes"),
 };
 
-/// Every family of the guard's items that holds a user's data.
-pub const KEY_MAP: KeyMap = KeyMap {
-    table: ROUTES,
-    families: &[
-        families::PROFILE,
-        families::LOG,
-        families::RATE,
-        SUBSCRIPTIONS,
-        WARNINGS,
-        RESTRICTIONS,
-        WARNING_QUEUE,
-        families::FLOOD,
-        families::ADMINS,
-        families::DENIED,
-    ],
-};
-
 /// `/forget`: a Query of each of the user's partitions and a DeleteItem per item, on exactly
 /// the partitions [`KEY_MAP`] erases (a test checks them against the map).
 pub const FORGET_USER_DATA: Grant = Grant {
@@ -109,26 +91,3 @@ pub const FORGET_USER_DATA: Grant = Grant {
     actions: &["dynamodb:Query", "dynamodb:DeleteItem"],
     leading_keys: &["USER#*", "LOG#*", "LOGUSER#*", "RATE#*", "SUBS#*"],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_map_and_the_log_pass_the_framework_checks() {
-        assert_eq!(KEY_MAP.check(), Ok(()));
-        assert_eq!(lambdagram::routes::check_table(ROUTES), Ok(()));
-        assert_eq!(ROUTES.log(), &LOG);
-    }
-
-    #[test]
-    fn forget_may_erase_exactly_what_the_map_erases() {
-        assert_eq!(FORGET_USER_DATA.leading_keys, KEY_MAP.erased_prefixes());
-    }
-
-    #[test]
-    fn the_forget_route_is_never_logged_and_the_hot_path_only_when_it_enforces() {
-        assert_eq!(LOG.rule("forget"), None);
-        assert_eq!(LOG.rule("guard-message"), Some(When::Noted));
-    }
-}
