@@ -222,8 +222,9 @@ async fn the_guard_logs_commands_and_enforcements_never_a_pass_and_forget_erases
         "{preview}"
     );
     assert_eq!(
-        data_of(&stack.items().await, BORIS_ID).len(),
-        boris_before.len() + 0
+        data_of(&stack.items().await, BORIS_ID),
+        boris_before,
+        "asking erases nothing"
     );
     cost(&stack);
 

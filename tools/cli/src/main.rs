@@ -268,6 +268,7 @@ mod tests {
                 "lambdagram webhook rotate",
                 "lambdagram replay",
                 "lambdagram dead-letters",
+                "lambdagram export",
                 "lambdagram dev",
                 "lambdagram doctor"
             ]
