@@ -296,32 +296,83 @@ async fn the_bridge_forgets_a_users_private_chat_and_log_and_keeps_the_admins_se
     private(&stack, BORIS_ID, "/start").await;
     private(&stack, BORIS_ID, "/help").await;
     private(&stack, ALICE_ID, "/start").await;
+    // Alice makes Boris's private chat a bridge chat; what he writes there is kept for the tool.
+    private(
+        &stack,
+        ALICE_ID,
+        &format!("/bridge key new {BORIS_ID} boris"),
+    )
+    .await;
+    let (_, d) = private(
+        &stack,
+        ALICE_ID,
+        &format!("/bridge allow {BORIS_ID} {BORIS_ID}"),
+    )
+    .await;
+    assert!(
+        said(&d).is_some_and(|t| t.contains("reach the tool")),
+        "{:?}",
+        said(&d)
+    );
+    let mut words = stack
+        .fake
+        .world()
+        .add_message(BORIS_ID, BORIS_ID, "my private words")
+        .expect("Boris");
+    words["entities"] = json!([]);
+    let update = stack.fake.push_update(json!({ "message": words }));
+    assert_eq!(
+        stack.post(update.to_string(), Some(SECRET)).await.status,
+        200
+    );
     let items = stack.items().await;
+    assert!(items
+        .iter()
+        .any(|i| i.to_string().contains("my private words")));
     let copies = |user: i64| {
         items
             .iter()
             .filter(|i| i["pk"] == format!("LOGUSER#{user}"))
             .count()
     };
-    assert_eq!((copies(BORIS_ID), copies(ALICE_ID)), (2, 1));
+    assert_eq!((copies(BORIS_ID), copies(ALICE_ID)), (2, 3));
     let alice_before = data_of(&items, ALICE_ID);
 
     let (_, d) = private(&stack, BORIS_ID, "/forget").await;
     assert!(
-        said(&d).is_some_and(|t| t.contains("log: 2, rate: 2, private-messages: 0")),
+        said(&d).is_some_and(
+            |t| t.contains("log: 2, rate: 2, private-messages: 1, private-markers: 1.")
+        ),
         "{:?}",
         said(&d)
     );
+    cost(&stack);
     let (_, d) = private(&stack, BORIS_ID, "/forget confirm").await;
     assert!(
         said(&d).is_some_and(|t| {
             t.starts_with(
-            "Erased: log: 2, rate: 2, private-messages: 0, private-markers: 0. Kept: private-chat ("
+            "Erased: log: 2, rate: 2, private-messages: 1, private-markers: 1. Kept: private-chat ("
         )
         }),
         "{:?}",
         said(&d)
     );
+    // The ledger, a Query per partition of the map (log copies, 2 rate-limited routes, the
+    // entries, the markers), a DeleteItem per item (2 per log entry), the ledger: not logged.
+    let (dynamo, bot_api) = cost(&stack);
+    assert!(bot_api.is_empty(), "{bot_api:?}");
+    let count = |op: &str| dynamo.iter().filter(|o| *o == op).count();
+    assert_eq!(
+        (
+            count("PutItem"),
+            count("Query"),
+            count("DeleteItem"),
+            count("UpdateItem")
+        ),
+        (1, 5, 2 * 2 + 2 + 1 + 1, 1),
+        "{dynamo:?}"
+    );
+    assert_eq!(count("BatchWriteItem"), 0, "/forget is never logged");
     let items = stack.items().await;
     only_kept_families_left(&bridge::KEY_MAP, &items, BORIS_ID);
     assert_eq!(
