@@ -99,13 +99,13 @@ impl<S: BotSets> Middleware<S> for AdminsOnly {
             // Messages on behalf of a chat carry a placeholder user: never an admin.
             let sender = update.from().filter(|_| sender_chat(update).is_none());
             let Some(user) = sender else {
-                return Ok(Flow::Stop(RouteResponse::done()));
+                return Ok(Flow::Stop(RouteResponse::ignored()));
             };
             if is_bot_admin(ctx.store, user.id.0 as i64, owner()).await? {
                 Ok(Flow::Continue)
             } else {
                 tracing::info!(route = ctx.route.name, "not a bot admin: ignored");
-                Ok(Flow::Stop(RouteResponse::done()))
+                Ok(Flow::Stop(RouteResponse::ignored()))
             }
         })
     }

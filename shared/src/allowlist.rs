@@ -102,7 +102,7 @@ impl<S: BotSets> Middleware<S> for AllowListed {
                 }
             }
             tracing::info!(route = ctx.route.name, "not on the allow-list: ignored");
-            Ok(Flow::Stop(RouteResponse::done()))
+            Ok(Flow::Stop(RouteResponse::ignored()))
         })
     }
 }

@@ -130,7 +130,7 @@ async fn the_limit_then_one_polite_answer_then_silence_then_a_new_window() {
     for at in [T0 + 5, T0 + 9] {
         assert_eq!(
             run(&limited, &HELP, &store, BORIS, GROUP, at).await,
-            Flow::Stop(RouteResponse::done()),
+            Flow::Stop(RouteResponse::ignored()),
             "silent @{at}"
         );
     }
@@ -238,7 +238,7 @@ async fn denied_users_and_chats_are_ignored_and_the_copy_expires() {
         "the copy, read at T0, is kept 30 s"
     );
     assert_eq!(store.set_reads(), 1);
-    let ignored = Flow::Stop(RouteResponse::done());
+    let ignored = Flow::Stop(RouteResponse::ignored());
     assert_eq!(
         run(&listed, &HELP, &store, BORIS, GROUP, T0 + 30).await,
         ignored
@@ -272,7 +272,7 @@ async fn only_bot_admins_pass_and_nobody_without_an_owner_or_a_set() {
     // Without BOT_OWNER_ID in the test's environment, the middleware knows no owner.
     assert_eq!(
         run(&AdminsOnly, &ADMIN, &store, OWNER, OWNER, T0).await,
-        Flow::Stop(RouteResponse::done())
+        Flow::Stop(RouteResponse::ignored())
     );
     store
         .add_member(BotSet::Admins, BORIS, &[OWNER])
@@ -414,7 +414,7 @@ async fn with_the_allow_list_on_only_listed_users_and_chats_and_the_admins_pass(
         Flow::Continue,
         "the copy, read at T0 (off), is kept 30 s"
     );
-    let ignored = Flow::Stop(RouteResponse::done());
+    let ignored = Flow::Stop(RouteResponse::ignored());
     let now = T0 + 30;
     assert_eq!(pass(7, OTHER_GROUP, now).await, ignored, "a stranger");
     assert_eq!(pass(7, 7, now).await, ignored, "a stranger's private chat");

@@ -1,4 +1,4 @@
-//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/allowlist`, `/cancel`) and of the rate limit:
+//! The texts of the framework's bot-control routes (`/admin`, `/deny`, `/allowlist`, `/cancel`, `/forget`) and of the rate limit:
 //! short and neutral, since every bot that declares these routes speaks them. English only: a
 //! bot translates them in its catalogue (`i18n::Catalogue`), keyed by their English, and tests
 //! that every one of [`ALL`] is translated into each language it speaks.
@@ -62,6 +62,18 @@ pub const CANCELLED: Text = Text::new(&[(EN, "Cancelled.")]);
 
 pub const NOTHING_TO_CANCEL: Text = Text::new(&[(EN, "There is nothing to cancel.")]);
 
+pub const FORGET_PREVIEW: Text = Text::new(&[(
+    EN,
+    "/forget erases what this bot keeps about you: {found}. Kept: {kept}. Send /forget confirm to erase it.",
+)]);
+
+pub const FORGET_DONE: Text = Text::new(&[(EN, "Erased: {erased}. Kept: {kept}.")]);
+
+pub const FORGET_USAGE: Text = Text::new(&[(
+    EN,
+    "Usage: /forget (what would be erased), then /forget confirm.",
+)]);
+
 /// Every text above, for a bot's test that it translates them all.
 pub const ALL: &[Text] = &[
     TOO_FAST,
@@ -85,6 +97,9 @@ pub const ALL: &[Text] = &[
     ALLOW_LIST_EMPTY,
     CANCELLED,
     NOTHING_TO_CANCEL,
+    FORGET_PREVIEW,
+    FORGET_DONE,
+    FORGET_USAGE,
 ];
 
 #[cfg(test)]

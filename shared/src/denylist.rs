@@ -89,7 +89,7 @@ impl<S: BotSets> Middleware<S> for DenyListed {
                 .any(|id| denied.contains(&id))
             {
                 tracing::info!(route = ctx.route.name, "denied user or chat: ignored");
-                return Ok(Flow::Stop(RouteResponse::done()));
+                return Ok(Flow::Stop(RouteResponse::ignored()));
             }
             Ok(Flow::Continue)
         })

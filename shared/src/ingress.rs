@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use crate::classify::{classify, Ignored};
 use crate::dispatch::Dispatcher;
+use crate::interaction_log::{entry_for, Handled, InteractionLog};
 use crate::metrics::{names, Metrics};
 use crate::ports::{Claim, DeadLetter, DeadLetters, UpdateLedger};
 use crate::route_api::RouteRequest;
@@ -43,6 +44,11 @@ pub struct IngressConfig {
     pub keep_done_secs: i64,
     /// How long a dead letter (with the update it holds) is kept.
     pub keep_dead_letters_secs: i64,
+    /// Days an interaction-log entry is kept (the table's [`LogPolicy`]'s, unless the deploy
+    /// says otherwise).
+    ///
+    /// [`LogPolicy`]: crate::interaction_log::LogPolicy
+    pub log_retention_days: i64,
 }
 
 impl IngressConfig {
@@ -55,6 +61,7 @@ impl IngressConfig {
             lease_secs: LEASE_SECS,
             keep_done_secs: 26 * 3600,
             keep_dead_letters_secs: 14 * 86_400,
+            log_retention_days: routes.log().retention_days,
         }
     }
 }
@@ -150,6 +157,13 @@ pub struct IngressResponse {
     pub outcome: Outcome,
 }
 
+/// What the interaction log files an update under (read before dispatch).
+struct About {
+    kind: &'static str,
+    chat_id: Option<i64>,
+    user_id: Option<i64>,
+}
+
 /// The webhook service over a store (the update ledger and the dead letters) and a dispatcher.
 pub struct Ingress<L, D> {
     config: IngressConfig,
@@ -157,7 +171,7 @@ pub struct Ingress<L, D> {
     dispatcher: D,
 }
 
-impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
+impl<L: UpdateLedger + DeadLetters + InteractionLog, D: Dispatcher> Ingress<L, D> {
     pub fn new(config: IngressConfig, ledger: L, dispatcher: D) -> Self {
         Self {
             config,
@@ -270,8 +284,50 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
         };
 
         // 5. Dispatch and settle the claim.
-        self.dispatch(route, payload, body, update.update_id, token, now)
-            .await
+        let about = About {
+            kind: update.kind(),
+            chat_id: update.log_chat_id(),
+            user_id: update.user_id(),
+        };
+        let (outcome, reply, note) = self
+            .dispatch(route, payload, body, update.update_id, token, now)
+            .await;
+        // 6. The interaction log, for what the bot's policy logs (after the effects: a failed
+        // write loses an entry, never an update).
+        if matches!(
+            outcome,
+            Outcome::Handled { .. } | Outcome::Rejected { .. } | Outcome::DeadLettered { .. }
+        ) {
+            self.log(route, &about, update.update_id, &outcome, note, now)
+                .await;
+        }
+        (outcome, reply)
+    }
+
+    async fn log(
+        &self,
+        route: &'static Route,
+        about: &About,
+        update_id: i64,
+        outcome: &Outcome,
+        note: Option<String>,
+        now: Epoch,
+    ) {
+        let handled = Handled {
+            route: route.name,
+            kind: about.kind,
+            chat_id: about.chat_id,
+            user_id: about.user_id,
+            update_id,
+            outcome: outcome.label(),
+            note: note.as_deref(),
+        };
+        let policy = self.config.routes.log();
+        if let Some(entry) = entry_for(policy, handled, now, self.config.log_retention_days) {
+            if let Err(err) = self.ledger.append(&entry).await {
+                tracing::warn!(error = %err, "interaction log entry not written");
+            }
+        }
     }
 
     async fn dispatch(
@@ -282,7 +338,7 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
         update_id: i64,
         token: Option<String>,
         now: Epoch,
-    ) -> (Outcome, Option<String>) {
+    ) -> (Outcome, Option<String>, Option<String>) {
         match self.dispatcher.dispatch(route, payload).await {
             Ok(answer) => {
                 if let Some(failure) = &answer.dead_letter {
@@ -304,7 +360,7 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
                     {
                         tracing::error!(error = %err, "dead letter not recorded; Telegram will redeliver");
                         self.release(update_id, token.as_deref()).await;
-                        return (Outcome::Failed { route: route.name }, None);
+                        return (Outcome::Failed { route: route.name }, None, None);
                     }
                     // Telegram's description of the error, never message text.
                     tracing::warn!(
@@ -325,12 +381,13 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
                         tracing::error!(error = %err, "ledger complete failed");
                     }
                 }
+                let note = answer.note;
                 if answer.dead_letter.is_some() {
-                    return (Outcome::DeadLettered { route: route.name }, None);
+                    return (Outcome::DeadLettered { route: route.name }, None, note);
                 }
                 if let Some(reason) = answer.rejected {
                     tracing::warn!(reason, "route rejected the update");
-                    return (Outcome::Rejected { route: route.name }, None);
+                    return (Outcome::Rejected { route: route.name }, None, note);
                 }
                 let reply = answer.reply.and_then(|r| serde_json::to_string(&r).ok());
                 let replied = reply.is_some();
@@ -340,6 +397,7 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
                         replied,
                     },
                     reply,
+                    note,
                 )
             }
             Err(err) => {
@@ -351,7 +409,7 @@ impl<L: UpdateLedger + DeadLetters, D: Dispatcher> Ingress<L, D> {
                 } else {
                     self.release(update_id, token.as_deref()).await;
                 }
-                (Outcome::Failed { route: route.name }, None)
+                (Outcome::Failed { route: route.name }, None, None)
             }
         }
     }

@@ -211,7 +211,7 @@ impl<S: RateCounter + BotSets> Middleware<S> for RateLimited {
             );
             Ok(Flow::Stop(match verdict {
                 Verdict::Tell { retry_after } => answer.too_fast(ctx.catalogue, retry_after),
-                _ => RouteResponse::done(),
+                _ => RouteResponse::ignored(),
             }))
         })
     }

@@ -36,6 +36,9 @@ pub fn route_request(payload: &RawValue) -> Result<Option<RouteRequest>, serde_j
     }
 }
 
+/// The note of an update ignored on purpose ([`RouteResponse::ignored`]).
+pub const IGNORED: &str = "ignored";
+
 /// What a route function answers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RouteResponse {
@@ -53,6 +56,11 @@ pub struct RouteResponse {
     /// dead letter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<PermanentFailure>,
+    /// What the handler did, in a word (`enforced`), for the interaction log: the outcome of
+    /// an entry, and what a route logged only when noted (`interaction_log::When::Noted`)
+    /// waits for. Never message text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Why a route gave an update up: what the webhook writes in its dead letter. Never message
@@ -97,6 +105,20 @@ impl RouteResponse {
                 tracing::error!(error = %e, method = P::NAME, "webhook reply does not serialise");
                 Self::done()
             }
+        }
+    }
+
+    /// Nothing done, on purpose (a denied user, a refusal already told, not an admin): the
+    /// interaction log never records it, so ignoring stays free.
+    pub fn ignored() -> Self {
+        Self::done().noting(IGNORED)
+    }
+
+    /// The same answer, noting what the handler did for the interaction log.
+    pub fn noting(self, note: &str) -> Self {
+        Self {
+            note: Some(note.to_owned()),
+            ..self
         }
     }
 

@@ -7,6 +7,7 @@
 use crate::flood::Limit;
 use crate::grants::Grant;
 use crate::i18n::{Catalogue, Lang, Text, EN};
+use crate::interaction_log::LogPolicy;
 
 /// Where a command is accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,6 +201,7 @@ impl Route {
 pub struct RouteTable {
     routes: &'static [Route],
     catalogue: &'static Catalogue,
+    log: &'static LogPolicy,
 }
 
 /// One of Telegram's command menus (`setMyCommands`): a scope in one language.
@@ -218,12 +220,23 @@ impl RouteTable {
         Self {
             routes,
             catalogue: &Catalogue::ENGLISH,
+            log: &LogPolicy::NONE,
         }
     }
 
     /// The same table, speaking the languages of `catalogue`.
     pub const fn speaking(self, catalogue: &'static Catalogue) -> Self {
         Self { catalogue, ..self }
+    }
+
+    /// The same table, keeping the interaction log `log` declares (`interaction_log`).
+    pub const fn logging(self, log: &'static LogPolicy) -> Self {
+        Self { log, ..self }
+    }
+
+    /// What the bot logs of the updates it handles.
+    pub fn log(&self) -> &'static LogPolicy {
+        self.log
     }
 
     /// The bot's languages and its translations of the framework's texts.
@@ -373,6 +386,8 @@ pub fn check_table(table: RouteTable) -> Result<(), String> {
             }
         }
     }
+    let names: Vec<&str> = routes.iter().map(|r| r.name).collect();
+    crate::interaction_log::check_policy(table.log(), &names)?;
     Ok(())
 }
 

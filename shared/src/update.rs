@@ -123,11 +123,23 @@ pub struct CommandView<'a> {
 pub struct CallbackView {
     #[serde(default)]
     pub data: Option<String>,
+    #[serde(default)]
+    pub from: Option<UserView>,
+    #[serde(default)]
+    pub message: Option<CallbackMessageView>,
+}
+
+/// The message a callback button was on: only its chat.
+#[derive(Debug, Deserialize)]
+pub struct CallbackMessageView {
+    pub chat: ChatView,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct MemberUpdateView {
     pub chat: ChatView,
+    #[serde(default)]
+    pub from: Option<UserView>,
 }
 
 /// A `chat_join_request`: the chat asked to join.
@@ -149,6 +161,45 @@ impl UpdateView {
             return Some(r.chat.id);
         }
         None
+    }
+
+    /// The kind of update (its field's name in Telegram's `Update`), for the interaction log.
+    pub fn kind(&self) -> &'static str {
+        if self.message.is_some() {
+            "message"
+        } else if self.edited_message.is_some() {
+            "edited_message"
+        } else if self.callback_query.is_some() {
+            "callback_query"
+        } else if self.chat_member.is_some() {
+            "chat_member"
+        } else if self.my_chat_member.is_some() {
+            "my_chat_member"
+        } else {
+            "other"
+        }
+    }
+
+    /// The chat an update happened in, callback presses included (their button's message's
+    /// chat): where the interaction log files it.
+    pub fn log_chat_id(&self) -> Option<i64> {
+        self.chat_id().or_else(|| {
+            let press = self.callback_query.as_ref()?;
+            Some(press.message.as_ref()?.chat.id)
+        })
+    }
+
+    /// The user who caused the update (the sender, the presser, the admin who changed a member).
+    pub fn user_id(&self) -> Option<i64> {
+        let message = self.message.as_ref().or(self.edited_message.as_ref());
+        if let Some(m) = message {
+            return m.from.as_ref().map(|u| u.id);
+        }
+        if let Some(press) = &self.callback_query {
+            return press.from.as_ref().map(|u| u.id);
+        }
+        let change = self.chat_member.as_ref().or(self.my_chat_member.as_ref());
+        change.and_then(|c| c.from.as_ref().map(|u| u.id))
     }
 }
 

@@ -396,6 +396,15 @@ impl lambdagram::ports::UpdateLedger for LettersDown {
     }
 }
 
+impl lambdagram::interaction_log::InteractionLog for LettersDown {
+    async fn append(
+        &self,
+        entry: &lambdagram::interaction_log::LogEntry,
+    ) -> Result<(), lambdagram::ports::StoreError> {
+        self.0.append(entry).await
+    }
+}
+
 impl lambdagram::ports::DeadLetters for LettersDown {
     async fn record(
         &self,
@@ -516,4 +525,64 @@ async fn a_replay_reopens_the_update_and_settles_the_letter_it_handled_or_gave_u
         store.reopen(&letter, "t6", t0 + 5).await.unwrap(),
         Reopened::InFlight
     );
+}
+
+/// The table above, logging `/start` always.
+const LOGGED: RouteTable = ROUTES.logging(&lambdagram::interaction_log::LogPolicy {
+    rules: &[lambdagram::interaction_log::Logged {
+        route: "start",
+        when: lambdagram::interaction_log::When::Always,
+    }],
+    retention_days: 7,
+});
+
+#[tokio::test]
+async fn the_log_keeps_final_outcomes_once_and_never_what_was_ignored_on_purpose() {
+    use lambdagram::keymap::UserData;
+    let store = MemoryStore::new();
+    let d = Scripted::default();
+    let config = IngressConfig::new(LOGGED, WebhookSecret::new(SECRET).unwrap(), "LambdagramBot");
+    let ing = Ingress::new(config, store.clone(), &d);
+    let entries = || async { store.items("LOG#111111", "").await.unwrap() };
+
+    // Handled: one entry (and the user's copy), with the retention of the policy.
+    let r = ing.handle(req(Some(SECRET), &start_update(1)), 1_000).await;
+    assert_eq!(r.status, 200);
+    let logged = entries().await;
+    assert_eq!(logged.len(), 1);
+    assert_eq!(
+        logged[0],
+        json!({"pk": "LOG#111111", "sk": "000000001000#1", "chat_id": 111_111, "user_id": 111_111,
+               "update_id": 1, "kind": "message", "route": "start", "outcome": "handled",
+               "at": 1_000, "expires_at": 1_000 + 7 * 86_400})
+    );
+    assert_eq!(store.items("LOGUSER#111111", "").await.unwrap().len(), 1);
+
+    // Its redelivery is a duplicate: not logged again.
+    ing.handle(req(Some(SECRET), &start_update(1)), 1_001).await;
+    assert_eq!(entries().await.len(), 1);
+
+    // A failure Telegram will redeliver is not an outcome yet; the redelivery handled is.
+    d.then(Err("boom".into()));
+    assert_eq!(
+        ing.handle(req(Some(SECRET), &start_update(2)), 1_002)
+            .await
+            .status,
+        500
+    );
+    assert_eq!(entries().await.len(), 1);
+    ing.handle(req(Some(SECRET), &start_update(2)), 1_003).await;
+    assert_eq!(entries().await.len(), 2);
+
+    // Ignored on purpose (a denied user): never logged. The handler's note is the outcome.
+    d.then(Ok(RouteResponse::ignored()));
+    ing.handle(req(Some(SECRET), &start_update(3)), 1_004).await;
+    d.then(Ok(RouteResponse::done().noting("welcomed")));
+    ing.handle(req(Some(SECRET), &start_update(4)), 1_005).await;
+    let outcomes: Vec<String> = entries()
+        .await
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(outcomes, ["handled", "handled", "welcomed"]);
 }

@@ -59,21 +59,27 @@ async fn the_owner_bootstraps_the_admins_who_manage_themselves_and_the_last_one_
     // The owner is the only admin until the set is written; nothing is stored yet.
     let d = private(&stack, ALICE_ID, "/admin list").await;
     assert_eq!(said(&d).as_deref(), Some("Bot admins: 111111"));
-    assert_eq!(cost(&stack), ops(&["GetItem", "GetItem"]));
+    assert_eq!(cost(&stack), ops(&["GetItem", "GetItem", "BatchWriteItem"]));
     let d = private(&stack, ALICE_ID, "/admin remove 111111").await;
     assert_eq!(
         said(&d).as_deref(),
         Some("111111 is the last bot admin and stays one: add another admin first.")
     );
     // The refused conditional delete, then the read that tells "never written".
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem", "GetItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "GetItem", "BatchWriteItem"])
+    );
     assert_eq!(set_item(&stack, "BOTSET#ADMINS").await, None);
 
     // The first add writes the owner in with the new admin (the add to an existing set is
     // refused, then the set is created).
     let d = private(&stack, ALICE_ID, "/admin add 222222").await;
     assert_eq!(said(&d).as_deref(), Some("222222 is a bot admin now."));
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem", "UpdateItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "UpdateItem", "BatchWriteItem"])
+    );
     assert_eq!(
         set_item(&stack, "BOTSET#ADMINS").await,
         Some(json!({"pk": "BOTSET#ADMINS", "sk": "SET", "ids": [111111, 222222]}))
@@ -84,13 +90,19 @@ async fn the_owner_bootstraps_the_admins_who_manage_themselves_and_the_last_one_
     let d = private(&stack, BORIS_ID, "/admin remove 111111").await;
     // Boris speaks Russian (his language_code).
     assert_eq!(said(&d).as_deref(), Some("111111 больше не админ бота."));
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "BatchWriteItem"])
+    );
     let d = private(&stack, BORIS_ID, "/admin remove 222222").await;
     assert_eq!(
         said(&d).as_deref(),
         Some("222222 — последний админ бота и им останется: сначала добавьте другого.")
     );
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "BatchWriteItem"])
+    );
     let d = private(&stack, BORIS_ID, "/admin list").await;
     assert_eq!(said(&d).as_deref(), Some("Админы бота: 222222"));
 
@@ -141,9 +153,9 @@ async fn five_helps_per_ten_seconds_then_one_polite_answer_then_silence_admins_e
         // The allowed path: one conditional write (and, cold, one read of the deny-list and
         // one of the allow-list).
         let expected: &[&str] = if i == 0 {
-            &["GetItem", "GetItem", "UpdateItem"]
+            &["GetItem", "GetItem", "UpdateItem", "BatchWriteItem"]
         } else {
-            &["UpdateItem"]
+            &["UpdateItem", "BatchWriteItem"]
         };
         assert_eq!(cost(&stack), ops(expected), "help {i}");
     }
@@ -154,7 +166,10 @@ async fn five_helps_per_ten_seconds_then_one_polite_answer_then_silence_admins_e
         Some(json!(BORIS_ID))
     );
     // The counting write, then the (cold) read of the admins: Boris is none.
-    assert_eq!(cost(&stack), ops(&["UpdateItem", "GetItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["UpdateItem", "GetItem", "BatchWriteItem"])
+    );
     let d = private(&stack, BORIS_ID, "/help").await;
     assert_eq!((d.status, said(&d)), (200, None), "silence");
     assert_eq!(
@@ -228,7 +243,10 @@ async fn a_denied_user_is_acknowledged_with_no_answer_until_undenied() {
         Some("222222 is denied: the bot ignores it (within a minute everywhere).")
     );
     // Alice's admin check, then one set update.
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "BatchWriteItem"])
+    );
     assert_eq!(
         set_item(&stack, "BOTSET#DENIED").await,
         Some(json!({"pk": "BOTSET#DENIED", "sk": "SET", "ids": [222222]}))
@@ -249,7 +267,10 @@ async fn a_denied_user_is_acknowledged_with_no_answer_until_undenied() {
 
     let d = private(&stack, ALICE_ID, "/deny remove 222222").await;
     assert_eq!(said(&d).as_deref(), Some("222222 is no longer denied."));
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "BatchWriteItem"])
+    );
     let d = private(&stack, ALICE_ID, "/deny remove 222222").await;
     assert_eq!(said(&d).as_deref(), Some("222222 is not denied."));
     // A function that reads the list now lets Boris in (a warm one, within its copy's 30 s).
@@ -281,8 +302,11 @@ async fn with_an_allow_list_only_its_members_and_the_admins_are_served() {
         said(&d).as_deref(),
         Some("999999 is on the allow-list (the bot serves only the list and its admins; within a minute everywhere).")
     );
-    // Alice's admin check, then one set update.
-    assert_eq!(cost(&stack), ops(&["GetItem", "UpdateItem"]));
+    // Alice's admin check, one set update, the interaction log.
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "BatchWriteItem"])
+    );
     assert_eq!(
         set_item(&stack, "BOTSET#ALLOWED").await,
         Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET", "ids": [999999]}))
@@ -322,7 +346,11 @@ async fn with_an_allow_list_only_its_members_and_the_admins_are_served() {
         "{:?}",
         said(&d)
     );
-    assert_eq!(cost(&stack), ops(&["GetItem", "GetItem", "UpdateItem"]));
+    // The lists (cold), the rate limit's count, the interaction log.
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "GetItem", "UpdateItem", "BatchWriteItem"])
+    );
 
     // On the list is not an admin: Boris cannot change it.
     let d = private(&stack, BORIS_ID, "/allowlist remove 999999").await;

@@ -61,6 +61,9 @@ async fn each_update_kind_costs_exactly_this() {
                 "UpdateItem",
                 "UpdateItem",
                 "UpdateItem",
+                // The interaction log's entry (the guard logs its commands): the webhook's one
+                // BatchWriteItem, after the effects.
+                "BatchWriteItem",
             ],
             &["sendMessage"],
             None,
@@ -72,7 +75,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "03-private-help-ru",
             200,
-            &["GetItem", "GetItem", "UpdateItem"],
+            &["GetItem", "GetItem", "UpdateItem", "BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
@@ -81,14 +84,14 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "06-supergroup-help-at-bot",
             200,
-            &["BatchGetItem", "UpdateItem"],
+            &["BatchGetItem", "UpdateItem", "BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
         (
             "04-private-unknown-command",
             200,
-            &[],
+            &["BatchWriteItem"],
             &[],
             Some("sendMessage"),
         ),
@@ -114,7 +117,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "09-supergroup-settings",
             200,
-            &["GetItem", "GetItem", "BatchGetItem"],
+            &["GetItem", "GetItem", "BatchGetItem", "BatchWriteItem"],
             &["getChatMember"],
             Some("sendMessage"),
         ),
@@ -129,6 +132,7 @@ async fn each_update_kind_costs_exactly_this() {
                 "GetItem",
                 "BatchGetItem",
                 "UpdateItem",
+                "BatchWriteItem",
             ],
             &[],
             Some("answerCallbackQuery"),
@@ -153,6 +157,7 @@ async fn each_update_kind_costs_exactly_this() {
                 "BatchGetItem",
                 "TransactWriteItems",
                 "UpdateItem",
+                "BatchWriteItem",
             ],
             // The sender in the group, the channel, the sender in the channel (only its
             // administrators may link it), the bot in the group and in the channel.
@@ -182,6 +187,8 @@ async fn each_update_kind_costs_exactly_this() {
                 "UpdateItem",
                 "UpdateItem",
                 "TransactWriteItems",
+                // The enforcement, logged (the gate notes it; a pass is never logged).
+                "BatchWriteItem",
             ],
             &[
                 "getChatAdministrators",
@@ -198,7 +205,7 @@ async fn each_update_kind_costs_exactly_this() {
         (
             "11-supergroup-plain-message",
             200,
-            &["BatchGetItem"],
+            &["BatchGetItem", "BatchWriteItem"],
             &["deleteMessage"],
             None,
         ),

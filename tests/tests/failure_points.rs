@@ -265,16 +265,19 @@ struct Outcome {
 }
 
 /// The state as the bot means it: the webhook's ledger, the effect journal, the flood windows
-/// and the rate-limit windows left out (bookkeeping: a redelivery may take a second slot), and
-/// every timestamp, token and revision dropped.
+/// and the rate-limit windows left out (bookkeeping: a redelivery may take a second slot), the
+/// interaction log left out (best effort by design: a failed write loses an entry, never an
+/// update; tests/tests/forget.rs asserts it), and every timestamp, token and revision dropped.
 fn normalise(items: Vec<Value>) -> Vec<Value> {
     let mut out: Vec<Value> = items
         .into_iter()
         .filter(|i| {
             let pk = i["pk"].as_str().unwrap_or("");
-            !["UPDATE#", "STEP#", "FLOOD#", "DEAD#", "RATE#"]
-                .iter()
-                .any(|p| pk.starts_with(p))
+            ![
+                "UPDATE#", "STEP#", "FLOOD#", "DEAD#", "RATE#", "LOG#", "LOGUSER#",
+            ]
+            .iter()
+            .any(|p| pk.starts_with(p))
         })
         .map(|mut i| {
             // The deletion queue's partition is the minute a warning is due.

@@ -151,13 +151,18 @@ fn owner_check(channel_id: i64, user_id: i64) -> Value {
     json!(["getChatMember", channel_id, user_id])
 }
 
-/// The guard's items (everything but the webhook's ledger).
+/// The guard's items (everything but the webhook's ledger and interaction log; the log's
+/// entries are asserted in tests/tests/forget.rs).
 async fn guard_items(stack: &Stack) -> Vec<Value> {
     stack
         .items()
         .await
         .into_iter()
-        .filter(|i| !i["pk"].as_str().is_some_and(|pk| pk.starts_with("UPDATE#")))
+        .filter(|i| {
+            !i["pk"].as_str().is_some_and(|pk| {
+                pk.starts_with("UPDATE#") || pk.starts_with("LOG#") || pk.starts_with("LOGUSER#")
+            })
+        })
         .collect()
 }
 
@@ -240,7 +245,8 @@ async fn the_creator_protects_the_group_when_every_right_is_there() {
             "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem"
         ],
         "ledger claim, config read, config + index write, ledger done"
     );
@@ -338,7 +344,8 @@ async fn a_plain_member_or_an_admin_who_cannot_ban_is_refused_and_nothing_is_sav
             "GetItem",
             "GetItem",
             "BatchGetItem",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem",
         ]
     );
 
@@ -534,7 +541,8 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
             "BatchGetItem",
             "TransactWriteItems",
             "Query",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem"
         ]
     );
     let mut off = protected_config(vec![news()], lambdagram::i18n::EN);
@@ -565,7 +573,13 @@ async fn unprotect_turns_the_guard_off_keeps_the_channels_and_offers_to_lift_mut
     assert!(d.reply.is_some_and(|r| r.get("reply_markup").is_none()));
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "BatchGetItem", "Query", "UpdateItem"]
+        [
+            "PutItem",
+            "BatchGetItem",
+            "Query",
+            "UpdateItem",
+            "BatchWriteItem"
+        ]
     );
     assert_eq!(stored_config(&stack).await, Some(off));
 
@@ -621,7 +635,7 @@ async fn status_shows_protection_channels_live_rights_and_mutes() {
     assert_eq!(calls(&stack), expected);
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "GetItem", "UpdateItem", "BatchGetItem", "Query"],
+        ["GetItem", "GetItem", "UpdateItem", "BatchGetItem", "Query", "BatchWriteItem"],
         "no ledger; the deny- and allow-lists (a cold sandbox's reads), the rate limit's count, then reads"
     );
 
@@ -701,7 +715,13 @@ async fn status_is_for_admins_and_hints_at_protect_in_an_unprotected_group() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "GetItem", "UpdateItem", "BatchGetItem"]
+        [
+            "GetItem",
+            "GetItem",
+            "UpdateItem",
+            "BatchGetItem",
+            "BatchWriteItem"
+        ]
     );
 }
 

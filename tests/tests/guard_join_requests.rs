@@ -346,7 +346,7 @@ async fn a_held_requester_is_asked_to_subscribe_and_approved_from_the_button() {
         ]
     );
     // The ledger's claim, the group, the requester, the fresh membership cached, done (the
-    // deny-list was read by the first press: kept 30 s).
+    // deny- and allow-lists were read by the first press: kept 30 s), the interaction log.
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
         strings(&[
@@ -354,7 +354,8 @@ async fn a_held_requester_is_asked_to_subscribe_and_approved_from_the_button() {
             "BatchGetItem",
             "BatchGetItem",
             "UpdateItem",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem",
         ])
     );
     assert_eq!(

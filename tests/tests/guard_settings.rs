@@ -222,7 +222,8 @@ fn menu_message(stack: &Stack, menu_id: i64) -> Value {
         .expect("the menu message")
 }
 
-const LEDGER_ONLY: [&str; 2] = ["PutItem", "UpdateItem"];
+/// The ledger, and the interaction log's entry (the guard logs its buttons).
+const LEDGER_ONLY: [&str; 3] = ["PutItem", "UpdateItem", "BatchWriteItem"];
 
 // ---------------------------------------------------------------------------------------------
 // /settings
@@ -258,11 +259,11 @@ async fn an_admin_gets_the_menu_as_the_webhook_reply() {
             stack.emulator.take_dynamodb_ops(),
             // The first in a cold sandbox also reads the deny- and allow-lists (then kept 30 s).
             if i == 0 {
-                &["GetItem", "GetItem", "BatchGetItem"][..]
+                &["GetItem", "GetItem", "BatchGetItem", "BatchWriteItem"][..]
             } else {
-                &["BatchGetItem"][..]
+                &["BatchGetItem", "BatchWriteItem"][..]
             },
-            "no ledger, one read, no write"
+            "no ledger, one read, no write but the interaction log's"
         );
         stack.fake.clear_calls();
     }
@@ -323,7 +324,7 @@ async fn a_group_never_protected_is_pointed_at_protect() {
     assert_eq!(d.reply.expect("a webhook reply").get("reply_markup"), None);
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["GetItem", "GetItem", "BatchGetItem"]
+        ["GetItem", "GetItem", "BatchGetItem", "BatchWriteItem"]
     );
     assert_eq!(stored_config(&stack).await, None, "nothing written");
 }
@@ -379,7 +380,8 @@ async fn an_admin_pressing_kick_saves_it_and_redraws_the_menu() {
             "GetItem",
             "BatchGetItem",
             "TransactWriteItems",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem"
         ],
         "ledger claim, config read, config + index write, ledger done"
     );
@@ -413,7 +415,7 @@ async fn an_admin_pressing_kick_saves_it_and_redraws_the_menu() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        ["PutItem", "BatchGetItem", "UpdateItem"]
+        ["PutItem", "BatchGetItem", "UpdateItem", "BatchWriteItem"]
     );
     assert_eq!(stored_config(&stack).await, Some(kick));
 }
@@ -439,7 +441,8 @@ async fn a_plain_member_pressing_gets_an_alert_and_nothing_changes() {
             "GetItem",
             "GetItem",
             "BatchGetItem",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem",
         ]
     );
     assert_eq!(stored_config(&stack).await, Some(protected()));
@@ -462,7 +465,13 @@ async fn forged_data_is_answered_and_nothing_is_read_or_written() {
         assert_eq!(d.status, 200, "{forged}");
         assert_eq!(calls(&stack), [answered(None, false)], "{forged}");
         let expected: &[&str] = if i == 0 {
-            &["PutItem", "GetItem", "GetItem", "UpdateItem"]
+            &[
+                "PutItem",
+                "GetItem",
+                "GetItem",
+                "UpdateItem",
+                "BatchWriteItem",
+            ]
         } else {
             &LEDGER_ONLY
         };
@@ -582,7 +591,8 @@ async fn done_closes_the_menu_to_a_summary() {
             "GetItem",
             "GetItem",
             "BatchGetItem",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem",
         ],
         "nothing written"
     );

@@ -139,6 +139,16 @@ impl DeadLetters for FlakyStore {
     }
 }
 
+/// The guard's log is written after dispatch; it never decides the answer.
+impl lambdagram::interaction_log::InteractionLog for FlakyStore {
+    async fn append(
+        &self,
+        entry: &lambdagram::interaction_log::LogEntry,
+    ) -> Result<(), StoreError> {
+        self.inner.append(entry).await
+    }
+}
+
 fn down() -> BoxedStrategy<Down> {
     prop_oneof![
         3 => Just(Down::default()),

@@ -782,13 +782,17 @@ fn dynamodb_grants(function: &Value) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn the_webhook_may_write_exactly_the_ledger_and_dead_letters() {
+fn the_webhook_may_write_exactly_the_ledger_dead_letters_and_the_interaction_log() {
     let (webhook_id, webhook) = function_with_binary(WEBHOOK_BINARY);
     let expected: BTreeSet<(String, String)> = [
         ("dynamodb:PutItem", "UPDATE#*"),
         ("dynamodb:UpdateItem", "UPDATE#*"),
         ("dynamodb:DeleteItem", "UPDATE#*"),
         ("dynamodb:PutItem", "DEAD#*"),
+        // The interaction log (the route table's policy): one BatchWriteItem per logged
+        // update, the chat's entry and the user's copy.
+        ("dynamodb:BatchWriteItem", "LOG#*"),
+        ("dynamodb:BatchWriteItem", "LOGUSER#*"),
         // The cold-start warm-up (TableConnectionPolicy): table metadata, no item.
         ("dynamodb:DescribeTimeToLive", "<any key>"),
     ]

@@ -182,8 +182,9 @@ async fn start_registers_the_user_and_sends_one_welcome() {
     let items = without_counting_windows(&items);
     assert_eq!(
         items.len(),
-        3,
-        "one user record, one journal record and one ledger record: {items:?}"
+        5,
+        "one user record, one journal record, one ledger record and the interaction log's \
+         entry and its copy for the user: {items:?}"
     );
     assert_eq!(
         step_items(&items),
@@ -588,7 +589,8 @@ async fn each_sandbox_opens_its_connections_once_at_cold_start() {
             "UpdateItem",
             "UpdateItem",
             "UpdateItem",
-            "UpdateItem"
+            "UpdateItem",
+            "BatchWriteItem"
         ],
         "an update costs what it did: the warm-up is the sandbox's, once"
     );
@@ -655,8 +657,9 @@ async fn a_permanent_refusal_is_acknowledged_kept_as_a_dead_letter_and_never_red
     let items = without_counting_windows(&items);
     assert_eq!(
         items.len(),
-        3,
-        "the user's record, the ledger's and the dead letter: {items:?}"
+        5,
+        "the user's record, the ledger's, the dead letter and the interaction log's entry \
+         (outcome dead_lettered) and its copy: {items:?}"
     );
 
     // Telegram never saw a 200, say, and delivers it again: a duplicate, nothing runs.

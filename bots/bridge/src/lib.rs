@@ -11,7 +11,9 @@
 pub mod api;
 pub mod commands;
 pub mod inbound;
+pub mod key_map;
 pub mod keys;
+pub mod privacy;
 pub mod push;
 pub mod routes;
 pub mod store;
@@ -20,4 +22,5 @@ pub mod texts;
 #[cfg(feature = "aws")]
 pub mod dynamo;
 
+pub use key_map::KEY_MAP;
 pub use routes::{ENDPOINTS, JOBS, ROUTES};

@@ -130,6 +130,18 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         middleware: &[ADMINS_ONLY],
     },
     Route {
+        name: "bridge-forget",
+        trigger: command("forget", Scope::Private),
+        help: Some(texts::CMD_FORGET),
+        audience: Audience::Everyone,
+        // Idempotent, but its answer says what it erased: the ledger keeps a redelivery after
+        // success from answering "nothing".
+        side_effects: true,
+        about: "Bridge /forget - a user erases their data across the key map's families, after a confirm (framework).",
+        grants: &[crate::privacy::FORGET_USER_DATA],
+        middleware: &[],
+    },
+    Route {
         name: "bridge-keys",
         trigger: command("bridge", Scope::Everywhere),
         help: Some(texts::CMD_BRIDGE),
@@ -193,7 +205,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         grants: &[READ_CHATS, WRITE_CHATS, READ_BOT_ADMINS],
         middleware: &[],
     },
-]);
+])
+.logging(&crate::privacy::LOG);
 
 /// The bridge's scheduled job: pushes that failed are retried with backoff, and given up after
 /// a few (entries expire by DynamoDB's TTL: no job for that).

@@ -4,6 +4,7 @@
 use lambdagram::i18n::{Text, EN};
 
 pub const CMD_START: Text = Text::new(&[(EN, "what this bridge is, and your ids")]);
+pub const CMD_FORGET: Text = Text::new(&[(EN, "erase what the bot keeps about you")]);
 pub const CMD_HELP: Text = Text::new(&[(EN, "list the commands")]);
 pub const CMD_STATUS: Text = Text::new(&[(
     EN,

@@ -124,6 +124,21 @@ pub const CATALOGUE: Catalogue = Catalogue::new(
             en: "There is nothing to cancel.",
             ru: "Отменять нечего.",
         },
+        // FORGET_PREVIEW
+        t! {
+            en: "/forget erases what this bot keeps about you: {found}. Kept: {kept}. Send /forget confirm to erase it.",
+            ru: "/forget стирает то, что бот хранит о вас: {found}. Остаётся: {kept}. Отправьте /forget confirm, чтобы стереть.",
+        },
+        // FORGET_DONE
+        t! {
+            en: "Erased: {erased}. Kept: {kept}.",
+            ru: "Стёрто: {erased}. Остаётся: {kept}.",
+        },
+        // FORGET_USAGE
+        t! {
+            en: "Usage: /forget (what would be erased), then /forget confirm.",
+            ru: "Использование: /forget (что будет стёрто), затем /forget confirm.",
+        },
     ],
 );
 

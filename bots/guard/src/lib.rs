@@ -38,10 +38,12 @@ pub mod grants;
 pub mod health;
 pub mod i18n;
 pub mod join_requests;
+pub mod key_map;
 pub mod menu;
 pub mod menu_texts;
 pub mod metrics;
 pub mod middleware;
+pub mod privacy;
 pub mod rights;
 pub mod routes;
 pub mod store;
@@ -53,4 +55,5 @@ pub mod dynamo;
 /// The in-memory adapter of [`store::GuardStore`] (over the framework's `MemoryStore`).
 pub mod memory;
 
+pub use key_map::KEY_MAP;
 pub use routes::{JOBS, ROUTES};

@@ -95,7 +95,7 @@ impl<S: GuardStore> Middleware<S> for Gated {
                         deleted = done.deleted_message,
                         "non-subscriber's message handled"
                     );
-                    Ok(Flow::Stop(RouteResponse::done()))
+                    Ok(Flow::Stop(RouteResponse::done().noting("enforced")))
                 }
             }
         })

@@ -101,6 +101,21 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         middleware: &[ADMINS_ONLY],
     },
     Route {
+        name: "forget",
+        trigger: Trigger::Command {
+            name: "forget",
+            scope: Scope::Private,
+        },
+        help: Some(texts::CMD_FORGET),
+        audience: Audience::Everyone,
+        // The erasure is idempotent, but its answer says what it erased: the ledger keeps a
+        // redelivery after success from answering "nothing" (two ledger writes).
+        side_effects: true,
+        about: "/forget - a user erases their data across the key map's families, after a confirm (framework).",
+        grants: &[crate::privacy::FORGET_USER_DATA],
+        middleware: &[],
+    },
+    Route {
         name: "unknown-command",
         trigger: Trigger::UnknownPrivateCommand,
         help: None,
@@ -281,7 +296,8 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         middleware: &[],
     },
 ])
-.speaking(&crate::i18n::CATALOGUE);
+.speaking(&crate::i18n::CATALOGUE)
+.logging(&crate::privacy::LOG);
 
 /// The guard's scheduled jobs.
 pub const JOBS: &[Job] = &[Job {

@@ -122,6 +122,10 @@ pub const CMD_START: Text = t! {
     en: "register and say hello",
     ru: "зарегистрироваться и поздороваться",
 };
+pub const CMD_FORGET: Text = t! {
+    en: "erase what the bot keeps about you",
+    ru: "стереть то, что бот хранит о вас",
+};
 pub const CMD_HELP: Text = t! {
     en: "list the commands",
     ru: "список команд",

@@ -44,6 +44,7 @@ mod tests {
         assert_eq!(
             help_text(lambdagram::i18n::EN),
             "Commands:\n/start — register and say hello\n/help — list the commands\n\
+             /forget — erase what the bot keeps about you\n\
              /protect — members must join @channel to write here (admins)\n\
              /unprotect — turn the channel check off (admins)\n\
              /status — the protection and the bot's rights (admins)\n\

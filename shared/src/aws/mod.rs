@@ -8,6 +8,7 @@ mod invoke;
 mod limits;
 mod secrets;
 mod state;
+mod user_data;
 
 pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};
 pub use invoke::LambdaDispatcher;

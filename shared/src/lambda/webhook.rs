@@ -43,6 +43,14 @@ pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     let secret = WebhookSecret::new(&secret?)?;
     let mut config = IngressConfig::new(routes, secret.clone(), config::bot_username()?);
     config.secret = AcceptedSecrets::new(secret, next_secret(next));
+    if let Some(days) = config::optional(crate::interaction_log::RETENTION_ENV) {
+        config.log_retention_days =
+            days.parse()
+                .map_err(|_| crate::config::ConfigError::Invalid {
+                    name: crate::interaction_log::RETENTION_ENV.into(),
+                    reason: "not a number of days".into(),
+                })?;
+    }
     let refresh = SecretRefresh {
         sdk,
         secrets: config.secret.clone(),
@@ -117,7 +125,9 @@ async fn serve<L, D>(
     req: Request,
 ) -> Response<Body>
 where
-    L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
+    L: crate::ports::UpdateLedger
+        + crate::ports::DeadLetters
+        + crate::interaction_log::InteractionLog,
     D: crate::dispatch::Dispatcher,
 {
     let context = req.lambda_context_ref();
@@ -134,7 +144,9 @@ async fn answer<L, D>(
     req: Request,
 ) -> Response<Body>
 where
-    L: crate::ports::UpdateLedger + crate::ports::DeadLetters,
+    L: crate::ports::UpdateLedger
+        + crate::ports::DeadLetters
+        + crate::interaction_log::InteractionLog,
     D: crate::dispatch::Dispatcher,
 {
     let secret_header = req.headers().get(SECRET_HEADER).map(|v| v.as_bytes());

@@ -17,6 +17,7 @@ use crate::time::Epoch;
 
 mod limits;
 mod state;
+mod user_data;
 
 #[derive(Clone, Debug)]
 enum LedgerEntry {
@@ -45,6 +46,8 @@ struct State {
     /// Session values (`state`): key → stored value, kept after they expire or are discarded
     /// (as DynamoDB keeps them until its TTL runs), so versions only grow.
     sessions: HashMap<String, crate::state::Stored>,
+    /// The interaction log's items, by (pk, sk), as their DynamoDB adapter writes them.
+    log: BTreeMap<(String, String), serde_json::Value>,
     /// Tables of the bots' own stores, one per type (see [`MemoryStore::lock_tables`]).
     extensions: HashMap<TypeId, Box<dyn Any + Send>>,
 }

@@ -462,6 +462,8 @@ impl Session<'_> {
             + DeadLetters
             + lambdagram::botsets::BotSets
             + lambdagram::ratelimit::RateCounter
+            + lambdagram::interaction_log::InteractionLog
+            + lambdagram::keymap::UserData
             + Clone
             + 'static,
     {
@@ -591,7 +593,7 @@ impl Session<'_> {
         relay: &Relay,
     ) -> anyhow::Result<bool>
     where
-        L: UpdateLedger + DeadLetters,
+        L: UpdateLedger + DeadLetters + lambdagram::interaction_log::InteractionLog,
         D: lambdagram::dispatch::Dispatcher,
     {
         let event = events::Event {

@@ -314,6 +314,15 @@ fn webhook(y: &mut String, name: &str, routes: RouteTable) {
          Timeout: 28\n      Environment:\n        Variables:\n          \
          WEBHOOK_SECRET_PARAMETER: !Ref WebhookSecretParameter\n",
     );
+    if !routes.log().is_empty() {
+        let _ = writeln!(
+            y,
+            "          # Days an interaction-log entry is kept (the route table's policy).\n          \
+             {}: \"{}\"",
+            lambdagram::interaction_log::RETENTION_ENV,
+            routes.log().retention_days
+        );
+    }
     for route in routes {
         let _ = writeln!(
             y,
@@ -360,6 +369,16 @@ fn webhook(y: &mut String, name: &str, routes: RouteTable) {
          Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
          ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"DEAD#*\"]\n",
     );
+    if !routes.log().is_empty() {
+        y.push_str(
+            "            # The interaction log (the route table's policy): one BatchWriteItem per logged\n            \
+             # update, the chat's entry and the user's copy, on the log's items only.\n            \
+             - Sid: RecordInteractions\n              Effect: Allow\n              \
+             Action: dynamodb:BatchWriteItem\n              \
+             Resource: !GetAtt State.Outputs.TableArn\n              Condition:\n                \
+             ForAllValues:StringLike:\n                  dynamodb:LeadingKeys: [\"LOG#*\", \"LOGUSER#*\"]\n",
+        );
+    }
     log_group(y, name);
 }
 

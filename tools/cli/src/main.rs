@@ -6,6 +6,7 @@ mod dev;
 mod doctor;
 mod event_new;
 mod events;
+mod export;
 mod gen_template;
 mod local;
 mod new_route;
@@ -88,6 +89,8 @@ enum Command {
         #[command(subcommand)]
         what: Gen,
     },
+    #[command(about = export::ABOUT, long_about = export::LONG_ABOUT)]
+    Export(export::Args),
     #[command(about = dev::ABOUT, long_about = dev::LONG_ABOUT, after_help = dev::EXIT_CODES)]
     Dev(dev::Args),
     #[command(about = doctor::ABOUT, long_about = doctor::LONG_ABOUT, after_help = doctor::EXIT_CODES)]
@@ -175,6 +178,7 @@ async fn main() -> std::process::ExitCode {
             })
         }
         Command::DeadLetters(args) => dead_letters::run(args).await,
+        Command::Export(args) => export::run(args).await,
         Command::Bridge { action } => bridge::run(action).await,
         Command::Dev(args) => dev::run(args).await,
         // Its own exit codes: problems found, could not check.
@@ -264,6 +268,7 @@ mod tests {
                 "lambdagram webhook rotate",
                 "lambdagram replay",
                 "lambdagram dead-letters",
+                "lambdagram export",
                 "lambdagram dev",
                 "lambdagram doctor"
             ]

@@ -107,7 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let template_file = ws.join("template.yaml");
     let mut routes = channel_guard::ROUTES.routes().to_vec();
     routes.push(route);
-    let table = RouteTable::new(Vec::leak(routes));
+    // The same table with the new route: its languages and interaction log kept.
+    let table = RouteTable::new(Vec::leak(routes))
+        .speaking(channel_guard::ROUTES.catalogue())
+        .logging(channel_guard::ROUTES.log());
     edit(&template_file, |s| {
         crate::gen_template::regenerate(
             s,

@@ -12,8 +12,10 @@ use lambdagram::allowlist::ALLOW_LISTED;
 use lambdagram::botsets::BotSets;
 use lambdagram::deny_command::{ALLOW_COMMAND, DENY_COMMAND};
 use lambdagram::denylist::DENY_LISTED;
+use lambdagram::forget_command::ForgetCommand;
 use lambdagram::inprocess::InProcessDispatcher;
 use lambdagram::journal::EffectJournal;
+use lambdagram::keymap::UserData;
 use lambdagram::middleware::Middleware;
 use lambdagram::ports::UserStore;
 use lambdagram::ratelimit::{RateCounter, RATE_LIMITED};
@@ -24,7 +26,7 @@ use lambdagram::route::RouteDeps;
 /// middleware is not what the table declares.
 pub fn in_process<S>(deps: Arc<RouteDeps<S>>) -> Result<InProcessDispatcher, String>
 where
-    S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + 'static,
+    S: UserStore + GuardStore + EffectJournal + BotSets + RateCounter + UserData + 'static,
 {
     // `gate` is also what `lambdagram new route` registers a command answered in groups with.
     let gate: &[&'static dyn Middleware<S>] = &[&GATED];
@@ -42,6 +44,14 @@ where
     )?;
     d.register("deny", deps.clone(), &[&AdminsOnly], DENY_COMMAND)?;
     d.register("allowlist", deps.clone(), &[&AdminsOnly], ALLOW_COMMAND)?;
+    d.register(
+        "forget",
+        deps.clone(),
+        &[],
+        ForgetCommand {
+            map: &channel_guard::KEY_MAP,
+        },
+    )?;
     d.register("unknown-command", deps.clone(), &[], unknown_command::GUARD)?;
     d.register(
         "guard-message",

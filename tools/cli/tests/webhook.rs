@@ -93,8 +93,14 @@ async fn set_sends_the_route_tables_allowed_updates_secret_and_menu() {
         ("start".to_owned(), "register and say hello".to_owned()),
         ("help".to_owned(), "list the commands".to_owned()),
     ];
-    assert_eq!(menu("default", ""), everyone);
-    assert_eq!(menu("all_private_chats", ""), everyone);
+    // /forget works in a private chat only: in the private menus, not the groups'.
+    let mut private = everyone.clone();
+    private.push((
+        "forget".to_owned(),
+        "erase what the bot keeps about you".to_owned(),
+    ));
+    assert_eq!(menu("default", ""), private);
+    assert_eq!(menu("all_private_chats", ""), private);
     assert_eq!(menu("all_group_chats", ""), everyone);
     let admins: Vec<_> = menu("all_chat_administrators", "")
         .into_iter()
@@ -358,6 +364,7 @@ async fn set_for_the_bridge_publishes_the_bridges_table() {
         [
             "start",
             "help",
+            "forget",
             "bridge",
             "status",
             "history",
