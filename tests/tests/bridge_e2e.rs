@@ -673,6 +673,11 @@ async fn pushes_are_signed_retried_with_backoff_and_dead_lettered_when_the_tool_
         .expect("the secret line")
         .to_owned();
     assert_eq!(secret.len(), 64);
+    // The chat's settings and the push job's list entry, in one transaction.
+    assert_eq!(
+        items_of(&stack, "BRIDGE#PUSH").await,
+        [json!({"pk": "BRIDGE#PUSH", "sk": LOUNGE_ID.to_string(), "chat_id": LOUNGE_ID})]
+    );
 
     // Pushed at once, signed, in the inbound invocation.
     says(&stack, LOUNGE_ID, BORIS_ID, "one").await;
@@ -742,6 +747,37 @@ async fn pushes_are_signed_retried_with_backoff_and_dead_lettered_when_the_tool_
     // Nothing is lost: the tool reads it after its cursor.
     let answer = read(&stack, &token, "?after=2").await;
     assert_eq!(answer.body["messages"][0]["text"], "three");
+
+    // Pushes off: the settings and the list entry go together, in one transaction.
+    stack.emulator.take_dynamodb_ops();
+    let (d, _) = says(
+        &stack,
+        ALICE_ID,
+        ALICE_ID,
+        &format!("/bridge push off {LOUNGE_ID}"),
+    )
+    .await;
+    assert_eq!(
+        said(&d),
+        Some(format!("Chat {LOUNGE_ID} no longer pushes to the tool."))
+    );
+    assert!(stack
+        .emulator
+        .take_dynamodb_ops()
+        .contains(&"TransactWriteItems".to_owned()));
+    assert_eq!(items_of(&stack, "BRIDGE#PUSH").await, Vec::<Value>::new());
+    let chat = chat_item(&stack).await;
+    assert_eq!(chat.get("push_url"), None, "{chat}");
+    assert_eq!(chat.get("push_secret"), None, "{chat}");
+    let report = stack.run_job("bridge-push").await.expect("the job runs");
+    assert_eq!(report, json!({"delivered": 0, "failed": 0, "dead": 0}));
+    // Off for a chat that is no bridge chat: nothing written, said so.
+    let (d, _) = says(&stack, ALICE_ID, ALICE_ID, "/bridge push off -100999").await;
+    assert_eq!(
+        said(&d).as_deref(),
+        Some("Chat -100999 is not a bridge chat yet: issue a key for it first (/bridge key new -100999).")
+    );
+    assert_eq!(items_of(&stack, "BRIDGE#PUSH").await, Vec::<Value>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

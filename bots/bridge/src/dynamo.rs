@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 use lambdagram::aws::{err, get_n, get_s, n, s, DynamoStore, Item};
 use lambdagram::ports::StoreError;
@@ -392,20 +392,20 @@ impl BridgeStore for DynamoStore {
         applied(result, "bridge record error").map(|_| ())
     }
 
+    /// One TransactWriteItems: the chat's push settings and its entry in the push job's list
+    /// change together (set: the entry put; stopped: the entry deleted), so the list never
+    /// names a chat without pushes, nor misses one that has them.
     async fn set_push(
         &self,
         chat_id: i64,
         target: Option<(&str, &str)>,
     ) -> Result<bool, StoreError> {
-        self.count_write();
-        let mut update = self
-            .client()
-            .update_item()
+        let chat = Update::builder()
             .table_name(self.table())
             .set_key(Some(key(chat_pk(chat_id), CHAT_SK.to_owned())))
             .condition_expression("attribute_exists(pk)");
-        update = match target {
-            Some((url, secret)) => update
+        let chat = match target {
+            Some((url, secret)) => chat
                 .update_expression(
                     "SET push_url = :url, push_secret = :secret, pushed_seq = seq, \
                      push_attempts = :zero, push_next_at = :zero REMOVE push_dead_at",
@@ -413,19 +413,62 @@ impl BridgeStore for DynamoStore {
                 .expression_attribute_values(":url", s(url))
                 .expression_attribute_values(":secret", s(secret))
                 .expression_attribute_values(":zero", n(0)),
-            None => update.update_expression(
+            None => chat.update_expression(
                 "REMOVE push_url, push_secret, pushed_seq, push_attempts, push_next_at, push_dead_at",
             ),
+        }
+        .build()
+        .map_err(|e| err("bridge set push", e))?;
+        let listed = key(PUSH_PK.to_owned(), chat_id.to_string());
+        let list = match target {
+            Some(_) => {
+                let mut item = listed;
+                item.insert("chat_id".to_owned(), n(chat_id));
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(self.table())
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|e| err("bridge set push", e))?,
+                    )
+                    .build()
+            }
+            None => TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(self.table())
+                        .set_key(Some(listed))
+                        .build()
+                        .map_err(|e| err("bridge set push", e))?,
+                )
+                .build(),
         };
-        if !applied(update.send().await, "bridge set push")? {
-            return Ok(false);
+        self.count_write();
+        match self
+            .client()
+            .transact_write_items()
+            .set_transact_items(Some(vec![
+                TransactWriteItem::builder().update(chat).build(),
+                list,
+            ]))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let codes = e
+                    .as_service_error()
+                    .map(cancellation_codes)
+                    .unwrap_or_default();
+                if codes.first().and_then(Option::as_deref) == Some("ConditionalCheckFailed") {
+                    // Not a bridge chat: nothing written.
+                    Ok(false)
+                } else {
+                    Err(err("bridge set push", e))
+                }
+            }
         }
-        if target.is_some() {
-            let mut item = key(PUSH_PK.to_owned(), chat_id.to_string());
-            item.insert("chat_id".to_owned(), n(chat_id));
-            self.put("bridge push list", item).await?;
-        }
-        Ok(true)
     }
 
     async fn push_chats(&self) -> Result<Vec<i64>, StoreError> {

@@ -62,6 +62,15 @@ pub const WRITE_CHATS: Grant = Grant {
     leading_keys: &["BRIDGE#*"],
 };
 
+/// Stopping a chat's pushes: its entry in the push job's list (`BRIDGE#PUSH`) is deleted in
+/// the same transaction as the chat's settings (the entry is put under [`WRITE_CHATS`]).
+pub const STOP_PUSHES: Grant = Grant {
+    name: "StopBridgePushes",
+    about: "the push job's list: a chat's entry removed when its pushes stop (DeleteItem), on BRIDGE#PUSH",
+    actions: &["dynamodb:DeleteItem"],
+    leading_keys: &["BRIDGE#PUSH"],
+};
+
 /// Issuing and revoking API keys.
 pub const MANAGE_KEYS: Grant = Grant {
     name: "ManageBridgeKeys",
@@ -148,7 +157,7 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         audience: Audience::Everyone,
         side_effects: false,
         about: "Bridge /bridge - API keys (issue, revoke, list) and the users whose messages reach the tool (bot admins only).",
-        grants: &[LIST_KEYS, MANAGE_KEYS, READ_CHAT_RECORDS, WRITE_CHATS],
+        grants: &[LIST_KEYS, MANAGE_KEYS, READ_CHAT_RECORDS, WRITE_CHATS, STOP_PUSHES],
         middleware: &[ADMINS_ONLY],
     },
     Route {
