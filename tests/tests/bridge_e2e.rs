@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use fake_bot_api::{FakeBotApi, FaultKind, ALICE_ID, BORIS_ID, LOUNGE_ID};
+use lambdagram_e2e::dynamo_proxy::DynamoFault;
 use lambdagram_e2e::stack::{ApiAnswer, Delivery, Stack, BRIDGE, SECRET};
 use serde_json::{json, Value};
 
@@ -847,4 +848,44 @@ async fn the_tool_sends_files_by_multipart_upload() {
         assert_eq!(answer.status, 400, "{file}");
     }
     assert_eq!(cost(&stack).1, v(&["sendPhoto"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_history_write_fails_is_still_answered_as_sent_without_a_cursor() {
+    let stack = Stack::start_bot(FakeBotApi::start().await.expect("fake"), BRIDGE).await;
+    let (token, _) = issue_key(&stack, "ci").await;
+    cost(&stack);
+
+    // Telegram accepted the message, then the entry's transaction fails on every SDK attempt:
+    // the answer is still 200 (it was sent; a "failed" would make the tool send it twice),
+    // with no cursor, and nothing half-written.
+    stack
+        .dynamo_faults()
+        .inject(DynamoFault::fail("TransactWriteItems").calls(1));
+    let answer = send(&stack, &token, json!({"text": "sent, not recorded"})).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(answer.body["seq"], Value::Null);
+    let sent = stack.fake.world().messages(LOUNGE_ID);
+    let last = sent.last().expect("sent");
+    assert_eq!(last["text"], "sent, not recorded");
+    assert_eq!(answer.body["message_id"], last["message_id"]);
+    assert_eq!(cost(&stack).1, v(&["sendMessage"]), "sent once");
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the fault struck");
+    let entries: Vec<Value> = items_of(&stack, &format!("BRIDGE#{LOUNGE_ID}"))
+        .await
+        .into_iter()
+        .filter(|i| i["sk"] != "CHAT")
+        .collect();
+    assert_eq!(entries, Vec::<Value>::new());
+
+    // The next send takes the first number: no gap in the cursor.
+    let answer = send(&stack, &token, json!({"text": "recorded"})).await;
+    assert_eq!((answer.status, &answer.body["seq"]), (200, &json!(1)));
+    let entries: Vec<(Value, Value)> = items_of(&stack, &format!("BRIDGE#{LOUNGE_ID}"))
+        .await
+        .into_iter()
+        .filter(|i| i["sk"] != "CHAT")
+        .map(|i| (i["sk"].clone(), i["text"].clone()))
+        .collect();
+    assert_eq!(entries, [(json!("E#000000000001"), json!("recorded"))]);
 }
