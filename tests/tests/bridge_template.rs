@@ -143,6 +143,20 @@ fn the_api_is_reached_at_exactly_its_paths_with_exactly_its_grants() {
             .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
             .collect();
         assert_eq!(events, expected, "{id}");
+        // Held reads are capped by the stack's parameter, reserved only when it is set.
+        assert_eq!(
+            api["Properties"]["ReservedConcurrentExecutions"],
+            json!({"Fn::If": ["ApiConcurrencyReserved", {"Ref": "ApiMaxConcurrency"}, {"Ref": "AWS::NoValue"}]}),
+            "{id}"
+        );
+        assert_eq!(
+            bridge_template()["Conditions"]["ApiConcurrencyReserved"],
+            json!({"Fn::Not": [{"Fn::Equals": [{"Ref": "ApiMaxConcurrency"}, "0"]}]})
+        );
+        assert_eq!(
+            bridge_template()["Parameters"]["ApiMaxConcurrency"]["Default"],
+            0
+        );
         // Each grant is a managed policy the function attaches, or (taken by it alone) an
         // inline statement with the grant's name as its Sid.
         let policies: BTreeSet<String> = api["Properties"]["Policies"]

@@ -416,7 +416,9 @@ fn function(
         ),
         Kind::Endpoint(_) => y.push_str(
             "      # Below API Gateway's 30 s integration limit: a held read (at most 20 s) and its\n      \
-             # answer fit.\n      Timeout: 28\n",
+             # answer fit.\n      Timeout: 28\n      \
+             # Held reads never take more than the stack's ApiMaxConcurrency (0: no reservation).\n      \
+             ReservedConcurrentExecutions: !If [ApiConcurrencyReserved, !Ref ApiMaxConcurrency, !Ref AWS::NoValue]\n",
         ),
         Kind::Job(_) => y.push_str(
             "      # Under the one-minute schedule; a failed run is not retried (it would only\n      \
