@@ -26,7 +26,7 @@ use super::rights::{is_subscribed, Right};
 use super::store::{prelude::*, DeferredWarning, MemberState, Restriction};
 use super::texts;
 use crate::metrics::names;
-use lambdagram::i18n::{escape_html, fill};
+use lambdagram::i18n::{escape_html, fill, Lang};
 use lambdagram::metrics;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::telegram::{with_retry, BotApi, BotApiError, RetryPolicy, TelegramApi};
@@ -88,6 +88,22 @@ pub fn warning_request(
             ("channels", &names.join(", ")),
         ],
     );
+    SendMessage::new(ChatId(config.group_id), text)
+        .parse_mode(ParseMode::Html)
+        .reply_markup(join_keyboard(
+            missing,
+            lang,
+            GuardCallback::Joined { user_id },
+        ))
+}
+
+/// A join button per channel of `missing` that has a link to open, then "I have joined"
+/// (`joined`): under a warning in the group, and in a held join request's private message.
+pub fn join_keyboard(
+    missing: &[&LinkedChannel],
+    lang: Lang,
+    joined: GuardCallback,
+) -> InlineKeyboardMarkup {
     let mut rows: Vec<Vec<InlineKeyboardButton>> = missing
         .iter()
         .filter_map(|c| {
@@ -98,11 +114,9 @@ pub fn warning_request(
         .collect();
     rows.push(vec![InlineKeyboardButton::callback(
         texts::JOINED_BUTTON.get(lang),
-        GuardCallback::Joined { user_id }.encode(),
+        joined.encode(),
     )]);
-    SendMessage::new(ChatId(config.group_id), text)
-        .parse_mode(ParseMode::Html)
-        .reply_markup(InlineKeyboardMarkup::new(rows))
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// How long to wait before posting again after `e`, when it is the chat's flood limits (or an

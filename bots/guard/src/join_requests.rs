@@ -13,13 +13,11 @@ use lambdagram::teloxide_core::payloads::{
     ApproveChatJoinRequest, CreateChatInviteLink, CreateChatInviteLinkSetters,
     DeclineChatJoinRequest, SendMessage, SendMessageSetters,
 };
-use lambdagram::teloxide_core::types::{
-    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, UserId,
-};
+use lambdagram::teloxide_core::types::{ChatId, ParseMode, UserId};
 
 use super::callback::GuardCallback;
 use super::config::{channel_label, GroupConfig, LinkedChannel};
-use super::enforce::Guard;
+use super::enforce::{join_keyboard, Guard};
 use super::store::prelude::*;
 use super::texts;
 use lambdagram::i18n::{escape_html, fill};
@@ -80,25 +78,16 @@ pub fn held_message(
             ("channels", &names.join(", ")),
         ],
     );
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = missing
-        .iter()
-        .filter_map(|c| {
-            let url = reqwest::Url::parse(&c.join_url()?).ok()?;
-            let label = fill(texts::JOIN_BUTTON.get(lang), &[("channel", &c.title)]);
-            Some(vec![InlineKeyboardButton::url(label, url)])
-        })
-        .collect();
-    rows.push(vec![InlineKeyboardButton::callback(
-        texts::JOINED_BUTTON.get(lang),
-        GuardCallback::JoinRequest {
-            user_id,
-            group_id: config.group_id,
-        }
-        .encode(),
-    )]);
     SendMessage::new(ChatId(user_chat_id), text)
         .parse_mode(ParseMode::Html)
-        .reply_markup(InlineKeyboardMarkup::new(rows))
+        .reply_markup(join_keyboard(
+            missing,
+            lang,
+            GuardCallback::JoinRequest {
+                user_id,
+                group_id: config.group_id,
+            },
+        ))
 }
 
 /// The private channels among `missing` that have no join link yet: the bot creates one each.
