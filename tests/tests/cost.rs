@@ -121,14 +121,14 @@ async fn each_update_kind_costs_exactly_this() {
             &["getChatMember"],
             Some("sendMessage"),
         ),
-        // "I have joined" from Boris in the unprotected Lounge (verify): the ledger, one group
-        // read, and the callback answered by webhook reply.
+        // "I have joined" from Boris in the unprotected Lounge (verify): the ledger, the
+        // deny-list (verify has no allow-list), one group read, and the callback answered by
+        // webhook reply.
         (
             "13-callback-query",
             200,
             &[
                 "PutItem",
-                "GetItem",
                 "GetItem",
                 "BatchGetItem",
                 "UpdateItem",

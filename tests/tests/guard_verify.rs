@@ -199,14 +199,8 @@ async fn someone_else_pressing_i_have_joined_changes_nothing() {
     );
     assert_eq!(
         stack.emulator.take_dynamodb_ops(),
-        [
-            "PutItem",
-            "GetItem",
-            "GetItem",
-            "UpdateItem",
-            "BatchWriteItem"
-        ],
-        "the ledger only: nothing read, nothing changed"
+        ["PutItem", "GetItem", "UpdateItem", "BatchWriteItem"],
+        "the ledger and the deny-list (cold) only: nothing else read, nothing changed"
     );
     assert_eq!(guard_items(&stack).await, before);
     assert!(muted(&stack, BORIS_ID));
@@ -280,7 +274,6 @@ async fn the_warned_user_who_joined_is_checked_live_and_gets_the_groups_own_perm
         stack.emulator.take_dynamodb_ops(),
         [
             "PutItem",
-            "GetItem",
             "GetItem",
             "BatchGetItem",
             "BatchGetItem",
@@ -515,5 +508,68 @@ async fn lift_all_is_for_admins_and_lifts_exactly_the_restrictions_the_bot_recor
             "UpdateItem",
             "BatchWriteItem"
         ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_bot_allow_list_on_an_unlisted_group_is_still_enforced_and_its_restricted_get_out()
+{
+    let stack = protected_lounge(false, Action::Mute).await;
+    // The bot's admins turned the allow-list on for someone else: the Lounge is not on it.
+    lambdagram::botsets::BotSets::add_member(
+        &store(&stack),
+        lambdagram::botsets::BotSet::Allowed,
+        999_999,
+        &[],
+    )
+    .await
+    .expect("the list on");
+
+    // Boris, no subscriber, sends a command in the Lounge: the gate enforces it before the
+    // allow-list would ignore it.
+    let mut update = stack
+        .fake
+        .user_says(LOUNGE_ID, BORIS_ID, "/help buy my course")
+        .expect("Boris is in the Lounge");
+    update["message"]["entities"] = json!([{"type": "bot_command", "offset": 0, "length": 5}]);
+    assert_eq!(stack.deliver(&update).await.status, 200);
+    let methods: Vec<String> = stack.fake.calls().into_iter().map(|c| c.method).collect();
+    assert_eq!(
+        methods,
+        [
+            "getChatAdministrators",
+            "getChatMember",
+            "deleteMessage",
+            "getChatMember",
+            "restrictChatMember",
+            "sendMessage"
+        ],
+        "enforced: deleted, muted, warned"
+    );
+    assert!(muted(&stack, BORIS_ID));
+    let warning = stack
+        .fake
+        .calls_to("sendMessage")
+        .last()
+        .and_then(|c| c.result()?["message_id"].as_i64())
+        .expect("a warning was posted");
+    stack.fake.clear_calls();
+
+    // He subscribes and presses "I have joined": the allow-list never keeps him muted.
+    stack
+        .fake
+        .world()
+        .set_member(NEWS_ID, BORIS_ID, MemberStatus::member());
+    let d = press(&stack, warning, BORIS_ID, &format!("joined:{BORIS_ID}")).await;
+    assert_eq!(d.status, 200);
+    assert!(!muted(&stack, BORIS_ID));
+    assert!(
+        calls(&stack).contains(&json!([
+            "answerCallbackQuery",
+            "Thank you! You can write in the group now.",
+            false
+        ])),
+        "{:?}",
+        calls(&stack)
     );
 }

@@ -25,11 +25,12 @@ pub const COMMAND_RATE: MiddlewareDecl = ratelimit::per_user(5, 10);
 /// groups). A refused update costs nothing more.
 const LISTS: &[MiddlewareDecl] = &[DENY_LIST, BOT_ALLOW_LIST];
 
-/// Before the handler of a command anyone may send in a group: the lists (a denied or unlisted
-/// user costs nothing more), then the gate (a non-subscriber's message in a protected group is
+/// Before the handler of a command anyone may send in a group: the deny-list (a denied user
+/// costs nothing more), then the gate (a non-subscriber's message in a protected group is
 /// enforced, never answered — not even with a "too fast" refusal, which would let them make
-/// the bot speak), then the rate limit.
-const GATED_COMMAND: &[MiddlewareDecl] = &[DENY_LIST, BOT_ALLOW_LIST, GATE, COMMAND_RATE];
+/// the bot speak; and before the allow-list, so that being unlisted never lets a command past
+/// the gate's enforcement), then the allow-list, then the rate limit.
+const GATED_COMMAND: &[MiddlewareDecl] = &[DENY_LIST, GATE, BOT_ALLOW_LIST, COMMAND_RATE];
 
 /// Every route the channel guard has.
 pub const ROUTES: RouteTable = RouteTable::new(&[
@@ -226,7 +227,9 @@ pub const ROUTES: RouteTable = RouteTable::new(&[
         side_effects: true,
         about: "Channel guard \"I have joined\" button - live re-check, lifts the bot's own restriction.",
         grants: &[MEMBER_STATE, READ_GUARD_STATE, MEMBERSHIPS, WARNING_QUEUE, DEGRADE_PROTECTION, PACE_MESSAGES],
-        middleware: LISTS,
+        // Not the allow-list: the guard restricts and holds people in every group it protects,
+        // listed or not, so the way out (subscribe, press "I have joined") is never refused.
+        middleware: &[DENY_LIST],
     },
     Route {
         name: "lift",
@@ -378,8 +381,8 @@ mod tests {
     #[test]
     fn the_lists_come_first_and_the_bot_admins_routes_are_theirs_alone() {
         for route in ROUTES.iter() {
-            if route.middleware.contains(&DENY_LIST) || route.middleware.contains(&BOT_ALLOW_LIST) {
-                assert_eq!(route.middleware[..2], *LISTS, "{}", route.name);
+            if route.middleware.contains(&DENY_LIST) {
+                assert_eq!(route.middleware[0], DENY_LIST, "{}", route.name);
             }
             if route.middleware.contains(&ADMINS_ONLY) {
                 assert_eq!(route.middleware, [ADMINS_ONLY], "{}", route.name);
@@ -394,7 +397,7 @@ mod tests {
         // Every command and button anyone may use passes the lists.
         let listed: Vec<&str> = ROUTES
             .iter()
-            .filter(|r| r.middleware.starts_with(LISTS))
+            .filter(|r| r.middleware.starts_with(LISTS) || r.middleware == GATED_COMMAND)
             .map(|r| r.name)
             .collect();
         assert_eq!(
@@ -408,9 +411,18 @@ mod tests {
                 "settings",
                 "allow",
                 "settings-menu",
-                "verify",
                 "lift"
             ]
+        );
+        // Commands anyone may send in a group meet the gate before the allow-list; the way
+        // out of a restriction is denied to the deny-list only.
+        assert_eq!(
+            ROUTES.get("start").map(|r| r.middleware),
+            Some(&[DENY_LIST, GATE, BOT_ALLOW_LIST, COMMAND_RATE][..])
+        );
+        assert_eq!(
+            ROUTES.get("verify").map(|r| r.middleware),
+            Some(&[DENY_LIST][..])
         );
         // The enforcement and service routes are never skipped for a denied or unlisted user:
         // neither list may exempt anyone from the guard.

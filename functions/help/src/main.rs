@@ -9,8 +9,8 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
         "help",
         &[
             &lambdagram::denylist::DENY_LISTED,
-            &lambdagram::allowlist::ALLOW_LISTED,
             &channel_guard::middleware::GATED,
+            &lambdagram::allowlist::ALLOW_LISTED,
             &lambdagram::ratelimit::RATE_LIMITED,
         ],
         help::Help,

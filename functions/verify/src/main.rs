@@ -7,10 +7,7 @@ async fn main() -> Result<(), lambdagram::lambda::Error> {
     lambdagram::lambda::run_route::<DynamoStore, _>(
         channel_guard::ROUTES,
         "verify",
-        &[
-            &lambdagram::denylist::DENY_LISTED,
-            &lambdagram::allowlist::ALLOW_LISTED,
-        ],
+        &[&lambdagram::denylist::DENY_LISTED],
         verify::Verify,
     )
     .await

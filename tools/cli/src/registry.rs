@@ -31,7 +31,7 @@ where
     // `gate` is also what `lambdagram new route` registers a command answered in groups with.
     let gate: &[&'static dyn Middleware<S>] = &[&GATED];
     let gated: &[&'static dyn Middleware<S>] =
-        &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED];
+        &[&DENY_LISTED, &GATED, &ALLOW_LISTED, &RATE_LIMITED];
     let denied: &[&'static dyn Middleware<S>] = &[&DENY_LISTED, &ALLOW_LISTED];
     let mut d = InProcessDispatcher::new(ROUTES);
     d.register("start", deps.clone(), gated, start::Start)?;
@@ -75,7 +75,7 @@ where
         denied,
         settings_menu::SettingsMenu,
     )?;
-    d.register("verify", deps.clone(), denied, verify::Verify)?;
+    d.register("verify", deps.clone(), &[&DENY_LISTED], verify::Verify)?;
     d.register("lift", deps.clone(), denied, lift::Lift)?;
     d.register(
         "member-change",
@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(
             d.register("help", deps(), &[], help::Help),
             Err(
-                "route `help` declares middleware [\"deny-list\", \"allow-list\", \"gate\", \
+                "route `help` declares middleware [\"deny-list\", \"gate\", \"allow-list\", \
                  \"rate-limit\"] but was given []"
                     .to_owned()
             )

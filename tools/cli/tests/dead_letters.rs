@@ -56,7 +56,7 @@ impl Served {
             .register(
                 "start",
                 deps,
-                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &ALLOW_LISTED, &RATE_LIMITED],
                 start::Start,
             )
             .expect("as declared");

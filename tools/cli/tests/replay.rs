@@ -64,13 +64,13 @@ impl Served {
             routes.register(
                 "start",
                 deps.clone(),
-                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &ALLOW_LISTED, &RATE_LIMITED],
                 start::Start,
             ),
             routes.register(
                 "help",
                 deps.clone(),
-                &[&DENY_LISTED, &ALLOW_LISTED, &GATED, &RATE_LIMITED],
+                &[&DENY_LISTED, &GATED, &ALLOW_LISTED, &RATE_LIMITED],
                 help::Help,
             ),
             routes.register("unknown-command", deps, &[], unknown_command::GUARD),
