@@ -94,9 +94,12 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
-    /// The entry's sort key in both partitions: time, then update (unique, in order).
+    /// The entry's sort key in both partitions: the update's id, zero-padded. Telegram numbers
+    /// a bot's updates in order, so entries sort in time; and an update delivered again (a
+    /// route without the ledger, whose first answer was lost) overwrites its entry instead of
+    /// adding a second one.
     pub fn sk(&self) -> String {
-        format!("{:012}#{}", self.at.max(0), self.update_id)
+        format!("{:015}", self.update_id.max(0))
     }
 }
 
@@ -211,7 +214,7 @@ mod tests {
                 expires_at: at + 30 * 86_400,
             }
         );
-        assert_eq!(entry.sk(), "001790000000#42");
+        assert_eq!(entry.sk(), "000000000000042");
         assert_eq!(entry_for(&POLICY, handled("help", None), at, 30), None);
         assert_eq!(
             entry_for(&POLICY, handled("start", Some("ignored")), at, 30),

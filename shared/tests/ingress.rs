@@ -552,7 +552,7 @@ async fn the_log_keeps_final_outcomes_once_and_never_what_was_ignored_on_purpose
     assert_eq!(logged.len(), 1);
     assert_eq!(
         logged[0],
-        json!({"pk": "LOG#111111", "sk": "000000001000#1", "chat_id": 111_111, "user_id": 111_111,
+        json!({"pk": "LOG#111111", "sk": "000000000000001", "chat_id": 111_111, "user_id": 111_111,
                "update_id": 1, "kind": "message", "route": "start", "outcome": "handled",
                "at": 1_000, "expires_at": 1_000 + 7 * 86_400})
     );

@@ -370,3 +370,39 @@ async fn with_an_allow_list_only_its_members_and_the_admins_are_served() {
         Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET", "ids": [BORIS_ID]}))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_update_delivered_again_keeps_one_log_entry() {
+    let stack = Stack::start().await;
+    let mut message = stack
+        .fake
+        .world()
+        .add_message(BORIS_ID, BORIS_ID, "/help")
+        .expect("a known user");
+    message["entities"] = json!([{"type": "bot_command", "offset": 0, "length": 5}]);
+    let update = stack.fake.push_update(json!({ "message": message }));
+    // /help has no ledger: Telegram's redelivery (its first answer lost) runs it again, a second
+    // later. The log keeps one entry for the update.
+    for delivery in 0..2 {
+        if delivery == 1 {
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+        }
+        let d = stack.post(update.to_string(), Some(SECRET)).await;
+        assert_eq!(d.status, 200);
+    }
+    let update_id = update["update_id"].as_i64().expect("an update id");
+    for pk in [format!("LOG#{BORIS_ID}"), format!("LOGUSER#{BORIS_ID}")] {
+        let entries: Vec<(Value, Value)> = stack
+            .items()
+            .await
+            .into_iter()
+            .filter(|i| i["pk"] == pk)
+            .map(|i| (i["sk"].clone(), i["route"].clone()))
+            .collect();
+        assert_eq!(
+            entries,
+            [(json!(format!("{update_id:015}")), json!("help"))],
+            "{pk}"
+        );
+    }
+}
