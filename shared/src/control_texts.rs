@@ -53,6 +53,12 @@ pub const NOT_ALLOWED: Text = Text::new(&[(EN, "{id} is not on the allow-list.")
 
 pub const ALLOW_LIST: Text = Text::new(&[(EN, "Allow-list: {ids}")]);
 
+/// Removing the allow-list's last entry turns it off: said plainly, since it opens the bot.
+pub const ALLOW_LIST_EMPTIED: Text = Text::new(&[(
+    EN,
+    "{id} is no longer on the allow-list, which is now empty: the bot serves everyone who is not denied again (within a minute everywhere).",
+)]);
+
 pub const ALLOW_LIST_EMPTY: Text = Text::new(&[(
     EN,
     "The allow-list is empty: the bot serves everyone who is not denied.",
@@ -95,6 +101,7 @@ pub const ALL: &[Text] = &[
     NOT_ALLOWED,
     ALLOW_LIST,
     ALLOW_LIST_EMPTY,
+    ALLOW_LIST_EMPTIED,
     CANCELLED,
     NOTHING_TO_CANCEL,
     FORGET_PREVIEW,

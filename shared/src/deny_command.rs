@@ -20,6 +20,9 @@ pub struct ListTexts {
     pub not_member: Text,
     pub list: Text,
     pub empty: Text,
+    /// For a list whose emptiness changes what the bot does (the allow-list: empty is off),
+    /// what removing its last entry says; `None`: nothing special.
+    pub emptied: Option<Text>,
 }
 
 /// The handler of a bot-wide list's command.
@@ -38,6 +41,7 @@ pub const DENY_COMMAND: ListCommand = ListCommand {
         not_member: texts::NOT_DENIED,
         list: texts::DENY_LIST,
         empty: texts::DENY_LIST_EMPTY,
+        emptied: None,
     },
 };
 
@@ -51,6 +55,7 @@ pub const ALLOW_COMMAND: ListCommand = ListCommand {
         not_member: texts::NOT_ALLOWED,
         list: texts::ALLOW_LIST,
         empty: texts::ALLOW_LIST_EMPTY,
+        emptied: Some(texts::ALLOW_LIST_EMPTIED),
     },
 };
 
@@ -76,9 +81,18 @@ impl<S: BotSets> RouteHandler<S> for ListCommand {
                 answer(ctx.catalogue, &command, t.added, &[("id", &id.to_string())])
             }
             Action::Remove(id) => {
-                let text = match ctx.store.remove_member(self.set, id, false).await? {
+                // Where emptying matters, the last entry is removed apart (one more request,
+                // only then), so the answer can say the list is now empty.
+                let guard_last = t.emptied.is_some();
+                let text = match ctx.store.remove_member(self.set, id, guard_last).await? {
                     Removal::Removed => t.removed,
-                    Removal::NotMember | Removal::LastMember => t.not_member,
+                    Removal::NotMember => t.not_member,
+                    Removal::LastMember => {
+                        match ctx.store.remove_member(self.set, id, false).await? {
+                            Removal::Removed => t.emptied.unwrap_or(t.removed),
+                            Removal::NotMember | Removal::LastMember => t.not_member,
+                        }
+                    }
                 };
                 answer(ctx.catalogue, &command, text, &[("id", &id.to_string())])
             }

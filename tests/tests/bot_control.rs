@@ -369,6 +369,23 @@ async fn with_an_allow_list_only_its_members_and_the_admins_are_served() {
         set_item(&stack, "BOTSET#ALLOWED").await,
         Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET", "ids": [BORIS_ID]}))
     );
+
+    // Removing the last entry turns the list off, and the answer says so.
+    cost(&stack);
+    let d = private(&stack, ALICE_ID, &format!("/allowlist remove {BORIS_ID}")).await;
+    assert_eq!(
+        said(&d),
+        Some(format!("{BORIS_ID} is no longer on the allow-list, which is now empty: the bot serves everyone who is not denied again (within a minute everywhere)."))
+    );
+    // The admin check, the guarded removal refused as the last entry, the removal, the log.
+    assert_eq!(
+        cost(&stack),
+        ops(&["GetItem", "UpdateItem", "UpdateItem", "BatchWriteItem"])
+    );
+    assert_eq!(
+        set_item(&stack, "BOTSET#ALLOWED").await,
+        Some(json!({"pk": "BOTSET#ALLOWED", "sk": "SET"}))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

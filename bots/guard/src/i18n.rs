@@ -114,6 +114,11 @@ pub const CATALOGUE: Catalogue = Catalogue::new(
             en: "The allow-list is empty: the bot serves everyone who is not denied.",
             ru: "Список допуска пуст: бот обслуживает всех, кто не в списке запрета.",
         },
+        // ALLOW_LIST_EMPTIED
+        t! {
+            en: "{id} is no longer on the allow-list, which is now empty: the bot serves everyone who is not denied again (within a minute everywhere).",
+            ru: "{id} больше не в списке допуска, и он теперь пуст: бот снова обслуживает всех, кто не в списке запрета (везде — в течение минуты).",
+        },
         // CANCELLED
         t! {
             en: "Cancelled.",
