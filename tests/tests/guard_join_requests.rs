@@ -12,6 +12,7 @@ use fake_bot_api::{
     NEWS_USERNAME,
 };
 use lambdagram::aws::DynamoStore;
+use lambdagram_e2e::dynamo_proxy::DynamoFault;
 use lambdagram_e2e::stack::{Delivery, Stack};
 use serde_json::{json, Value};
 
@@ -639,4 +640,61 @@ async fn a_held_requester_who_blocked_the_bot_is_left_pending() {
     );
     assert_eq!(stack.fake.world().join_requests(LOUNGE_ID), [CAROL_ID]);
     assert_eq!(dead_letters(&stack.items().await), Vec::<Value>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_made_before_an_outage_are_saved_and_the_redelivery_makes_only_the_rest() {
+    const DEN_ID: i64 = -1_003_333_333_333;
+    let den = LinkedChannel {
+        id: DEN_ID,
+        title: "Den".into(),
+        username: None,
+        invite_link: None,
+    };
+    let stack = lounge(JoinRequests::Hold, &[club(), den.clone()]).await;
+    let world = stack.fake.world();
+    world.add_chat(Chat::channel(DEN_ID, "Den"));
+    world.set_member(
+        DEN_ID,
+        BOT_ID,
+        MemberStatus::admin(AdminRights {
+            can_invite_users: true,
+            ..AdminRights::basic()
+        }),
+    );
+    // The Club's link is made; then the journal cannot record the Den's intent (DynamoDB fails
+    // on every SDK attempt): a transient failure, after one link was made.
+    stack.dynamo_faults().inject(
+        DynamoFault::fail("PutItem")
+            .when_body_contains(&format!("invite-link:{DEN_ID}"))
+            .calls(1),
+    );
+    let (update, d) = request(&stack, CAROL_ID).await;
+    assert_ne!(d.status, 200, "Telegram redelivers");
+    assert_eq!(stack.dynamo_faults().pending(), 0, "the fault struck");
+    assert_eq!(world.invite_links(CLUB_ID).len(), 1);
+    let club_link = world.invite_links(CLUB_ID)[0]["invite_link"]
+        .as_str()
+        .expect("a link")
+        .to_owned();
+    assert_eq!(
+        config(&stack).await.channels[0].invite_link.as_deref(),
+        Some(club_link.as_str()),
+        "the link made before the outage is saved"
+    );
+    assert!(world.messages(CAROL_ID).is_empty(), "nothing sent yet");
+
+    stack.fake.clear_faults();
+    stack.fake.clear_calls();
+    assert_eq!(stack.deliver(&update).await.status, 200);
+    assert_eq!(
+        world.invite_links(CLUB_ID).len(),
+        1,
+        "never a second Club link"
+    );
+    assert_eq!(world.invite_links(DEN_ID).len(), 1);
+    let message = world.messages(CAROL_ID).pop().expect("the held message");
+    let names: Vec<String> = buttons(&message).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["Join Club", "Join Den", "✅ I have joined"]);
+    assert!(buttons(&message).contains(&("Join Club".to_owned(), club_link)));
 }

@@ -88,7 +88,7 @@ async fn hold<S: GuardStore + EffectJournal, T: TelegramApi>(
     missing: &[i64],
 ) -> Result<Decision, HandlerError> {
     let mut config = config.clone();
-    let created = create_links(ctx, &config, missing).await?;
+    let (created, stopped) = create_links(ctx, &config, missing).await;
     if !created.is_empty() {
         let record = |c: &mut GroupConfig| {
             created.iter().fold(false, |changed, (id, link)| {
@@ -101,6 +101,11 @@ async fn hold<S: GuardStore + EffectJournal, T: TelegramApi>(
             tracing::warn!(group_id = config.group_id, error = %e, "join links not saved");
         }
         record(&mut config);
+    }
+    // A transient failure stopped the links: those made before it are saved above (their
+    // journal says made, so the redelivery would not make them again), then Telegram redelivers.
+    if let Some(e) = stopped {
+        return Err(e);
     }
     let channels: Vec<&LinkedChannel> = config
         .channels
@@ -125,14 +130,15 @@ async fn hold<S: GuardStore + EffectJournal, T: TelegramApi>(
 }
 
 /// Creates a join link for each of the `missing` private channels that has none, journalled
-/// per channel (never two links for one update). Returns the links made now. A channel whose
-/// link an earlier delivery made (its save lost) or where the bot may not invite users gets
-/// none: the message names it without a button.
+/// per channel (never two links for one update). Returns the links made now, and the transient
+/// failure that stopped the rest, if one did. A channel whose link an earlier delivery made (its
+/// save lost) or where the bot may not invite users gets none: the message names it without a
+/// button.
 async fn create_links<S: GuardStore + EffectJournal, T: TelegramApi>(
     ctx: &RouteContext<'_, S, T>,
     config: &GroupConfig,
     missing: &[i64],
-) -> Result<Vec<(i64, String)>, HandlerError> {
+) -> (Vec<(i64, String)>, Option<HandlerError>) {
     let lacking: Vec<&LinkedChannel> = config
         .channels
         .iter()
@@ -152,8 +158,8 @@ async fn create_links<S: GuardStore + EffectJournal, T: TelegramApi>(
             Err(HandlerError::Telegram(e)) if e.is_permanent() => {
                 tracing::warn!(channel_id = channel.id, error = %e, "no join link");
             }
-            Err(e) => return Err(e),
+            Err(e) => return (created, Some(e)),
         }
     }
-    Ok(created)
+    (created, None)
 }
