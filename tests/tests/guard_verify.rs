@@ -80,15 +80,20 @@ async fn boris_is_warned(stack: &Stack) -> i64 {
         .user_says(LOUNGE_ID, BORIS_ID, "привет")
         .expect("Boris is in the Lounge");
     assert_eq!(stack.deliver(&update).await.status, 200);
-    let warning = stack
+    let warning = last_warning(stack);
+    stack.fake.clear_calls();
+    stack.emulator.take_dynamodb_ops();
+    warning
+}
+
+/// The id of the last warning the guard posted.
+fn last_warning(stack: &Stack) -> i64 {
+    stack
         .fake
         .calls_to("sendMessage")
         .last()
         .and_then(|c| c.result()?["message_id"].as_i64())
-        .expect("a warning was posted");
-    stack.fake.clear_calls();
-    stack.emulator.take_dynamodb_ops();
-    warning
+        .expect("a warning was posted")
 }
 
 /// `user_id` presses a button with `data` under message `message_id` in the Lounge.
@@ -547,12 +552,7 @@ async fn with_the_bot_allow_list_on_an_unlisted_group_is_still_enforced_and_its_
         "enforced: deleted, muted, warned"
     );
     assert!(muted(&stack, BORIS_ID));
-    let warning = stack
-        .fake
-        .calls_to("sendMessage")
-        .last()
-        .and_then(|c| c.result()?["message_id"].as_i64())
-        .expect("a warning was posted");
+    let warning = last_warning(&stack);
     stack.fake.clear_calls();
 
     // He subscribes and presses "I have joined": the allow-list never keeps him muted.
