@@ -47,9 +47,15 @@ async fn start_once(
     emulator.put_parameter(SECRET_PARAMETER, "bench-secret-0123456789");
     emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
     let mut env: Vec<(String, String)> = [
-        ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-        ("AWS_REGION", "us-east-1".to_owned()),
+        (
+            "AWS_ACCESS_KEY_ID",
+            lambdagram_e2e::sigv4_check::ACCESS_KEY_ID.to_owned(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            lambdagram_e2e::sigv4_check::SECRET_ACCESS_KEY.to_owned(),
+        ),
+        ("AWS_REGION", lambdagram_e2e::sigv4_check::REGION.to_owned()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_endpoint.to_owned()),
         ("AWS_ENDPOINT_URL_LAMBDA", emulator.endpoint()),

@@ -50,6 +50,7 @@ pub async fn endpoint() -> String {
 pub async fn client() -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(lambdagram::aws::sdk_http_client().expect("the SDK's HTTP client"))
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(
             "test",

@@ -5,8 +5,11 @@
 //!   `/error`, `init/error`, as documented by AWS;
 //! - the **Invoke API** (`POST /2015-03-31/functions/{name}/invocations`, synchronous), answering
 //!   like Lambda: `X-Amz-Function-Error: Unhandled` when the function failed, 404
-//!   `ResourceNotFoundException` for an unknown function — the webhook's AWS SDK Lambda client
-//!   reaches it through `AWS_ENDPOINT_URL_LAMBDA`;
+//!   `ResourceNotFoundException` for an unknown function — the webhook's signed Invoke requests
+//!   reach it through `AWS_ENDPOINT_URL_LAMBDA`;
+//! - every SSM and Invoke request's **SigV4 signature** checked as AWS checks it
+//!   ([`sigv4_check`]: the credentials functions get are [`sigv4_check::ACCESS_KEY_ID`] and
+//!   [`sigv4_check::SECRET_ACCESS_KEY`]), a mismatch refused with 403;
 //! - **SSM `GetParameter`** (JSON 1.1 protocol) for the SecureStrings the functions read at cold
 //!   start through `AWS_ENDPOINT_URL_SSM`;
 //! - an **API Gateway HTTP API** front: a request to one of its routes (`POST /webhook` to the
@@ -26,7 +29,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -37,6 +40,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::dynamo_proxy::{DynamoFaults, DynamoProxy};
+use crate::sigv4_check;
 
 /// API Gateway HTTP API accepts payloads up to 10 MB.
 const API_GATEWAY_MAX_BODY: usize = 10 * 1024 * 1024;
@@ -99,6 +103,8 @@ struct Shared {
     ids: AtomicU64,
     /// `DryRun` Invokes (the webhook's cold-start warm-up): checked, never run.
     dry_runs: AtomicU64,
+    /// SSM and Invoke requests refused for their signature ([`sigv4_check`]).
+    bad_signatures: AtomicU64,
     /// The HTTP API's routes: (method, path) → function.
     http_routes: Mutex<HashMap<(String, String), String>>,
 }
@@ -347,6 +353,11 @@ impl Emulator {
         self.dynamodb.as_ref().map_or(0, |p| p.faults.warm_ups())
     }
 
+    /// How many SSM and Invoke requests were refused for a signature that did not match.
+    pub fn bad_signatures(&self) -> u64 {
+        self.shared.bad_signatures.load(Ordering::Relaxed)
+    }
+
     /// How many `DryRun` Invokes reached the emulator (none of them ran a function).
     pub fn dry_runs(&self) -> u64 {
         self.shared.dry_runs.load(Ordering::Relaxed)
@@ -423,9 +434,20 @@ async fn invoke(shared: &Shared, slot: &Slot, payload: Bytes) -> Result<Outcome,
 async fn invoke_api(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(why) = sigv4_check::verify(&method, &uri, &headers, &body, "lambda") {
+        shared.bad_signatures.fetch_add(1, Ordering::Relaxed);
+        return (
+            StatusCode::FORBIDDEN,
+            [("x-amzn-errortype", "InvalidSignatureException")],
+            json!({"message": why}).to_string(),
+        )
+            .into_response();
+    }
     let Some(slot) = shared.slot(&name) else {
         return (
             StatusCode::NOT_FOUND,
@@ -533,7 +555,13 @@ async fn runtime_init_error(State(slot): State<Arc<Slot>>, body: Bytes) -> Statu
 }
 
 /// SSM's JSON 1.1 protocol, `GetParameter` only.
-async fn ssm_api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ssm_api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -546,6 +574,15 @@ async fn ssm_api(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: By
         )
             .into_response()
     };
+    if let Err(why) = sigv4_check::verify(&method, &uri, &headers, &body, "ssm") {
+        shared.bad_signatures.fetch_add(1, Ordering::Relaxed);
+        return (
+            StatusCode::FORBIDDEN,
+            [("content-type", "application/x-amz-json-1.1")],
+            json!({"__type": "InvalidSignatureException", "message": why}).to_string(),
+        )
+            .into_response();
+    }
     if target != "AmazonSSM.GetParameter" {
         return json_error("UnknownOperationException", target);
     }

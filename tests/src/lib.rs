@@ -7,4 +7,5 @@ pub mod dynamodb;
 pub mod emulator;
 pub mod events;
 pub mod paths;
+pub mod sigv4_check;
 pub mod stack;

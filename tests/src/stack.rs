@@ -149,9 +149,15 @@ impl Stack {
         emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
 
         let mut common = vec![
-            ("AWS_ACCESS_KEY_ID", "test".to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", "test".to_owned()),
-            ("AWS_REGION", "us-east-1".to_owned()),
+            (
+                "AWS_ACCESS_KEY_ID",
+                crate::sigv4_check::ACCESS_KEY_ID.to_owned(),
+            ),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                crate::sigv4_check::SECRET_ACCESS_KEY.to_owned(),
+            ),
+            ("AWS_REGION", crate::sigv4_check::REGION.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
             ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
             ("AWS_ENDPOINT_URL_LAMBDA", emulator.endpoint()),
@@ -350,15 +356,33 @@ impl Stack {
 
     /// Invokes function `name` through the Lambda Invoke API with `payload`, synchronously.
     /// Returns its answer, or `Err` with the error answer.
+    /// The request is signed with the test credentials, as `aws lambda invoke` signs it.
     pub async fn invoke(&self, name: &str, payload: &str) -> Result<Value, Value> {
-        let response = self
-            .http
-            .post(format!(
+        let identity = aws_credential_types::Credentials::new(
+            crate::sigv4_check::ACCESS_KEY_ID,
+            crate::sigv4_check::SECRET_ACCESS_KEY,
+            None,
+            None,
+            "lambdagram-e2e",
+        )
+        .into();
+        let request = lambdagram::aws::signed::sign_request(
+            &format!(
                 "{}/2015-03-31/functions/{name}/invocations",
                 self.emulator.endpoint()
-            ))
-            .body(payload.to_owned())
-            .send()
+            ),
+            &[],
+            payload.as_bytes().to_vec(),
+            &identity,
+            crate::sigv4_check::REGION,
+            "lambda",
+            std::time::SystemTime::now(),
+        )
+        .expect("sign the Invoke request");
+        let request = reqwest::Request::try_from(request).expect("a request");
+        let response = self
+            .http
+            .execute(request)
             .await
             .expect("the Invoke API answers");
         let failed = response.headers().contains_key("x-amz-function-error");

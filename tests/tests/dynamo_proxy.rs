@@ -17,6 +17,7 @@ async fn through_proxy() -> (DynamoProxy, Client, String) {
         .expect("start the proxy");
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(lambdagram::aws::sdk_http_client().expect("the SDK's HTTP client"))
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "e2e"))
         .endpoint_url(&proxy.endpoint)

@@ -514,17 +514,13 @@ async fn logs_never_carry_the_token_the_secret_or_message_text() {
     // teloxide reads a message it cannot parse as an unknown update kind; a route's own
     // reading fails only on the envelope, which the webhook checks first. So invoke a route
     // directly, as something other than the webhook might.
-    let invoked = lambdagram::telegram::http_client()
-        .expect("HTTP client")
-        .post(format!(
-            "{}/2015-03-31/functions/start/invocations",
-            stack.emulator.endpoint()
-        ))
-        .body(json!({"route": "start", "update": {"update_id": marker}}).to_string())
-        .send()
+    let answer = stack
+        .invoke(
+            "start",
+            &json!({"route": "start", "update": {"update_id": marker}}).to_string(),
+        )
         .await
-        .expect("the Invoke API answers");
-    let answer: Value = invoked.json().await.expect("a JSON answer");
+        .unwrap_or_else(|e| panic!("the route answers: {e}"));
     let reason = answer["rejected"].as_str().unwrap_or_default();
     assert!(
         reason.starts_with("unparseable update") && !reason.contains(marker),

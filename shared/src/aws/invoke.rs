@@ -3,16 +3,14 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::InvocationType;
-
+use super::signed::{Answer, Call, CallError, SignedClient, LAMBDA};
 use crate::config::{self, ConfigError};
 use crate::dispatch::{DispatchError, Dispatcher};
 use crate::route_api::RouteResponse;
 use crate::routes::{Route, RouteTable};
 
 pub struct LambdaDispatcher {
-    client: aws_sdk_lambda::Client,
+    client: SignedClient,
     functions: HashMap<&'static str, String>,
     /// The route whose function the cold-start warm-up dry-runs.
     first: Option<&'static str>,
@@ -21,10 +19,7 @@ pub struct LambdaDispatcher {
 impl LambdaDispatcher {
     /// Reads every route's function name from `ROUTE_FUNCTION_<ROUTE>`; all must be set, so a
     /// template that forgot a route fails at cold start, not on the first such update.
-    pub fn from_env(
-        client: aws_sdk_lambda::Client,
-        routes: RouteTable,
-    ) -> Result<Self, ConfigError> {
+    pub fn from_env(client: SignedClient, routes: RouteTable) -> Result<Self, ConfigError> {
         let mut functions = HashMap::new();
         for route in routes {
             functions.insert(route.name, config::required(&route.function_env_var())?);
@@ -45,25 +40,53 @@ impl LambdaDispatcher {
             return;
         };
         let started = std::time::Instant::now();
+        // Lambda runs nothing; an emulator that ignores DryRun runs the route with this, and
+        // the route answers it without doing anything.
         let result = self
-            .client
-            .invoke()
-            .function_name(function)
-            .invocation_type(InvocationType::DryRun)
-            // Lambda runs nothing; an emulator that ignores DryRun runs the route with this,
-            // and the route answers it without doing anything.
-            .payload(Blob::new(crate::route_api::WARM_UP))
-            .send()
+            .invoke(
+                function,
+                "DryRun",
+                crate::route_api::WARM_UP.as_bytes().to_vec(),
+            )
             .await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
-            Ok(out) => tracing::debug!(ms, status = out.status_code, "Lambda connection open"),
-            Err(e) => tracing::warn!(
+            Ok(out) if out.status < 300 => {
+                tracing::debug!(ms, status = out.status, "Lambda connection open")
+            }
+            Ok(out) => tracing::warn!(
                 ms,
-                error = %aws_sdk_lambda::error::DisplayErrorContext(e),
-                "Lambda warm-up failed"
+                status = out.status,
+                error = out.error_code().unwrap_or_default(),
+                message = out.error_message(),
+                "Lambda warm-up refused"
             ),
+            Err(e) => tracing::warn!(ms, error = %e, "Lambda warm-up failed"),
         }
+    }
+
+    /// One Invoke (`POST /2015-03-31/functions/{name}/invocations`), one attempt: a retry
+    /// after a timeout could run the route twice at once, and the ledger cannot tell. No
+    /// timeout of its own: the route's function timeout bounds it.
+    async fn invoke(
+        &self,
+        function: &str,
+        invocation_type: &'static str,
+        payload: Vec<u8>,
+    ) -> Result<Answer, CallError> {
+        let path = format!(
+            "/2015-03-31/functions/{}/invocations",
+            path_segment(function)
+        );
+        self.client
+            .send(Call {
+                service: LAMBDA,
+                path: &path,
+                headers: &[("x-amz-invocation-type", invocation_type)],
+                body: payload,
+                timeout: None,
+            })
+            .await
     }
 }
 
@@ -81,45 +104,64 @@ impl Dispatcher for LambdaDispatcher {
                     detail: "no function configured".into(),
                 })?;
         let out = self
-            .client
-            .invoke()
-            .function_name(function)
-            .payload(Blob::new(payload))
-            .send()
+            .invoke(function, "RequestResponse", payload)
             .await
-            .map_err(|e| invoke_error(route.name, e))?;
-        let body = out.payload.map(Blob::into_inner).unwrap_or_default();
-        if let Some(kind) = out.function_error {
+            .map_err(|e| call_error(route.name, e))?;
+        if out.status != 200 {
+            return Err(refusal(route.name, &out));
+        }
+        if let Some(kind) = out.headers.get("x-amz-function-error") {
+            let kind = String::from_utf8_lossy(kind.as_bytes());
             return Err(DispatchError::Failed {
                 route: route.name,
-                detail: function_error_detail(&kind, &body),
+                detail: function_error_detail(&kind, &out.body),
             });
         }
-        serde_json::from_slice(&body).map_err(|e| DispatchError::BadAnswer {
+        serde_json::from_slice(&out.body).map_err(|e| DispatchError::BadAnswer {
             route: route.name,
             detail: e.to_string(),
         })
     }
 }
 
-/// Whether a failed Invoke may have run the function. Lambda's refusals (throttled, not found,
-/// not allowed, a payload too large: 4xx) ran nothing, and neither did a request that could
-/// not be built; a 5xx from the service, a timeout, a lost connection or an unreadable answer
-/// may come after the function started. The client makes one attempt only (the webhook builds
-/// it with retries off): a retry here would run the route a second time behind the ledger's
-/// back.
-fn invoke_error(
-    route: &'static str,
-    e: aws_sdk_lambda::error::SdkError<aws_sdk_lambda::operation::invoke::InvokeError>,
-) -> DispatchError {
-    use aws_sdk_lambda::error::SdkError;
-    let ran_nothing = match &e {
-        SdkError::ConstructionFailure(_) => true,
-        SdkError::ServiceError(service) => (400..500).contains(&service.raw().status().as_u16()),
-        _ => false,
-    };
-    let detail = aws_sdk_lambda::error::DisplayErrorContext(e).to_string();
-    if ran_nothing {
+/// A function name (or ARN, with its `:`) as one path segment: everything but RFC 3986's
+/// unreserved characters percent-encoded, as the SDK encodes a label.
+fn path_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether a failed Invoke may have run the function: a request that could not be built or
+/// signed, or a connection that could not be made, ran nothing; a timeout, a lost connection or
+/// an unreadable answer may come after the function started. One attempt only: a retry here
+/// would run the route a second time behind the ledger's back.
+fn call_error(route: &'static str, e: CallError) -> DispatchError {
+    let detail = e.to_string();
+    match e {
+        CallError::NotSent(_) | CallError::Connect { .. } => {
+            DispatchError::Unavailable { route, detail }
+        }
+        CallError::NoAnswer { .. } => DispatchError::Unknown { route, detail },
+    }
+}
+
+/// Lambda answered an error status. Its refusals (throttled, not found, not allowed, a payload
+/// too large: 4xx) ran nothing; a 5xx may come after the function started.
+fn refusal(route: &'static str, out: &Answer) -> DispatchError {
+    let detail = format!(
+        "{} (HTTP {}): {}",
+        out.error_code().as_deref().unwrap_or("error"),
+        out.status,
+        out.error_message()
+    );
+    if (400..500).contains(&out.status) {
         DispatchError::Unavailable { route, detail }
     } else {
         DispatchError::Unknown { route, detail }
@@ -139,43 +181,72 @@ fn function_error_detail(kind: &str, payload: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    use aws_sdk_lambda::config::http::HttpResponse;
-    use aws_sdk_lambda::error::SdkError;
-    use aws_sdk_lambda::operation::invoke::InvokeError;
-    use aws_sdk_lambda::primitives::SdkBody;
-
-    fn service_error(status: u16) -> SdkError<InvokeError> {
-        let status = status.try_into().expect("a status code");
-        SdkError::service_error(
-            InvokeError::unhandled("refused"),
-            HttpResponse::new(status, SdkBody::empty()),
-        )
+    fn answer(status: u16, error_type: &str) -> Answer {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-amzn-errortype", error_type.parse().unwrap());
+        Answer {
+            status,
+            headers,
+            body: br#"{"Type":"User","message":"refused"}"#.to_vec(),
+        }
     }
 
     #[test]
     fn only_an_invoke_that_ran_nothing_releases_the_update() {
         // Throttled, not found, not allowed, too large: Lambda ran nothing.
         for status in [400, 403, 404, 413, 429] {
-            let e = invoke_error("start", service_error(status));
+            let e = refusal("start", &answer(status, "TooManyRequestsException"));
             assert!(
                 matches!(e, DispatchError::Unavailable { .. }),
                 "{status}: {e}"
             );
             assert!(!e.may_still_run());
         }
-        assert!(
-            !invoke_error("start", SdkError::construction_failure("no region")).may_still_run()
+        assert_eq!(
+            refusal("start", &answer(429, "TooManyRequestsException")).to_string(),
+            DispatchError::Unavailable {
+                route: "start",
+                detail: "TooManyRequestsException (HTTP 429): refused".into()
+            }
+            .to_string()
         );
-        // A service failure, a timeout, a lost connection: the route may be running.
         for e in [
-            service_error(500),
-            service_error(502),
-            SdkError::timeout_error("read timed out"),
+            CallError::NotSent("no region".into()),
+            CallError::Connect {
+                service: "lambda",
+                detail: "connection refused".into(),
+            },
         ] {
-            let e = invoke_error("start", e);
+            assert!(!call_error("start", e).may_still_run());
+        }
+        // A service failure, a timeout, a lost connection: the route may be running.
+        for status in [500, 502] {
+            let e = refusal("start", &answer(status, "ServiceException"));
             assert!(matches!(e, DispatchError::Unknown { .. }), "{e}");
             assert!(e.may_still_run());
         }
+        let e = call_error(
+            "start",
+            CallError::NoAnswer {
+                service: "lambda",
+                detail: "operation timed out".into(),
+            },
+        );
+        assert!(matches!(e, DispatchError::Unknown { .. }), "{e}");
+        assert!(e.may_still_run());
+    }
+
+    #[test]
+    fn a_function_name_or_arn_is_one_path_segment() {
+        assert_eq!(
+            path_segment("lambdagram-Start-AbC_1.x~"),
+            "lambdagram-Start-AbC_1.x~"
+        );
+        assert_eq!(
+            path_segment("arn:aws:lambda:eu-central-1:123456789012:function:start"),
+            "arn%3Aaws%3Alambda%3Aeu-central-1%3A123456789012%3Afunction%3Astart"
+        );
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
     }
 
     #[test]

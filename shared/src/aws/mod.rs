@@ -1,28 +1,49 @@
-//! AWS adapters: DynamoDB for the store ports, SSM Parameter Store for secrets, Lambda Invoke
-//! for dispatch. Only this module (and `lambda`) sees AWS SDK types.
+//! AWS adapters: DynamoDB for the store ports (the SDK's client), SSM Parameter Store for
+//! secrets and Lambda Invoke for dispatch (signed requests: [`signed`]). Only this module (and
+//! `lambda`) sees AWS SDK types.
 
 mod dead_letters;
 mod dynamo;
+pub mod endpoint;
 mod https;
 mod invoke;
 mod limits;
 mod secrets;
+pub mod signed;
 mod state;
 mod user_data;
 
 pub use dynamo::{err, get_n, get_s, n, s, DynamoStore, Item, StoreCalls};
 pub use invoke::LambdaDispatcher;
 pub use secrets::{resolve_next_webhook_secret, resolve_secret, SecretError};
+pub use signed::SignedClient;
+
+/// A DynamoDB client on `sdk`, resolving its endpoint without the SDK's partition table
+/// ([`endpoint::DynamoEndpoint`]).
+pub fn dynamodb_client(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(sdk)
+            .endpoint_resolver(endpoint::DynamoEndpoint)
+            .build(),
+    )
+}
 
 /// Loads the SDK configuration once per cold start (region, credentials, and endpoint overrides
-/// such as `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local), with one HTTPS client for every SDK
-/// client built from it, on the process's trust roots (read once, shared with the Bot API's
-/// client). Fails when there are no roots.
+/// such as `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local), with one HTTP client for every SDK
+/// client built from it ([`https`]: reqwest on the process's trust roots, read once, shared
+/// with the Bot API's client). Fails when there are no roots.
 pub async fn sdk_config() -> Result<aws_config::SdkConfig, crate::tls::RootsError> {
-    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    Ok(https::with_roots(loader, crate::tls::roots()?)?
+    Ok(aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(sdk_http_client()?)
         .load()
         .await)
+}
+
+/// The SDK's HTTP client on the process's trust roots ([`https`]), for an SDK configuration
+/// built by hand (tests).
+pub fn sdk_http_client(
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, crate::tls::RootsError> {
+    https::sdk_client(crate::tls::roots()?)
 }
 
 /// As [`sdk_config`], for a Lambda function. Lambda puts the function's credentials in the
@@ -38,9 +59,7 @@ pub async fn function_sdk_config() -> Result<aws_config::SdkConfig, crate::tls::
             aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
         );
     }
-    Ok(https::with_roots(loader, crate::tls::roots()?)?
-        .load()
-        .await)
+    Ok(loader.http_client(sdk_http_client()?).load().await)
 }
 
 /// Whether the environment provider would answer: the key id and the secret are both set and

@@ -1,6 +1,7 @@
 //! Secrets: `NAME` directly (local runs), or the SSM SecureString named by `NAME_PARAMETER`
 //! (AWS), fetched once at cold start. Values are never logged.
 
+use super::signed::{Call, SignedClient, SSM};
 use crate::config;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,10 +17,7 @@ pub enum SecretError {
 }
 
 /// Resolves the secret `name` from the environment or SSM.
-pub async fn resolve_secret(
-    name: &str,
-    sdk: &aws_config::SdkConfig,
-) -> Result<String, SecretError> {
+pub async fn resolve_secret(name: &str, aws: &SignedClient) -> Result<String, SecretError> {
     if let Some(value) = config::optional(name) {
         return Ok(value);
     }
@@ -29,56 +27,84 @@ pub async fn resolve_secret(
             name: name.to_owned(),
         });
     };
-    let ssm_err = |detail: String| SecretError::Ssm {
-        name: name.to_owned(),
-        parameter: parameter.clone(),
-        detail,
-    };
-    let out = aws_sdk_ssm::Client::new(sdk)
-        .get_parameter()
-        .name(&parameter)
-        .with_decryption(true)
-        .send()
+    let value = get_parameter(aws, &parameter)
         .await
-        .map_err(|e| ssm_err(aws_sdk_ssm::error::DisplayErrorContext(e).to_string()))?;
-    out.parameter
-        .and_then(|p| p.value)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ssm_err("parameter has no value".into()))
+        .and_then(|v| v.ok_or_else(|| "no such parameter (ParameterNotFound)".to_owned()));
+    value
+        .and_then(|v| {
+            Some(v)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| "parameter has no value".to_owned())
+        })
+        .map_err(|detail| SecretError::Ssm {
+            name: name.to_owned(),
+            parameter,
+            detail,
+        })
 }
 
 /// The next webhook secret while `lambdagram webhook rotate` rolls one: the SSM parameter
 /// `WEBHOOK_SECRET_PARAMETER` + `/next` ([`crate::secret::next_parameter`]). `None` when no
 /// rotation is under way (the parameter does not exist) or the secret is not read from SSM.
 pub async fn resolve_next_webhook_secret(
-    sdk: &aws_config::SdkConfig,
+    aws: &SignedClient,
 ) -> Result<Option<String>, SecretError> {
     let Some(current) = config::optional("WEBHOOK_SECRET_PARAMETER") else {
         return Ok(None);
     };
     let parameter = crate::secret::next_parameter(&current);
-    match aws_sdk_ssm::Client::new(sdk)
-        .get_parameter()
-        .name(&parameter)
-        .with_decryption(true)
-        .send()
-        .await
-    {
-        Ok(out) => Ok(out
-            .parameter
-            .and_then(|p| p.value)
-            .filter(|v| !v.is_empty())),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_parameter_not_found()) =>
-        {
-            Ok(None)
-        }
-        Err(err) => Err(SecretError::Ssm {
+    match get_parameter(aws, &parameter).await {
+        Ok(value) => Ok(value.filter(|v| !v.is_empty())),
+        Err(detail) => Err(SecretError::Ssm {
             name: "WEBHOOK_SECRET (next)".to_owned(),
             parameter,
-            detail: aws_sdk_ssm::error::DisplayErrorContext(err).to_string(),
+            detail,
         }),
     }
 }
+
+/// SSM `GetParameter` with decryption (JSON 1.1 protocol): the value, `None` when the parameter
+/// does not exist, else why it could not be read.
+async fn get_parameter(aws: &SignedClient, parameter: &str) -> Result<Option<String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "Parameter")]
+        parameter: Option<Parameter>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Parameter {
+        #[serde(rename = "Value")]
+        value: Option<String>,
+    }
+    let body = serde_json::json!({"Name": parameter, "WithDecryption": true});
+    let answer = aws
+        .send(Call {
+            service: SSM,
+            path: "/",
+            headers: &[
+                ("content-type", "application/x-amz-json-1.1"),
+                ("x-amz-target", "AmazonSSM.GetParameter"),
+            ],
+            body: body.to_string().into_bytes(),
+            timeout: Some(SSM_TIMEOUT),
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    if answer.status == 200 {
+        let parsed: Answer = serde_json::from_slice(&answer.body)
+            .map_err(|e| format!("unreadable GetParameter answer: {e}"))?;
+        return Ok(parsed.parameter.and_then(|p| p.value));
+    }
+    match answer.error_code() {
+        Some(code) if code == "ParameterNotFound" => Ok(None),
+        code => Err(format!(
+            "{} (HTTP {}): {}",
+            code.as_deref().unwrap_or("error"),
+            answer.status,
+            answer.error_message()
+        )),
+    }
+}
+
+/// How long one read may take: the cold start waits for it.
+const SSM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

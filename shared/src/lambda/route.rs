@@ -4,7 +4,7 @@
 use lambda_runtime::{service_fn, LambdaEvent};
 use tracing::Instrument;
 
-use crate::aws::{function_sdk_config, resolve_secret, DynamoStore};
+use crate::aws::{dynamodb_client, function_sdk_config, resolve_secret, DynamoStore, SignedClient};
 use std::sync::Arc;
 
 use crate::config::{self, ConfigError};
@@ -37,7 +37,7 @@ pub trait StoreFromEnv: Sized + Send + Sync + 'static {
 impl StoreFromEnv for DynamoStore {
     fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, ConfigError> {
         Ok(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
+            dynamodb_client(sdk),
             config::required("TABLE_NAME")?,
         ))
     }
@@ -69,8 +69,9 @@ pub(super) async fn cold_start<S: StoreFromEnv>(
     let store = S::from_env(sdk)?;
     let api_url = config::telegram_api_url();
     let client = crate::telegram::http_client()?;
+    let aws = SignedClient::new(sdk)?;
     let (token, (), ()) = tokio::join!(
-        resolve_secret("BOT_TOKEN", sdk),
+        resolve_secret("BOT_TOKEN", &aws),
         crate::telegram::warm_up(&client, &api_url),
         store.warm_up(),
     );

@@ -6,7 +6,8 @@ use tracing::Instrument;
 use std::time::{Duration, Instant};
 
 use crate::aws::{
-    function_sdk_config, resolve_next_webhook_secret, resolve_secret, DynamoStore, LambdaDispatcher,
+    dynamodb_client, function_sdk_config, resolve_next_webhook_secret, resolve_secret, DynamoStore,
+    LambdaDispatcher, SignedClient,
 };
 use crate::config;
 use crate::ingress::{Ingress, IngressConfig, IngressRequest};
@@ -21,22 +22,16 @@ const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
     init_observability();
     let sdk = function_sdk_config().await?;
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        config::required("TABLE_NAME")?,
-    );
-    // One attempt per Invoke: a retry after a timeout could run the route twice at once, and
-    // the ledger cannot tell. A failed Invoke fails the update; Telegram redelivers it.
-    let lambda = aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::config::Builder::from(&sdk)
-            .retry_config(aws_config::retry::RetryConfig::disabled())
-            .build(),
-    );
-    let dispatcher = LambdaDispatcher::from_env(lambda, routes)?;
+    let store = DynamoStore::new(dynamodb_client(&sdk), config::required("TABLE_NAME")?);
+    // SSM and Lambda by signed requests on one client (one connection pool). One attempt per
+    // Invoke: a retry after a timeout could run the route twice at once, and the ledger cannot
+    // tell. A failed Invoke fails the update; Telegram redelivers it.
+    let aws = SignedClient::new(&sdk)?;
+    let dispatcher = LambdaDispatcher::from_env(aws.clone(), routes)?;
     // The ledger's and the dispatcher's connections open while the secret is read.
     let (secret, next, (), ()) = tokio::join!(
-        resolve_secret("WEBHOOK_SECRET", &sdk),
-        resolve_next_webhook_secret(&sdk),
+        resolve_secret("WEBHOOK_SECRET", &aws),
+        resolve_next_webhook_secret(&aws),
         store.warm_up(),
         dispatcher.warm_up(),
     );
@@ -52,7 +47,7 @@ pub async fn run_webhook(routes: RouteTable) -> Result<(), Error> {
                 })?;
     }
     let refresh = SecretRefresh {
-        sdk,
+        aws,
         secrets: config.secret.clone(),
         from_ssm: config::optional("WEBHOOK_SECRET_PARAMETER").is_some(),
         last: tokio::sync::Mutex::new(None),
@@ -88,7 +83,7 @@ const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 /// `lambdagram webhook rotate` may have begun after this sandbox's cold start, and Telegram
 /// already sends the next secret. Without it a warm sandbox would answer 401 until recycled.
 struct SecretRefresh {
-    sdk: aws_config::SdkConfig,
+    aws: SignedClient,
     secrets: AcceptedSecrets,
     from_ssm: bool,
     last: tokio::sync::Mutex<Option<Instant>>,
@@ -105,8 +100,8 @@ impl SecretRefresh {
         }
         *last = Some(Instant::now());
         let (current, next) = tokio::join!(
-            resolve_secret("WEBHOOK_SECRET", &self.sdk),
-            resolve_next_webhook_secret(&self.sdk),
+            resolve_secret("WEBHOOK_SECRET", &self.aws),
+            resolve_next_webhook_secret(&self.aws),
         );
         match current.map(|c| WebhookSecret::new(&c)) {
             Ok(Ok(current)) => {

@@ -1,12 +1,11 @@
 //! The TLS trust roots, read and parsed once per process and shared by every HTTPS client in
-//! it: the Bot API's (reqwest) and the AWS SDK's (`aws::sdk_config`). Each loaded the
+//! it: the Bot API's and AWS's (reqwest both, `aws::sdk_config` and `aws::SignedClient`). Each loaded the
 //! system roots itself before, reading the bundle and every file of the certificate directory
 //! each time, which was the largest part of a cold start we could cut.
 //!
 //! No roots is an error, never a warning: a client without them fails every HTTPS request later,
 //! far from the cause.
 
-mod pem;
 mod source;
 mod store;
 
@@ -17,7 +16,6 @@ pub use source::{Source, CERT_DIR, CERT_FILE};
 /// The roots every HTTPS client trusts, parsed once.
 pub struct TrustRoots {
     store: Arc<rustls::RootCertStore>,
-    pem: Vec<u8>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -58,7 +56,7 @@ pub fn load(source: Source) -> Result<TrustRoots, RootsError> {
                 detail: e.to_string(),
             })?;
             let where_ = format!("{} ({origin})", path.display());
-            (store::from_pem(bundle), where_, Vec::new())
+            (store::from_pem(&bundle), where_, Vec::new())
         }
         Source::Platform => {
             let native = rustls_native_certs::load_native_certs();
@@ -86,7 +84,6 @@ pub fn load(source: Source) -> Result<TrustRoots, RootsError> {
     }
     Ok(TrustRoots {
         store: Arc::new(parsed.store),
-        pem: parsed.pem,
     })
 }
 
@@ -100,12 +97,7 @@ impl TrustRoots {
         self.store.is_empty()
     }
 
-    /// The accepted roots as one PEM bundle (the AWS SDK's trust store takes PEM).
-    pub fn pem(&self) -> &[u8] {
-        &self.pem
-    }
-
-    /// A rustls client configuration on aws-lc-rs (the provider the AWS SDK links) trusting
+    /// A rustls client configuration on aws-lc-rs trusting
     /// these roots; the parsed store is shared, not copied.
     pub fn client_config(&self) -> Result<rustls::ClientConfig, RootsError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
@@ -154,7 +146,6 @@ mod tests {
         let file = TempFile::new("good.pem", &[ROOT, ROOT].concat());
         let roots = load(file.bundle()).expect("two roots");
         assert_eq!(roots.len(), 2);
-        assert_eq!(roots.pem(), [ROOT, ROOT].concat());
         assert!(roots.client_config().is_ok());
     }
 

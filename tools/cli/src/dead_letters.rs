@@ -61,7 +61,7 @@ impl Selection {
             )?;
         let config = lambdagram::aws::sdk_config().await?;
         Ok((
-            DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.as_str()),
+            DynamoStore::new(lambdagram::aws::dynamodb_client(&config), table.as_str()),
             table,
         ))
     }

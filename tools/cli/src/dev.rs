@@ -115,7 +115,7 @@ pub async fn run(mut args: Args) -> anyhow::Result<()> {
         Some(table) => {
             let config = lambdagram::aws::sdk_config().await?;
             let store = lambdagram::aws::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(&config),
+                lambdagram::aws::dynamodb_client(&config),
                 table.as_str(),
             );
             store

@@ -294,7 +294,7 @@ async fn groups(bot: &BotApi, username: &str, table: &str, report: &mut Report) 
             return;
         }
     };
-    let store = lambdagram::aws::DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = lambdagram::aws::DynamoStore::new(lambdagram::aws::dynamodb_client(&config), table);
     let all = match checking("the protected groups", store.all_groups()).await {
         Ok(all) => all,
         Err(e) => {

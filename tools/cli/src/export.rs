@@ -67,7 +67,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
              NAME / --config-env ENV",
         )?;
     let config = lambdagram::aws::sdk_config().await?;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table.as_str());
+    let store = DynamoStore::new(lambdagram::aws::dynamodb_client(&config), table.as_str());
     let found = keymap::export(&store, map, args.user)
         .await
         .with_context(|| format!("cannot read the DynamoDB table {table}"))?;
