@@ -105,6 +105,10 @@ struct Shared {
     dry_runs: AtomicU64,
     /// SSM and Invoke requests refused for their signature ([`sigv4_check`]).
     bad_signatures: AtomicU64,
+    /// `GetParameter` requests still to answer `ThrottlingException` (a test injects them).
+    ssm_throttles: Mutex<u32>,
+    /// `GetParameter` requests answered `ThrottlingException`.
+    ssm_throttled: AtomicU64,
     /// The HTTP API's routes: (method, path) → function.
     http_routes: Mutex<HashMap<(String, String), String>>,
 }
@@ -353,6 +357,17 @@ impl Emulator {
         self.dynamodb.as_ref().map_or(0, |p| p.faults.warm_ups())
     }
 
+    /// Makes the next `n` SSM `GetParameter` requests answer 400 `ThrottlingException`, as SSM
+    /// does past its rate (a burst of cold starts).
+    pub fn throttle_ssm(&self, n: u32) {
+        *self.shared.ssm_throttles.lock().expect("ssm_throttles") = n;
+    }
+
+    /// How many `GetParameter` requests were answered `ThrottlingException`.
+    pub fn ssm_throttled(&self) -> u64 {
+        self.shared.ssm_throttled.load(Ordering::Relaxed)
+    }
+
     /// How many SSM and Invoke requests were refused for a signature that did not match.
     pub fn bad_signatures(&self) -> u64 {
         self.shared.bad_signatures.load(Ordering::Relaxed)
@@ -585,6 +600,14 @@ async fn ssm_api(
     }
     if target != "AmazonSSM.GetParameter" {
         return json_error("UnknownOperationException", target);
+    }
+    {
+        let mut throttles = shared.ssm_throttles.lock().expect("ssm_throttles");
+        if *throttles > 0 {
+            *throttles -= 1;
+            shared.ssm_throttled.fetch_add(1, Ordering::Relaxed);
+            return json_error("ThrottlingException", "Rate exceeded");
+        }
     }
     let request: Value = serde_json::from_slice(&body).unwrap_or_default();
     let name = request["Name"].as_str().unwrap_or_default();

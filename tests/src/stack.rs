@@ -74,6 +74,9 @@ pub struct Delivery {
 struct Scale {
     webhook: u32,
     routes: Vec<(String, u32)>,
+    /// SSM reads the emulator throttles before the functions start (see
+    /// [`Stack::start_with_ssm_throttled`]).
+    ssm_throttles: u32,
 }
 
 pub struct Stack {
@@ -109,6 +112,18 @@ impl Stack {
         let scale = Scale {
             webhook,
             routes: routes.iter().map(|(n, i)| ((*n).to_owned(), *i)).collect(),
+            ssm_throttles: 0,
+        };
+        Self::start_full(fake, "info", None, &scale, GUARD).await
+    }
+
+    /// Starts everything with SSM answering the functions' first `n` secret reads with
+    /// `ThrottlingException`, as a burst of cold starts meets SSM's rate limit.
+    pub async fn start_with_ssm_throttled(n: u32) -> Stack {
+        let fake = FakeBotApi::start().await.expect("start the fake Bot API");
+        let scale = Scale {
+            ssm_throttles: n,
+            ..Scale::default()
         };
         Self::start_full(fake, "info", None, &scale, GUARD).await
     }
@@ -146,6 +161,7 @@ impl Stack {
             .await
             .expect("start the DynamoDB proxy");
         emulator.put_parameter(SECRET_PARAMETER, SECRET);
+        emulator.throttle_ssm(scale.ssm_throttles);
         emulator.put_parameter(TOKEN_PARAMETER, &fake.token());
 
         let mut common = vec![

@@ -8,8 +8,18 @@
 //! host name.
 
 /// A service's regional endpoint: `https://{prefix}.{region}.{suffix}`, with `-fips` after the
-/// prefix when `fips`, and the partition's dual-stack suffix when `dual_stack`.
-pub fn regional(prefix: &str, region: &str, fips: bool, dual_stack: bool) -> String {
+/// prefix when `fips`, and the partition's dual-stack suffix when `dual_stack`. Where a
+/// service's regular GovCloud endpoints are its FIPS endpoints (`gov_fips_is_regular`: DynamoDB
+/// and SSM, not Lambda), FIPS without dual-stack there is the regular endpoint, as the
+/// services' endpoint rules say.
+pub fn regional(
+    prefix: &str,
+    region: &str,
+    fips: bool,
+    dual_stack: bool,
+    gov_fips_is_regular: bool,
+) -> String {
+    let fips = fips && !(gov_fips_is_regular && region.starts_with("us-gov-") && !dual_stack);
     let fips = if fips { "-fips" } else { "" };
     let suffix = dns_suffix(region, dual_stack);
     format!("https://{prefix}{fips}.{region}.{suffix}")
@@ -19,17 +29,20 @@ pub fn regional(prefix: &str, region: &str, fips: bool, dual_stack: bool) -> Str
 /// European Sovereign Cloud, the ISO partitions; everything else, GovCloud included, is
 /// `amazonaws.com`).
 fn dns_suffix(region: &str, dual_stack: bool) -> &'static str {
-    let (single, dual) = if region.starts_with("cn-") {
-        ("amazonaws.com.cn", "api.amazonwebservices.com.cn")
-    } else if region.starts_with("eusc-") {
-        ("amazonaws.eu", "api.amazonwebservices.eu")
-    } else if region.starts_with("us-isob-") {
-        ("sc2s.sgov.gov", "sc2s.sgov.gov")
-    } else if region.starts_with("us-iso-") {
-        ("c2s.ic.gov", "c2s.ic.gov")
-    } else {
-        ("amazonaws.com", "api.aws")
-    };
+    const PARTITIONS: &[(&str, &str, &str)] = &[
+        ("cn-", "amazonaws.com.cn", "api.amazonwebservices.com.cn"),
+        ("eusc-", "amazonaws.eu", "api.amazonwebservices.eu"),
+        ("us-isob-", "sc2s.sgov.gov", "api.aws.scloud"),
+        ("us-iso-", "c2s.ic.gov", "api.aws.ic.gov"),
+        ("us-isof-", "csp.hci.ic.gov", "api.aws.hci.ic.gov"),
+        ("eu-isoe-", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk"),
+    ];
+    let (single, dual) = PARTITIONS
+        .iter()
+        .find(|(prefix, _, _)| region.starts_with(prefix))
+        .map_or(("amazonaws.com", "api.aws"), |(_, single, dual)| {
+            (*single, *dual)
+        });
     if dual_stack {
         dual
     } else {
@@ -37,30 +50,36 @@ fn dns_suffix(region: &str, dual_stack: bool) -> &'static str {
     }
 }
 
-/// The endpoint of the service whose SDK id is `service_id` (`SSM`, `LAMBDA`): an override from
-/// `var` (the environment) unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true, else the
-/// regional endpoint, FIPS and dual-stack as `AWS_USE_FIPS_ENDPOINT` and
-/// `AWS_USE_DUALSTACK_ENDPOINT` ask. No trailing slash.
-pub fn resolve(
-    service_id: &str,
-    prefix: &str,
-    region: &str,
-    var: impl Fn(&str) -> Option<String>,
-) -> String {
+/// A service as its endpoint rules see it: its SDK id (for `AWS_ENDPOINT_URL_<ID>`), its
+/// endpoint prefix, and whether its regular GovCloud endpoints are FIPS already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub id: &'static str,
+    pub prefix: &'static str,
+    pub gov_fips_is_regular: bool,
+}
+
+/// The endpoint of `service`: an override from `var` (the environment:
+/// `AWS_ENDPOINT_URL_<ID>`, then `AWS_ENDPOINT_URL`) unless
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true, else the regional endpoint, FIPS and
+/// dual-stack as `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` ask. No trailing
+/// slash. (A Lambda function has no AWS config file: the environment is where these are set.)
+pub fn resolve(service: Rules, region: &str, var: impl Fn(&str) -> Option<String>) -> String {
     let on = |name: &str| var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
     let configured = if on("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
         None
     } else {
-        set(&format!("AWS_ENDPOINT_URL_{service_id}")).or_else(|| set("AWS_ENDPOINT_URL"))
+        set(&format!("AWS_ENDPOINT_URL_{}", service.id)).or_else(|| set("AWS_ENDPOINT_URL"))
     };
     match configured {
         Some(url) => url.trim().trim_end_matches('/').to_owned(),
         None => regional(
-            prefix,
+            service.prefix,
             region,
             on("AWS_USE_FIPS_ENDPOINT"),
             on("AWS_USE_DUALSTACK_ENDPOINT"),
+            service.gov_fips_is_regular,
         ),
     }
 }
@@ -79,14 +98,14 @@ impl aws_sdk_dynamodb::config::endpoint::ResolveEndpoint for DynamoEndpoint {
     ) -> aws_sdk_dynamodb::config::endpoint::EndpointFuture<'a> {
         let url = match (params.endpoint(), params.region()) {
             (Some(url), _) => Ok(url.to_owned()),
-            // As DynamoDB's rules: the region "local" is DynamoDB Local's default address, and
-            // GovCloud's regular endpoints are its FIPS endpoints.
+            // As DynamoDB's rules: the region "local" is DynamoDB Local's default address.
             (None, Some("local")) => Ok("http://localhost:8000".to_owned()),
             (None, Some(region)) => Ok(regional(
                 "dynamodb",
                 region,
-                params.use_fips() == Some(true) && !region.starts_with("us-gov-"),
+                params.use_fips() == Some(true),
                 params.use_dual_stack() == Some(true),
+                true,
             )),
             (None, None) => Err("no AWS region is configured (AWS_REGION)".into()),
         };
@@ -111,9 +130,20 @@ mod tests {
         }
     }
 
+    const SSM: Rules = Rules {
+        id: "SSM",
+        prefix: "ssm",
+        gov_fips_is_regular: true,
+    };
+    const LAMBDA: Rules = Rules {
+        id: "LAMBDA",
+        prefix: "lambda",
+        gov_fips_is_regular: false,
+    };
+
     #[test]
     fn the_regional_endpoint_follows_the_partition() {
-        let r = |region| resolve("SSM", "ssm", region, env(&[]));
+        let r = |region| resolve(SSM, region, env(&[]));
         assert_eq!(r("eu-central-1"), "https://ssm.eu-central-1.amazonaws.com");
         assert_eq!(
             r("us-gov-west-1"),
@@ -135,17 +165,38 @@ mod tests {
     fn fips_and_dual_stack_are_honoured() {
         let fips = env(&[("AWS_USE_FIPS_ENDPOINT", "true")]);
         assert_eq!(
-            resolve("LAMBDA", "lambda", "us-east-1", fips),
+            resolve(LAMBDA, "us-east-1", &fips),
             "https://lambda-fips.us-east-1.amazonaws.com"
+        );
+        // GovCloud: Lambda keeps "-fips", SSM's regular endpoint is its FIPS endpoint.
+        assert_eq!(
+            resolve(LAMBDA, "us-gov-west-1", &fips),
+            "https://lambda-fips.us-gov-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            resolve(SSM, "us-gov-west-1", &fips),
+            "https://ssm.us-gov-west-1.amazonaws.com"
         );
         let dual = env(&[("AWS_USE_DUALSTACK_ENDPOINT", "TRUE")]);
         assert_eq!(
-            resolve("LAMBDA", "lambda", "eu-west-1", dual),
+            resolve(LAMBDA, "eu-west-1", &dual),
             "https://lambda.eu-west-1.api.aws"
+        );
+        assert_eq!(
+            resolve(SSM, "us-iso-east-1", &dual),
+            "https://ssm.us-iso-east-1.api.aws.ic.gov"
+        );
+        let both = env(&[
+            ("AWS_USE_DUALSTACK_ENDPOINT", "true"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ]);
+        assert_eq!(
+            resolve(SSM, "us-gov-east-1", both),
+            "https://ssm-fips.us-gov-east-1.api.aws"
         );
         let off = env(&[("AWS_USE_FIPS_ENDPOINT", "false")]);
         assert_eq!(
-            resolve("SSM", "ssm", "us-east-1", off),
+            resolve(SSM, "us-east-1", off),
             "https://ssm.us-east-1.amazonaws.com"
         );
     }
@@ -156,25 +207,19 @@ mod tests {
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566/"),
             ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:9000/"),
         ]);
-        assert_eq!(
-            resolve("SSM", "ssm", "us-east-1", &both),
-            "http://127.0.0.1:9000"
-        );
-        assert_eq!(
-            resolve("LAMBDA", "lambda", "us-east-1", &both),
-            "http://127.0.0.1:4566"
-        );
+        assert_eq!(resolve(SSM, "us-east-1", &both), "http://127.0.0.1:9000");
+        assert_eq!(resolve(LAMBDA, "us-east-1", &both), "http://127.0.0.1:4566");
         let ignored = env(&[
             ("AWS_ENDPOINT_URL_SSM", "http://127.0.0.1:9000"),
             ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
         ]);
         assert_eq!(
-            resolve("SSM", "ssm", "us-east-1", ignored),
+            resolve(SSM, "us-east-1", ignored),
             "https://ssm.us-east-1.amazonaws.com"
         );
         let empty = env(&[("AWS_ENDPOINT_URL_SSM", " ")]);
         assert_eq!(
-            resolve("SSM", "ssm", "us-east-1", empty),
+            resolve(SSM, "us-east-1", empty),
             "https://ssm.us-east-1.amazonaws.com"
         );
     }
@@ -213,6 +258,16 @@ mod tests {
         assert_eq!(
             resolve(fips("us-gov-west-1")).await.unwrap(),
             "https://dynamodb.us-gov-west-1.amazonaws.com"
+        );
+        let fips_dual = Params::builder()
+            .region("us-gov-east-1")
+            .use_fips(true)
+            .use_dual_stack(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            resolve(fips_dual).await.unwrap(),
+            "https://dynamodb-fips.us-gov-east-1.api.aws"
         );
         let local = Params::builder().region("local").build().unwrap();
         assert_eq!(resolve(local).await.unwrap(), "http://localhost:8000");

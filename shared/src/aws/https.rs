@@ -1,6 +1,6 @@
-//! The AWS SDK's HTTP client: the process's one reqwest client (rustls with aws-lc-rs on the
-//! process's trust roots, [`crate::tls::roots`]), the same stack the Bot API's client and the
-//! signed SSM and Lambda requests use.
+//! The AWS SDK's HTTP client: reqwest (rustls with aws-lc-rs on the process's trust roots,
+//! [`crate::tls::roots`]), the same stack as the Bot API's client and the signed SSM and Lambda
+//! requests, each with its own connection pool.
 //!
 //! The SDK's own default client is a second HTTP stack (its hyper client with HTTP/2, a second
 //! rustls configuration built from PEM, tower): code in every binary and a second parse of the
@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use crate::tls::{RootsError, TrustRoots};
 
 /// How long a new connection may take, as the SDK's default (3.1 s).
-pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
 
 /// The HTTP client for AWS requests, on `roots`: one connection pool per client.
 pub(super) fn reqwest_client(roots: &TrustRoots) -> Result<reqwest::Client, RootsError> {
@@ -84,7 +84,15 @@ impl HttpConnector for Connector {
             if let Some(headers) = response.headers_mut() {
                 *headers = answer.headers().clone();
             }
-            let body = answer.bytes().await.map_err(connector_error)?;
+            // The headers came: a failure now is the answer's, cut short (the SDK's own client
+            // reports it as I/O, which its retries treat as transient).
+            let body = answer.bytes().await.map_err(|e| {
+                if e.is_timeout() {
+                    ConnectorError::timeout(e.into())
+                } else {
+                    ConnectorError::io(e.into())
+                }
+            })?;
             let response = response
                 .body(aws_smithy_types::body::SdkBody::from(body))
                 .map_err(|e| ConnectorError::other(e.into(), None))?;

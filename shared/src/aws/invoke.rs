@@ -82,7 +82,10 @@ impl LambdaDispatcher {
             .send(Call {
                 service: LAMBDA,
                 path: &path,
-                headers: &[("x-amz-invocation-type", invocation_type)],
+                headers: &[
+                    ("content-type", "application/octet-stream"),
+                    ("x-amz-invocation-type", invocation_type),
+                ],
                 body: payload,
                 timeout: None,
             })

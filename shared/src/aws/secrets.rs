@@ -1,7 +1,7 @@
 //! Secrets: `NAME` directly (local runs), or the SSM SecureString named by `NAME_PARAMETER`
 //! (AWS), fetched once at cold start. Values are never logged.
 
-use super::signed::{Call, SignedClient, SSM};
+use super::signed::{Call, CallError, SignedClient, SSM};
 use crate::config;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,8 +64,42 @@ pub async fn resolve_next_webhook_secret(
 }
 
 /// SSM `GetParameter` with decryption (JSON 1.1 protocol): the value, `None` when the parameter
-/// does not exist, else why it could not be read.
+/// does not exist, else why it could not be read. A read changes nothing, so a transient
+/// failure (throttled: SSM allows about 40 reads a second per account and region, and cold
+/// starts come in bursts; a 5xx; a lost connection) is tried again, as the SDK would, up to
+/// [`SSM_ATTEMPTS`] times with jittered backoff.
 async fn get_parameter(aws: &SignedClient, parameter: &str) -> Result<Option<String>, String> {
+    let mut attempt = 1;
+    loop {
+        match get_parameter_once(aws, parameter).await {
+            Err(failure) if failure.transient && attempt < SSM_ATTEMPTS => {
+                let cap_ms = 50u64 << attempt;
+                let wait = std::time::Duration::from_millis(fastrand::u64(cap_ms / 2..=cap_ms));
+                tracing::info!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    error = %failure.detail,
+                    "SSM read failed, trying again"
+                );
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            Err(failure) => return Err(failure.detail),
+            Ok(value) => return Ok(value),
+        }
+    }
+}
+
+/// Why one read failed, and whether another may succeed.
+struct Failure {
+    detail: String,
+    transient: bool,
+}
+
+async fn get_parameter_once(
+    aws: &SignedClient,
+    parameter: &str,
+) -> Result<Option<String>, Failure> {
     #[derive(serde::Deserialize)]
     struct Answer {
         #[serde(rename = "Parameter")]
@@ -89,22 +123,62 @@ async fn get_parameter(aws: &SignedClient, parameter: &str) -> Result<Option<Str
             timeout: Some(SSM_TIMEOUT),
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure {
+            transient: !matches!(e, CallError::NotSent(_)),
+            detail: e.to_string(),
+        })?;
     if answer.status == 200 {
-        let parsed: Answer = serde_json::from_slice(&answer.body)
-            .map_err(|e| format!("unreadable GetParameter answer: {e}"))?;
+        let parsed: Answer = serde_json::from_slice(&answer.body).map_err(|e| Failure {
+            detail: format!("unreadable GetParameter answer: {e}"),
+            transient: false,
+        })?;
         return Ok(parsed.parameter.and_then(|p| p.value));
     }
-    match answer.error_code() {
-        Some(code) if code == "ParameterNotFound" => Ok(None),
-        code => Err(format!(
+    let code = answer.error_code();
+    if code.as_deref() == Some("ParameterNotFound") {
+        return Ok(None);
+    }
+    Err(Failure {
+        transient: transient(answer.status, code.as_deref()),
+        detail: format!(
             "{} (HTTP {}): {}",
             code.as_deref().unwrap_or("error"),
             answer.status,
             answer.error_message()
-        )),
-    }
+        ),
+    })
 }
 
-/// How long one read may take: the cold start waits for it.
-const SSM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Whether SSM's error answer may go away by itself: a 5xx, or throttling (a 400 with one of
+/// these codes).
+fn transient(status: u16, code: Option<&str>) -> bool {
+    status >= 500
+        || matches!(
+            code,
+            Some("ThrottlingException" | "TooManyUpdates" | "RequestLimitExceeded")
+        )
+}
+
+/// How many times one secret is read before the cold start gives up.
+const SSM_ATTEMPTS: u32 = 3;
+
+/// How long one read may take: the cold start waits for it (three attempts and their backoff
+/// stay under Lambda's 10 s for a function's initialisation).
+const SSM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_and_server_errors_are_transient_the_rest_is_not() {
+        assert!(transient(400, Some("ThrottlingException")));
+        assert!(transient(400, Some("TooManyUpdates")));
+        assert!(transient(500, Some("InternalServerError")));
+        assert!(transient(503, None));
+        assert!(!transient(400, Some("AccessDeniedException")));
+        assert!(!transient(400, Some("ParameterVersionNotFound")));
+        assert!(!transient(403, Some("InvalidSignatureException")));
+        assert!(!transient(400, None));
+    }
+}

@@ -14,20 +14,27 @@ use aws_sigv4::sign::v4;
 
 use super::endpoint;
 
-/// A service reached by signed requests: its SDK id (for `AWS_ENDPOINT_URL_<ID>`), its endpoint
-/// prefix and its signing name (the same for both here).
+/// A service reached by signed requests: its endpoint rules and its signing name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Service {
-    pub id: &'static str,
+    pub rules: endpoint::Rules,
     pub name: &'static str,
 }
 
 pub const SSM: Service = Service {
-    id: "SSM",
+    rules: endpoint::Rules {
+        id: "SSM",
+        prefix: "ssm",
+        gov_fips_is_regular: true,
+    },
     name: "ssm",
 };
 pub const LAMBDA: Service = Service {
-    id: "LAMBDA",
+    rules: endpoint::Rules {
+        id: "LAMBDA",
+        prefix: "lambda",
+        gov_fips_is_regular: false,
+    },
     name: "lambda",
 };
 
@@ -109,8 +116,10 @@ pub struct Call<'a> {
     pub timeout: Option<Duration>,
 }
 
-/// The signing client: the process's HTTP client (rustls on the process's trust roots), the
-/// SDK configuration's credentials and region. Cheap to clone.
+/// The signing client: an HTTP client on the process's trust roots (its own connection pool),
+/// the SDK configuration's credentials and region. Cheap to clone. The credentials are asked
+/// for at every call: the environment's provider (Lambda's) answers at once; another provider
+/// caches them itself (the SDK wraps the default chain in a cache).
 #[derive(Clone)]
 pub struct SignedClient {
     http: reqwest::Client,
@@ -140,11 +149,12 @@ impl SignedClient {
     /// Signs and sends `call`; any status is an [`Answer`].
     pub async fn send(&self, call: Call<'_>) -> Result<Answer, CallError> {
         let service = call.service.name;
-        let request = self.signed_request(&call).await?;
+        let timeout = call.timeout;
+        let request = self.signed_request(call).await?;
         let request = reqwest::Request::try_from(request)
             .map_err(|e| CallError::NotSent(format!("{service}: {e}")))?;
         let mut builder = reqwest::RequestBuilder::from_parts(self.http.clone(), request);
-        if let Some(timeout) = call.timeout {
+        if let Some(timeout) = timeout {
             builder = builder.timeout(timeout);
         }
         let failed = |e: reqwest::Error| {
@@ -168,7 +178,7 @@ impl SignedClient {
     }
 
     /// The request for `call`, signed now with the current credentials.
-    async fn signed_request(&self, call: &Call<'_>) -> Result<http::Request<Vec<u8>>, CallError> {
+    async fn signed_request(&self, call: Call<'_>) -> Result<http::Request<Vec<u8>>, CallError> {
         let service = call.service;
         let region = self
             .region
@@ -181,12 +191,12 @@ impl SignedClient {
             .provide_credentials()
             .await
             .map_err(|e| CallError::NotSent(format!("AWS credentials: {e}")))?;
-        let base = endpoint::resolve(service.id, service.name, region, crate::config::optional);
+        let base = endpoint::resolve(service.rules, region, crate::config::optional);
         let uri = format!("{base}{}", call.path);
         sign_request(
             &uri,
             call.headers,
-            call.body.clone(),
+            call.body,
             &credentials.into(),
             region,
             service.name,
@@ -345,5 +355,65 @@ mod tests {
             ),
             "{authorization}"
         );
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn sha256(data: &[u8]) -> String {
+        hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+    }
+
+    fn hmac(key: &[u8], data: &str) -> Vec<u8> {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
+        aws_lc_rs::hmac::sign(&key, data.as_bytes())
+            .as_ref()
+            .to_vec()
+    }
+
+    /// A function ARN in the Invoke path: the signature computed here from SigV4's definition,
+    /// independently of aws-sigv4. Outside S3 the canonical URI encodes the (already encoded)
+    /// path once more, `%3A` becoming `%253A`, as Lambda computes it on its side.
+    #[test]
+    fn an_arn_in_the_path_is_encoded_twice_in_the_canonical_request() {
+        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+        let identity = Credentials::new("AKIDEXAMPLE", secret, None, None, "test").into();
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_440_938_160);
+        let path = "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Astart/invocations";
+        let request = sign_request(
+            &format!("https://lambda.us-east-1.amazonaws.com{path}"),
+            &[],
+            b"{}".to_vec(),
+            &identity,
+            "us-east-1",
+            "lambda",
+            time,
+        )
+        .unwrap();
+
+        let canonical = format!(
+            "POST\n{}\n\nhost:lambda.us-east-1.amazonaws.com\nx-amz-date:20150830T123600Z\n\n\
+             host;x-amz-date\n{}",
+            path.replace('%', "%25"),
+            sha256(b"{}")
+        );
+        let to_sign = format!(
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/lambda/aws4_request\n{}",
+            sha256(canonical.as_bytes())
+        );
+        let mut key = hmac(format!("AWS4{secret}").as_bytes(), "20150830");
+        for part in ["us-east-1", "lambda", "aws4_request"] {
+            key = hmac(&key, part);
+        }
+        let signature = hex(&hmac(&key, &to_sign));
+        assert_eq!(
+            request.headers()["authorization"],
+            format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/lambda/aws4_request, \
+                 SignedHeaders=host;x-amz-date, Signature={signature}"
+            )
+        );
+        assert_eq!(request.uri().path(), path, "the path is sent encoded once");
     }
 }
