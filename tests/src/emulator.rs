@@ -107,8 +107,6 @@ struct Shared {
     bad_signatures: AtomicU64,
     /// `GetParameter` requests still to answer `ThrottlingException` (a test injects them).
     ssm_throttles: Mutex<u32>,
-    /// `GetParameter` requests answered `ThrottlingException`.
-    ssm_throttled: AtomicU64,
     /// The HTTP API's routes: (method, path) → function.
     http_routes: Mutex<HashMap<(String, String), String>>,
 }
@@ -363,11 +361,6 @@ impl Emulator {
         *self.shared.ssm_throttles.lock().expect("ssm_throttles") = n;
     }
 
-    /// How many `GetParameter` requests were answered `ThrottlingException`.
-    pub fn ssm_throttled(&self) -> u64 {
-        self.shared.ssm_throttled.load(Ordering::Relaxed)
-    }
-
     /// How many SSM and Invoke requests were refused for a signature that did not match.
     pub fn bad_signatures(&self) -> u64 {
         self.shared.bad_signatures.load(Ordering::Relaxed)
@@ -605,7 +598,6 @@ async fn ssm_api(
         let mut throttles = shared.ssm_throttles.lock().expect("ssm_throttles");
         if *throttles > 0 {
             *throttles -= 1;
-            shared.ssm_throttled.fetch_add(1, Ordering::Relaxed);
             return json_error("ThrottlingException", "Rate exceeded");
         }
     }

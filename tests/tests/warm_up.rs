@@ -40,10 +40,11 @@ async fn a_payload_that_is_neither_a_request_nor_the_warm_up_is_an_error() {
 }
 
 /// A burst of cold starts meets SSM's rate limit: the secret reads it throttles are tried again
-/// (a read changes nothing), so every function still starts and serves.
+/// (a read changes nothing), so every function still starts and serves. Two throttles: fewer
+/// than a read's three attempts, so whichever functions meet them, every one starts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cold_starts_throttled_by_ssm_read_their_secrets_again_and_serve() {
-    const THROTTLES: u32 = 4;
+    const THROTTLES: u32 = 2;
     let stack = Stack::start_with_ssm_throttled(THROTTLES).await;
     for route in ROUTES.routes() {
         let answer = stack.invoke(route.name, WARM_UP).await;
@@ -59,15 +60,14 @@ async fn cold_starts_throttled_by_ssm_read_their_secrets_again_and_serve() {
         .await;
     assert_eq!(delivery.status, 200, "the webhook started and served");
     assert_eq!(stack.fake.calls_to("sendMessage").len(), 1, "one welcome");
-    assert_eq!(
-        stack.emulator.ssm_throttled(),
-        u64::from(THROTTLES),
-        "every injected throttle met a function's read"
-    );
     let logs = stack.logs().await;
     assert_eq!(
         logs.matches("SSM read failed, trying again").count(),
         THROTTLES as usize,
-        "{logs}"
+        "each throttled read tried again once: {logs}"
+    );
+    assert!(
+        !logs.contains("reading SSM parameter"),
+        "no function gave up its secret: {logs}"
     );
 }

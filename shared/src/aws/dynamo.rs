@@ -65,13 +65,20 @@ impl DynamoStore {
     /// name, a missing permission or TTL left off is logged here, at once.
     pub async fn warm_up(&self) {
         let started = std::time::Instant::now();
-        let result = self
-            .client
-            .describe_time_to_live()
-            .table_name(&*self.table)
-            .send()
-            .await;
+        // It only opens a connection: the cold start does not wait long for it.
+        let result = tokio::time::timeout(
+            std::time::Duration::from_secs(2),
+            self.client
+                .describe_time_to_live()
+                .table_name(&*self.table)
+                .send(),
+        )
+        .await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let Ok(result) = result else {
+            tracing::warn!(ms, "DynamoDB warm-up timed out");
+            return;
+        };
         match result {
             Ok(out) => {
                 let status = out

@@ -84,8 +84,9 @@ impl HttpConnector for Connector {
             if let Some(headers) = response.headers_mut() {
                 *headers = answer.headers().clone();
             }
-            // The headers came: a failure now is the answer's, cut short (the SDK's own client
-            // reports it as I/O, which its retries treat as transient).
+            // The headers came: a failure now is the answer's, cut short, which the SDK's own
+            // client reports as a response error its retries treat as transient; here it is
+            // I/O (or a timeout), retried alike.
             let body = answer.bytes().await.map_err(|e| {
                 if e.is_timeout() {
                     ConnectorError::timeout(e.into())

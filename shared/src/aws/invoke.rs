@@ -47,6 +47,7 @@ impl LambdaDispatcher {
                 function,
                 "DryRun",
                 crate::route_api::WARM_UP.as_bytes().to_vec(),
+                Some(WARM_UP_TIMEOUT),
             )
             .await;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -66,13 +67,15 @@ impl LambdaDispatcher {
     }
 
     /// One Invoke (`POST /2015-03-31/functions/{name}/invocations`), one attempt: a retry
-    /// after a timeout could run the route twice at once, and the ledger cannot tell. No
-    /// timeout of its own: the route's function timeout bounds it.
+    /// after a timeout could run the route twice at once, and the ledger cannot tell. A
+    /// dispatch has no timeout of its own (the route's function timeout bounds it); the
+    /// cold start's dry run has one.
     async fn invoke(
         &self,
         function: &str,
         invocation_type: &'static str,
         payload: Vec<u8>,
+        timeout: Option<std::time::Duration>,
     ) -> Result<Answer, CallError> {
         let path = format!(
             "/2015-03-31/functions/{}/invocations",
@@ -87,7 +90,7 @@ impl LambdaDispatcher {
                     ("x-amz-invocation-type", invocation_type),
                 ],
                 body: payload,
-                timeout: None,
+                timeout,
             })
             .await
     }
@@ -107,7 +110,7 @@ impl Dispatcher for LambdaDispatcher {
                     detail: "no function configured".into(),
                 })?;
         let out = self
-            .invoke(function, "RequestResponse", payload)
+            .invoke(function, "RequestResponse", payload, None)
             .await
             .map_err(|e| call_error(route.name, e))?;
         if out.status != 200 {
@@ -126,6 +129,9 @@ impl Dispatcher for LambdaDispatcher {
         })
     }
 }
+
+/// How long the cold start waits for the dry run: it only opens a connection.
+const WARM_UP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A function name (or ARN, with its `:`) as one path segment: everything but RFC 3986's
 /// unreserved characters percent-encoded, as the SDK encodes a label.

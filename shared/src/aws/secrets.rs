@@ -1,5 +1,6 @@
 //! Secrets: `NAME` directly (local runs), or the SSM SecureString named by `NAME_PARAMETER`
-//! (AWS), fetched once at cold start. Values are never logged.
+//! (AWS), read at cold start (the webhook reads its secret again while one rolls). Values are
+//! never logged.
 
 use super::signed::{Call, CallError, SignedClient, SSM};
 use crate::config;
@@ -66,15 +67,22 @@ pub async fn resolve_next_webhook_secret(
 /// SSM `GetParameter` with decryption (JSON 1.1 protocol): the value, `None` when the parameter
 /// does not exist, else why it could not be read. A read changes nothing, so a transient
 /// failure (throttled: SSM allows about 40 reads a second per account and region, and cold
-/// starts come in bursts; a 5xx; a lost connection) is tried again, as the SDK would, up to
-/// [`SSM_ATTEMPTS`] times with jittered backoff.
+/// starts come in bursts; a 5xx; a lost connection) is tried again, up to [`SSM_ATTEMPTS`]
+/// times, after a wait with full jitter up to 1 s, then 2 s (as the SDK's standard retries: a
+/// throttled burst spreads over the next seconds instead of meeting the limit again), all
+/// within [`SSM_DEADLINE`].
 async fn get_parameter(aws: &SignedClient, parameter: &str) -> Result<Option<String>, String> {
+    let deadline = tokio::time::Instant::now() + SSM_DEADLINE;
     let mut attempt = 1;
     loop {
-        match get_parameter_once(aws, parameter).await {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match get_parameter_once(aws, parameter, left.min(SSM_TIMEOUT)).await {
             Err(failure) if failure.transient && attempt < SSM_ATTEMPTS => {
-                let cap_ms = 50u64 << attempt;
-                let wait = std::time::Duration::from_millis(fastrand::u64(cap_ms / 2..=cap_ms));
+                let cap_ms = 1000u64 << (attempt - 1);
+                let wait = std::time::Duration::from_millis(fastrand::u64(..=cap_ms));
+                if tokio::time::Instant::now() + wait + MIN_ATTEMPT >= deadline {
+                    return Err(failure.detail);
+                }
                 tracing::info!(
                     attempt,
                     wait_ms = wait.as_millis() as u64,
@@ -99,6 +107,7 @@ struct Failure {
 async fn get_parameter_once(
     aws: &SignedClient,
     parameter: &str,
+    timeout: std::time::Duration,
 ) -> Result<Option<String>, Failure> {
     #[derive(serde::Deserialize)]
     struct Answer {
@@ -120,7 +129,7 @@ async fn get_parameter_once(
                 ("x-amz-target", "AmazonSSM.GetParameter"),
             ],
             body: body.to_string().into_bytes(),
-            timeout: Some(SSM_TIMEOUT),
+            timeout: Some(timeout),
         })
         .await
         .map_err(|e| Failure {
@@ -149,22 +158,29 @@ async fn get_parameter_once(
     })
 }
 
-/// Whether SSM's error answer may go away by itself: a 5xx, or throttling (a 400 with one of
-/// these codes).
+/// Whether SSM's error answer may go away by itself: a 5xx, a 429, or throttling (a 400 with
+/// one of these codes).
 fn transient(status: u16, code: Option<&str>) -> bool {
     status >= 500
+        || status == 429
         || matches!(
             code,
-            Some("ThrottlingException" | "TooManyUpdates" | "RequestLimitExceeded")
+            Some("ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded")
         )
 }
 
 /// How many times one secret is read before the cold start gives up.
 const SSM_ATTEMPTS: u32 = 3;
 
-/// How long one read may take: the cold start waits for it (three attempts and their backoff
-/// stay under Lambda's 10 s for a function's initialisation).
+/// How long one attempt may take.
 const SSM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How long a read may take in all, its attempts and waits included: the cold start waits for
+/// it, and Lambda allows a function's initialisation 10 s.
+const SSM_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// No attempt is started with less time than this before the deadline.
+const MIN_ATTEMPT: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[cfg(test)]
 mod tests {
@@ -173,7 +189,8 @@ mod tests {
     #[test]
     fn throttling_and_server_errors_are_transient_the_rest_is_not() {
         assert!(transient(400, Some("ThrottlingException")));
-        assert!(transient(400, Some("TooManyUpdates")));
+        assert!(transient(429, None));
+        assert!(transient(400, Some("TooManyRequestsException")));
         assert!(transient(500, Some("InternalServerError")));
         assert!(transient(503, None));
         assert!(!transient(400, Some("AccessDeniedException")));
