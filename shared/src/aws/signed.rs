@@ -125,6 +125,8 @@ pub struct SignedClient {
     http: reqwest::Client,
     credentials: Option<SharedCredentialsProvider>,
     region: Option<String>,
+    /// Each service's endpoint, resolved once (the webhook signs an Invoke per update).
+    endpoints: std::sync::Arc<[(&'static str, String)]>,
 }
 
 impl std::fmt::Debug for SignedClient {
@@ -139,10 +141,22 @@ impl SignedClient {
     /// From the SDK configuration loaded at cold start ([`super::function_sdk_config`]).
     pub fn new(sdk: &aws_config::SdkConfig) -> Result<Self, crate::tls::RootsError> {
         let http = super::https::reqwest_client(crate::tls::roots()?)?;
+        let region = sdk.region().map(|r| r.as_ref().to_owned());
+        let endpoints = match &region {
+            Some(region) => [SSM, LAMBDA]
+                .iter()
+                .map(|s| {
+                    let url = endpoint::resolve(s.rules, region, crate::config::optional);
+                    (s.name, url)
+                })
+                .collect(),
+            None => std::sync::Arc::new([]) as std::sync::Arc<[_]>,
+        };
         Ok(Self {
             http,
             credentials: sdk.credentials_provider(),
-            region: sdk.region().map(|r| r.as_ref().to_owned()),
+            region,
+            endpoints,
         })
     }
 
@@ -191,7 +205,12 @@ impl SignedClient {
             .provide_credentials()
             .await
             .map_err(|e| CallError::NotSent(format!("AWS credentials: {e}")))?;
-        let base = endpoint::resolve(service.rules, region, crate::config::optional);
+        let base = self
+            .endpoints
+            .iter()
+            .find(|(name, _)| *name == service.name)
+            .map(|(_, url)| url.as_str())
+            .ok_or_else(|| CallError::NotSent(format!("no endpoint for {}", service.name)))?;
         let uri = format!("{base}{}", call.path);
         sign_request(
             &uri,
