@@ -11,13 +11,17 @@ pub struct RouteRequest<U = Box<RawValue>> {
 }
 
 impl RouteRequest {
-    /// Builds the payload without re-encoding the update: the body was already validated as JSON.
+    /// Builds the payload around the update's JSON as Telegram sent it, without reading it
+    /// again: `update_json` must be one JSON value, as the webhook's body is once it parsed
+    /// (serde_json checked its syntax, strings and escapes included, as `RawValue` would).
     pub fn encode(route: &str, update_json: &str) -> Result<Vec<u8>, serde_json::Error> {
-        let update = RawValue::from_string(update_json.to_owned())?;
-        serde_json::to_vec(&RouteRequest {
-            route: route.to_owned(),
-            update,
-        })
+        let mut payload = Vec::with_capacity(route.len() + update_json.len() + 24);
+        payload.extend_from_slice(b"{\"route\":");
+        serde_json::to_writer(&mut payload, route)?;
+        payload.extend_from_slice(b",\"update\":");
+        payload.extend_from_slice(update_json.as_bytes());
+        payload.push(b'}');
+        Ok(payload)
     }
 }
 
@@ -158,5 +162,20 @@ mod warm_up_tests {
         assert_eq!(request.update.get(), r#"{"update_id":1}"#);
         assert!(route_request(&raw(r#"{"route":"start"}"#)).is_err());
         assert!(route_request(&raw("[]")).is_err());
+    }
+
+    #[test]
+    fn a_payload_carries_the_update_verbatim_and_reads_back() {
+        let update = r#"{"update_id":7,"message":{"text":"caf\u00e9 \"quoted\" \\ /x"}}"#;
+        let payload = RouteRequest::encode("guard-message", update).expect("encoded");
+        assert_eq!(
+            String::from_utf8(payload.clone()).expect("utf-8"),
+            format!(r#"{{"route":"guard-message","update":{update}}}"#)
+        );
+        let request = route_request(&raw(std::str::from_utf8(&payload).expect("utf-8")))
+            .expect("JSON")
+            .expect("a request");
+        assert_eq!(request.route, "guard-message");
+        assert_eq!(request.update.get(), update);
     }
 }
