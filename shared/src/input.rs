@@ -25,6 +25,15 @@ impl FromUpdate for Update {
     }
 }
 
+/// Nothing: for a handler that reads nothing of the update, because its route's middleware did
+/// the work (the guard's group-message route). The update was still read, and routed by its
+/// trigger; nothing of it is copied for the handler.
+impl FromUpdate for () {
+    fn from_update(_: &Update, _: Trigger) -> Result<Self, Mismatch> {
+        Ok(())
+    }
+}
+
 /// The message of a message route: for [`Trigger::GroupMessage`] a message or an edit, for
 /// [`Trigger::EditedMessage`] an edit, for the other message triggers a new message.
 impl FromUpdate for Message {

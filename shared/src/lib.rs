@@ -61,7 +61,6 @@ pub mod time;
 pub mod tls;
 pub mod ttl_map;
 pub mod update;
-pub mod update_de;
 
 #[cfg(feature = "aws")]
 pub mod aws;

@@ -7,18 +7,18 @@
 
 use lambdagram::route::{HandlerError, RouteContext, RouteHandler};
 use lambdagram::route_api::RouteResponse;
-use lambdagram::teloxide_core::types::Message;
 
 pub struct GuardMessage;
 
 impl<S: Sync> RouteHandler<S> for GuardMessage {
-    type Input = Message;
+    /// Nothing: the gate (the route's middleware) read the message.
+    type Input = ();
 
     /// Reached only when the gate let the message through: nothing more to do.
     async fn handle(
         &self,
         _ctx: RouteContext<'_, S>,
-        _message: Message,
+        _: (),
     ) -> Result<RouteResponse, HandlerError> {
         Ok(RouteResponse::done())
     }
