@@ -65,23 +65,34 @@ pub struct Rules {
 /// dual-stack as `AWS_USE_FIPS_ENDPOINT` and `AWS_USE_DUALSTACK_ENDPOINT` ask. No trailing
 /// slash. (A Lambda function has no AWS config file: the environment is where these are set.)
 pub fn resolve(service: Rules, region: &str, var: impl Fn(&str) -> Option<String>) -> String {
-    let on = |name: &str| var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-    let configured = if on("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
-        None
-    } else {
-        set(&format!("AWS_ENDPOINT_URL_{}", service.id)).or_else(|| set("AWS_ENDPOINT_URL"))
-    };
-    match configured {
-        Some(url) => url.trim().trim_end_matches('/').to_owned(),
+    match configured(service.id, &var) {
+        Some(url) => url,
         None => regional(
             service.prefix,
             region,
-            on("AWS_USE_FIPS_ENDPOINT"),
-            on("AWS_USE_DUALSTACK_ENDPOINT"),
+            flag("AWS_USE_FIPS_ENDPOINT", &var),
+            flag("AWS_USE_DUALSTACK_ENDPOINT", &var),
             service.gov_fips_is_regular,
         ),
     }
+}
+
+/// The endpoint a developer set for the service whose SDK id is `id` (`AWS_ENDPOINT_URL_<ID>`,
+/// then `AWS_ENDPOINT_URL`), unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true; without a
+/// trailing slash.
+pub fn configured(id: &str, var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", &var) {
+        return None;
+    }
+    let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    set(&format!("AWS_ENDPOINT_URL_{id}"))
+        .or_else(|| set("AWS_ENDPOINT_URL"))
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+}
+
+/// Whether the switch `name` is on (`true`, in any case, as the SDKs read them).
+pub fn flag(name: &str, var: impl Fn(&str) -> Option<String>) -> bool {
+    var(name).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// DynamoDB's endpoint resolver: the client's configured endpoint (`AWS_ENDPOINT_URL_DYNAMODB`
