@@ -260,9 +260,7 @@ impl<L: UpdateLedger + DeadLetters + InteractionLog, D: Dispatcher> Ingress<L, D
                 return (Outcome::Ignored(reason), None);
             }
         };
-        let Ok(payload) = RouteRequest::encode(route.name, body) else {
-            return (Outcome::Malformed, None);
-        };
+        let payload = RouteRequest::encode(route.name, body);
 
         // 4. De-duplicate (only routes with effects pay the ledger writes).
         let token = if route.side_effects {

@@ -27,7 +27,9 @@ impl FromUpdate for Update {
 
 /// Nothing: for a handler that reads nothing of the update, because its route's middleware did
 /// the work (the guard's group-message route). The update was still read, and routed by its
-/// trigger; nothing of it is copied for the handler.
+/// trigger; nothing of it is copied for the handler. The one input that never rejects: an
+/// update without what the route's trigger promises reaches the middleware, which must check
+/// what it reads (the guard's gate lets anything but a group message pass).
 impl FromUpdate for () {
     fn from_update(_: &Update, _: Trigger) -> Result<Self, Mismatch> {
         Ok(())

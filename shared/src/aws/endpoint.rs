@@ -96,7 +96,8 @@ pub fn flag(name: &str, var: impl Fn(&str) -> Option<String>) -> bool {
 }
 
 /// DynamoDB's endpoint resolver: the client's configured endpoint (`AWS_ENDPOINT_URL_DYNAMODB`
-/// and the rest, which aws-config has already read into the client's configuration), else the
+/// and the rest, which a function's configuration read with [`configured`], and the CLI's
+/// aws-config, into the client's configuration), else the
 /// regional one. Set on every DynamoDB client ([`super::dynamodb_client`]), so the SDK's
 /// default resolver and its partition table are never built.
 #[derive(Debug, Clone, Copy)]
