@@ -146,6 +146,9 @@ pub struct MemberUpdateView {
 #[derive(Debug, Deserialize)]
 pub struct JoinRequestView {
     pub chat: ChatView,
+    /// The user asking to join.
+    #[serde(default)]
+    pub from: Option<UserView>,
 }
 
 impl UpdateView {
@@ -175,6 +178,8 @@ impl UpdateView {
             "chat_member"
         } else if self.my_chat_member.is_some() {
             "my_chat_member"
+        } else if self.chat_join_request.is_some() {
+            "chat_join_request"
         } else {
             "other"
         }
@@ -189,7 +194,8 @@ impl UpdateView {
         })
     }
 
-    /// The user who caused the update (the sender, the presser, the admin who changed a member).
+    /// The user who caused the update (the sender, the presser, the admin who changed a member,
+    /// the user asking to join).
     pub fn user_id(&self) -> Option<i64> {
         let message = self.message.as_ref().or(self.edited_message.as_ref());
         if let Some(m) = message {
@@ -197,6 +203,9 @@ impl UpdateView {
         }
         if let Some(press) = &self.callback_query {
             return press.from.as_ref().map(|u| u.id);
+        }
+        if let Some(request) = &self.chat_join_request {
+            return request.from.as_ref().map(|u| u.id);
         }
         let change = self.chat_member.as_ref().or(self.my_chat_member.as_ref());
         change.and_then(|c| c.from.as_ref().map(|u| u.id))
@@ -241,6 +250,22 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn a_join_request_is_filed_under_its_kind_chat_and_requester() {
+        let update: UpdateView = serde_json::from_value(json!({
+            "update_id": 9,
+            "chat_join_request": {
+                "chat": {"id": -100_5, "type": "supergroup", "title": "G"},
+                "from": {"id": 42, "is_bot": false, "first_name": "Dan"},
+                "user_chat_id": 42, "date": 1_790_000_000
+            }
+        }))
+        .expect("an update");
+        assert_eq!(update.kind(), "chat_join_request");
+        assert_eq!(update.log_chat_id(), Some(-100_5));
+        assert_eq!(update.user_id(), Some(42));
     }
 
     #[test]
