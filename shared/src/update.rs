@@ -257,14 +257,14 @@ mod tests {
         let update: UpdateView = serde_json::from_value(json!({
             "update_id": 9,
             "chat_join_request": {
-                "chat": {"id": -100_5, "type": "supergroup", "title": "G"},
+                "chat": {"id": -1_005, "type": "supergroup", "title": "G"},
                 "from": {"id": 42, "is_bot": false, "first_name": "Dan"},
                 "user_chat_id": 42, "date": 1_790_000_000
             }
         }))
         .expect("an update");
         assert_eq!(update.kind(), "chat_join_request");
-        assert_eq!(update.log_chat_id(), Some(-100_5));
+        assert_eq!(update.log_chat_id(), Some(-1_005));
         assert_eq!(update.user_id(), Some(42));
     }
 
