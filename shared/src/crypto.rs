@@ -1,9 +1,9 @@
 //! The few cryptographic primitives bots need beyond TLS: SHA-256 (API keys are stored hashed),
 //! HMAC-SHA-256 (signed pushes to an outside tool), random tokens from the operating system's
-//! CSPRNG, and a constant-time comparison. All from aws-lc-rs, the library rustls already
+//! CSPRNG, and a constant-time comparison. All from ring, the library rustls already
 //! links: nothing new in the binary.
 
-use aws_lc_rs::{digest, hmac, rand::SecureRandom};
+use ring::{digest, hmac, rand::SecureRandom};
 
 /// The CSPRNG failed (the operating system's random source is unavailable).
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ pub struct RandomUnavailable;
 /// `n` random bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], RandomUnavailable> {
     let mut bytes = [0u8; N];
-    aws_lc_rs::rand::SystemRandom::new()
+    ring::rand::SystemRandom::new()
         .fill(&mut bytes)
         .map_err(|_| RandomUnavailable)?;
     Ok(bytes)

@@ -46,12 +46,12 @@ impl WebhookSecret {
     }
 
     /// A fresh random secret of 48 characters (288 bits), from the operating system's CSPRNG
-    /// (through aws-lc-rs, the crypto provider the TLS stack already links).
+    /// (through ring, the crypto provider the TLS stack already links).
     pub fn generate() -> Result<Self, RandomUnavailable> {
         const ALPHABET: &[u8; 64] =
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
         let mut bytes = [0u8; 48];
-        rustls::crypto::aws_lc_rs::default_provider()
+        rustls::crypto::ring::default_provider()
             .secure_random
             .fill(&mut bytes)
             .map_err(|_| RandomUnavailable)?;

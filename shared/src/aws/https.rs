@@ -1,4 +1,4 @@
-//! The AWS SDK's HTTP client: reqwest (rustls with aws-lc-rs on the process's trust roots,
+//! The AWS SDK's HTTP client: reqwest (rustls with ring on the process's trust roots,
 //! [`crate::tls::roots`]), the same stack as the Bot API's client and the signed SSM and Lambda
 //! requests, each with its own connection pool.
 //!
@@ -135,7 +135,7 @@ mod tests {
 
     /// A plain-HTTP client on the same rustls provider (no roots needed for loopback).
     fn client() -> reqwest::Client {
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("TLS versions")

@@ -381,14 +381,12 @@ mod tests {
     }
 
     fn sha256(data: &[u8]) -> String {
-        hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref())
+        hex(ring::digest::digest(&ring::digest::SHA256, data).as_ref())
     }
 
     fn hmac(key: &[u8], data: &str) -> Vec<u8> {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
-        aws_lc_rs::hmac::sign(&key, data.as_bytes())
-            .as_ref()
-            .to_vec()
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+        ring::hmac::sign(&key, data.as_bytes()).as_ref().to_vec()
     }
 
     /// A function ARN in the Invoke path: the signature computed here from SigV4's definition,

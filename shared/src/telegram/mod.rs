@@ -1,5 +1,5 @@
 //! The Telegram Bot API: teloxide-core's typed payloads and types over our own small transport
-//! ([`BotApi`]), on a reqwest client that shares the AWS SDK's rustls + aws-lc-rs stack (one TLS
+//! ([`BotApi`]), on a reqwest client that shares the AWS SDK's rustls + ring stack (one TLS
 //! implementation in the binary), plus the retry policy ([`with_retry`]).
 //!
 //! Why not teloxide's own `Bot` transport in functions: it sleeps 10 s before reading any 5xx
@@ -40,7 +40,7 @@ pub fn build_bot(token: &str, api_url: &str) -> Result<Bot, ClientError> {
     Ok(Bot::with_client(token, http_client()?).set_api_url(url))
 }
 
-/// The HTTP client every Bot API call goes through: rustls with aws-lc-rs and the process's
+/// The HTTP client every Bot API call goes through: rustls with ring and the process's
 /// trust roots ([`crate::tls::roots`]), parsed once and shared with the AWS SDK's client.
 pub fn http_client() -> Result<reqwest::Client, ClientError> {
     let tls = crate::tls::roots()?.client_config()?;

@@ -97,10 +97,10 @@ impl TrustRoots {
         self.store.is_empty()
     }
 
-    /// A rustls client configuration on aws-lc-rs trusting
+    /// A rustls client configuration on ring trusting
     /// these roots; the parsed store is shared, not copied.
     pub fn client_config(&self) -> Result<rustls::ClientConfig, RootsError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         Ok(rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| RootsError::Tls(e.to_string()))?
