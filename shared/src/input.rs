@@ -16,6 +16,14 @@ pub type Mismatch = &'static str;
 /// A handler's input, read from the update its route's `trigger` selected.
 pub trait FromUpdate: Sized + Send + 'static {
     fn from_update(update: &Update, trigger: Trigger) -> Result<Self, Mismatch>;
+
+    /// The input without reading the update at all, for an input that reads nothing of it
+    /// (`()`): what lets the pipeline skip the full read when every middleware passes the
+    /// update early (`Middleware::passes_early`). `None` for every input
+    /// made from the update.
+    fn unread() -> Option<Self> {
+        None
+    }
 }
 
 /// The raw update, for a handler that reads it itself.
@@ -33,6 +41,10 @@ impl FromUpdate for Update {
 impl FromUpdate for () {
     fn from_update(_: &Update, _: Trigger) -> Result<Self, Mismatch> {
         Ok(())
+    }
+
+    fn unread() -> Option<Self> {
+        Some(())
     }
 }
 

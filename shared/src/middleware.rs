@@ -12,6 +12,7 @@ use teloxide_core::types::Update;
 use crate::route::{HandlerError, RouteContext};
 use crate::route_api::RouteResponse;
 use crate::routes::{MiddlewareDecl, Route};
+use crate::update::UpdateView;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -42,6 +43,17 @@ pub trait Middleware<S>: Send + Sync {
         ctx: &'a RouteContext<'a, S>,
         update: &'a Update,
     ) -> BoxFuture<'a, Result<Flow, HandlerError>>;
+
+    /// Whether this middleware lets `update` through from the sandbox's memory alone, seeing
+    /// only the update's light view: `true` only where [`before`](Self::before) would answer
+    /// `Continue` and do nothing (no read, no write, no Bot API call). When every middleware of
+    /// a route passes an update early and its handler reads nothing of it (input `()`,
+    /// `FromUpdate::unread`), the pipeline skips reading the update in full
+    /// and `before`: a warm sandbox's known case costs no `teloxide` parse. `false` (the
+    /// default) means "read it and run `before`", and is always a correct answer.
+    fn passes_early(&self, _ctx: &RouteContext<'_, S>, _update: &UpdateView) -> bool {
+        false
+    }
 }
 
 /// Whether `given` implements exactly the middleware `route` declares, in its order: a route

@@ -8,6 +8,7 @@ use crate::route::{HandlerError, RouteContext, RouteDeps, RouteHandler};
 use crate::route_api::{RouteRequest, RouteResponse};
 use crate::routes::{Route, RouteTable};
 use crate::time::Epoch;
+use crate::update::UpdateView;
 
 /// A route's handler with the implementations of exactly the middleware its table entry
 /// declares (checked when it is built, at cold start).
@@ -49,6 +50,11 @@ impl<S: 'static, H: RouteHandler<S>> Pipeline<S, H> {
 /// middleware sees it. A permanent error of a middleware or the handler becomes an answer with
 /// a dead letter (acknowledged, recorded and counted by the webhook); only transient errors
 /// fail the invocation.
+///
+/// A handler that reads nothing of the update (input `()`) behind middleware that all let it
+/// through from the sandbox's memory ([`Middleware::passes_early`]) is run on the update's
+/// light view alone: no full read, no `before`. Anything else (a middleware that must look, a
+/// view that does not parse) takes the full path.
 pub async fn run_once<S, H: RouteHandler<S>>(
     deps: &RouteDeps<S>,
     pipeline: &Pipeline<S, H>,
@@ -56,6 +62,36 @@ pub async fn run_once<S, H: RouteHandler<S>>(
     now: Epoch,
     deadline_ms: u64,
 ) -> Result<RouteResponse, HandlerError> {
+    let context = |update_id: i64| RouteContext {
+        route: pipeline.route,
+        catalogue: pipeline.catalogue,
+        bot: &deps.bot,
+        store: &deps.store,
+        bot_username: &deps.bot_username,
+        update_id,
+        now,
+        deadline_ms,
+    };
+    // The invocation's span (the Lambda glue declares these fields) names the update and chat.
+    let span = tracing::Span::current();
+
+    if let Some(input) = H::Input::unread() {
+        if let Ok(view) = serde_json::from_str::<UpdateView>(request.update.get()) {
+            let ctx = context(view.update_id);
+            if pipeline
+                .middleware
+                .iter()
+                .all(|m| m.passes_early(&ctx, &view))
+            {
+                span.record("update_id", view.update_id);
+                if let Some(chat_id) = view.chat_id() {
+                    span.record("chat_id", chat_id);
+                }
+                return settle(pipeline.handler.handle(ctx, input).await, &request.route);
+            }
+        }
+    }
+
     let update: teloxide_core::types::Update = match serde_json::from_str(request.update.get()) {
         Ok(u) => u,
         Err(err) => {
@@ -69,8 +105,6 @@ pub async fn run_once<S, H: RouteHandler<S>>(
             )));
         }
     };
-    // The invocation's span (the Lambda glue declares these fields) names the update and chat.
-    let span = tracing::Span::current();
     span.record("update_id", update.id.0);
     if let Some(chat) = update.chat() {
         span.record("chat_id", chat.id.0);
@@ -82,16 +116,7 @@ pub async fn run_once<S, H: RouteHandler<S>>(
             return Ok(RouteResponse::rejected(why));
         }
     };
-    let ctx = RouteContext {
-        route: pipeline.route,
-        catalogue: pipeline.catalogue,
-        bot: &deps.bot,
-        store: &deps.store,
-        bot_username: &deps.bot_username,
-        update_id: update.id.0 as i64,
-        now,
-        deadline_ms,
-    };
+    let ctx = context(update.id.0 as i64);
     let answer = async {
         for middleware in &pipeline.middleware {
             if let Flow::Stop(answer) = middleware.before(&ctx, &update).await? {
@@ -100,8 +125,17 @@ pub async fn run_once<S, H: RouteHandler<S>>(
         }
         pipeline.handler.handle(ctx, input).await
     };
-    match answer.await {
-        Err(err) => match err.permanent_failure(&request.route) {
+    settle(answer.await, &request.route)
+}
+
+/// A handler's or middleware's answer as the invocation's: a permanent error becomes a dead
+/// letter (acknowledged), a transient one fails the invocation.
+fn settle(
+    answer: Result<RouteResponse, HandlerError>,
+    route: &str,
+) -> Result<RouteResponse, HandlerError> {
+    match answer {
+        Err(err) => match err.permanent_failure(route) {
             Some(failure) => {
                 tracing::warn!(
                     step = %failure.step,
@@ -158,11 +192,61 @@ mod tests {
         }
     }
 
+    const EARLY: MiddlewareDecl = MiddlewareDecl {
+        name: "early",
+        about: "lets user 5 through from memory, looks at everyone else's update",
+        grants: &[],
+        limit: None,
+    };
+
     const TABLE: RouteTable = RouteTable::new(&[
         command("start", &[]),
         command("stopped", &[PASSES, STOPS]),
         command("passed", &[PASSES]),
+        command("early", &[EARLY]),
+        command("mixed", &[EARLY, PASSES]),
     ]);
+
+    /// Passes user 5's messages early; `before` answers "looked" with the update's id.
+    struct Early;
+    impl Middleware<()> for Early {
+        fn declaration(&self) -> &'static MiddlewareDecl {
+            &EARLY
+        }
+        fn before<'a>(
+            &'a self,
+            _: &'a RouteContext<'a, ()>,
+            update: &'a Update,
+        ) -> BoxFuture<'a, Result<Flow, HandlerError>> {
+            let answer =
+                RouteResponse::reply("sendMessage", serde_json::json!({"looked": update.id.0}));
+            Box::pin(async move { Ok(Flow::Stop(answer)) })
+        }
+        fn passes_early(&self, ctx: &RouteContext<'_, ()>, update: &UpdateView) -> bool {
+            assert_eq!(ctx.update_id, update.update_id);
+            update
+                .message
+                .as_ref()
+                .and_then(|m| m.from.as_ref())
+                .is_some_and(|u| u.id == 5)
+        }
+    }
+
+    /// Reads nothing of the update; answers with the context's update id.
+    struct Nothing;
+    impl RouteHandler<()> for Nothing {
+        type Input = ();
+        async fn handle(
+            &self,
+            ctx: RouteContext<'_, ()>,
+            _: (),
+        ) -> Result<RouteResponse, HandlerError> {
+            Ok(RouteResponse::reply(
+                "sendMessage",
+                serde_json::json!({"handled": ctx.update_id}),
+            ))
+        }
+    }
 
     struct Stops;
     impl Middleware<()> for Stops {
@@ -296,6 +380,63 @@ mod tests {
         assert_eq!(
             refused("nope", &[]),
             Some("the route table has no route `nope`".to_owned())
+        );
+    }
+
+    fn from(user: i64, update_id: i64) -> String {
+        format!(
+            r#"{{"update_id": {update_id}, "message": {{"message_id": 1, "date": 1700000000,
+            "chat": {{"id": -100, "type": "supergroup", "title": "G"}},
+            "from": {{"id": {user}, "is_bot": false, "first_name": "A"}}, "text": "/early"}}}}"#
+        )
+    }
+
+    #[tokio::test]
+    async fn an_update_every_middleware_passes_early_skips_before_for_a_handler_that_reads_nothing()
+    {
+        let early = pipeline("early", &[&Early], Nothing);
+        let deps = deps();
+        let run = |body: String| run_once(&deps, &early, request("early", &body), 0, 0);
+        let known = run(from(5, 11)).await.expect("answered");
+        assert_eq!(
+            known.reply,
+            Some(serde_json::json!({"method": "sendMessage", "handled": 11}))
+        );
+        let other = run(from(6, 12)).await.expect("answered");
+        assert_eq!(
+            other.reply,
+            Some(serde_json::json!({"method": "sendMessage", "looked": 12}))
+        );
+        // An update the light view cannot read (a chat without its type) takes the full path,
+        // even from user 5.
+        let untyped = from(5, 13).replace(r#""type": "supergroup", "#, "");
+        let looked = run(untyped).await.expect("answered");
+        assert_eq!(
+            looked.reply,
+            Some(serde_json::json!({"method": "sendMessage", "looked": 13}))
+        );
+    }
+
+    #[tokio::test]
+    async fn one_middleware_that_must_look_or_a_handler_that_reads_the_update_takes_the_full_path()
+    {
+        // `passes` has no early answer: `early`'s `before` runs even for user 5.
+        let mixed = pipeline("mixed", &[&Early, &Passes], Nothing);
+        let answer = run_once(&deps(), &mixed, request("mixed", &from(5, 21)), 0, 0)
+            .await
+            .expect("answered");
+        assert_eq!(
+            answer.reply,
+            Some(serde_json::json!({"method": "sendMessage", "looked": 21}))
+        );
+        // A handler reading the command needs the update read in full, and `before` with it.
+        let echo = pipeline("early", &[&Early], Echo);
+        let answer = run_once(&deps(), &echo, request("early", &from(5, 22)), 0, 0)
+            .await
+            .expect("answered");
+        assert_eq!(
+            answer.reply,
+            Some(serde_json::json!({"method": "sendMessage", "looked": 22}))
         );
     }
 

@@ -1,4 +1,6 @@
-//! A minimal view of a Telegram update: just what the webhook needs to route it.
+//! A minimal view of a Telegram update: just what the webhook needs to route it, and what a
+//! route's middleware needs to let a message through from the sandbox's memory
+//! (`Middleware::passes_early`).
 //!
 //! Parsing into this view costs a fraction of a full `teloxide_core::types::Update` (which the
 //! route functions use), and it tolerates every field Telegram may add.
@@ -41,6 +43,8 @@ impl ChatView {
 #[derive(Debug, Deserialize)]
 pub struct UserView {
     pub id: i64,
+    #[serde(default)]
+    pub is_bot: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,6 +62,10 @@ pub struct MessageView {
     pub chat: ChatView,
     #[serde(default)]
     pub from: Option<UserView>,
+    /// Present when the message was posted as a chat (a channel, the group itself): only
+    /// whether it is there is read.
+    #[serde(default)]
+    pub sender_chat: Option<serde::de::IgnoredAny>,
     #[serde(default)]
     pub text: Option<String>,
     #[serde(default)]

@@ -14,6 +14,8 @@ use super::store::prelude::*;
 use super::store::GroupState;
 use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::telegram::TelegramApi;
+use lambdagram::time::Epoch;
+use lambdagram::update::UpdateView;
 
 /// What the gate did with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +72,35 @@ fn keep(cache: &GateCache, group_id: i64, group: &GroupState, now: lambdagram::t
 /// Whether the message was sent in a group or supergroup (where the guard may apply).
 pub fn is_group(message: &Message) -> bool {
     message.chat.is_group() || message.chat.is_supergroup()
+}
+
+/// Whether the gate lets `update` through from the sandbox's memory alone, before the message
+/// is read in full ([`lambdagram::middleware::Middleware::passes_early`]): a message in a group
+/// from a member (not posted as a chat, not a bot) whom the warm cache already knows to pass —
+/// allow-listed or an administrator in the group's copy, or passed under the group's current
+/// revision. Exactly the cases where [`gate`] passes without a read, a write or a Bot API call,
+/// whatever the message holds (a known member's service message passes too); anything else is
+/// `false`, and the gate reads the message and runs.
+pub fn passes_from_memory(cache: &GateCache, update: &UpdateView, now: Epoch) -> bool {
+    let Some(message) = update.message.as_ref().or(update.edited_message.as_ref()) else {
+        return false;
+    };
+    if !message.chat.is_group() || message.sender_chat.is_some() {
+        return false;
+    }
+    let Some(from) = message.from.as_ref().filter(|u| !u.is_bot) else {
+        return false;
+    };
+    let (group_id, user_id) = (message.chat.id, from.id);
+    let Some(group) = cache.group(group_id, now) else {
+        return false;
+    };
+    let Some(config) = group.config.as_ref().filter(|c| c.is_active()) else {
+        return false;
+    };
+    config.allow_list.contains(&user_id)
+        || group.admins.as_ref().is_some_and(|a| a.contains(&user_id))
+        || cache.passed(group_id, user_id, config.version, now)
 }
 
 /// Runs the guard over `message` (a message in a group or supergroup). `cache` is the
@@ -319,5 +350,61 @@ mod tests {
             "{state:?}"
         );
         assert!(state.warning.is_some());
+    }
+
+    fn view(kind: &str, message: Value) -> UpdateView {
+        serde_json::from_value(json!({"update_id": 1, kind: message})).expect("a view")
+    }
+
+    /// The early pass answers `true` exactly where the warm gate passes without a call: after
+    /// the gate passed a subscriber, for them (a message or an edit) and the group's
+    /// administrators, never for a stranger, a member posting as a chat, a bot, or once the
+    /// group's copy has expired.
+    #[tokio::test]
+    async fn the_early_pass_is_the_warm_gates_silent_pass() {
+        let store = MemoryStore::new();
+        protected(&store).await;
+        let bot = ScriptedBot::new(BOT);
+        bot.answer(
+            "getChatAdministrators",
+            json!([{"status": "creator", "user": user(1), "is_anonymous": false}]),
+        )
+        .answer(
+            "getChatMember",
+            json!({"status": "member", "user": user(USER)}),
+        );
+        let cache = GateCache::new();
+        let now = 1_790_000_000;
+        let hi = message(5, USER, "hi");
+        assert!(!passes_from_memory(
+            &cache,
+            &view("message", hi.clone()),
+            now
+        ));
+
+        let update: Message = serde_json::from_value(hi.clone()).expect("message");
+        let passed = gate(&ctx(&bot, &store), &cache, &update).await;
+        assert_eq!(passed.expect("gated"), Gate::Pass);
+        assert_eq!(bot.methods(), ["getChatAdministrators", "getChatMember"]);
+
+        let early = |kind: &str, message: Value, at: i64| {
+            passes_from_memory(&cache, &view(kind, message), at)
+        };
+        assert!(early("message", hi.clone(), now));
+        assert!(early("edited_message", hi.clone(), now));
+        assert!(early("message", message(6, 1, "an admin"), now));
+        assert!(!early("message", message(7, 8, "a stranger"), now));
+        assert!(!early("message", message(8, BOT, "a bot"), now));
+        let mut as_chat = hi.clone();
+        as_chat["sender_chat"] = json!({"id": -100_999, "type": "channel", "title": "X"});
+        assert!(!early("message", as_chat, now));
+        let mut elsewhere = hi.clone();
+        elsewhere["chat"] = json!({"id": GROUP, "type": "private", "first_name": "G"});
+        assert!(!early("message", elsewhere, now));
+        assert!(!early("message", hi, now + GROUP_TTL_SECS + 1));
+        // The warm gate agrees, without a call.
+        let again = gate(&ctx(&bot, &store), &cache, &update).await;
+        assert_eq!(again.expect("gated"), Gate::Pass);
+        assert_eq!(bot.methods().len(), 2);
     }
 }

@@ -7,10 +7,11 @@ use lambdagram::route::{HandlerError, RouteContext};
 use lambdagram::route_api::RouteResponse;
 use lambdagram::routes::MiddlewareDecl;
 use lambdagram::teloxide_core::types::{Update, UpdateKind};
+use lambdagram::update::UpdateView;
 
 use std::sync::OnceLock;
 
-use super::gate::{gate, is_group, Gate};
+use super::gate::{gate, is_group, passes_from_memory, Gate};
 use super::gate_cache::GateCache;
 use super::grants::{
     DEGRADE_PROTECTION, MEMBERSHIPS, READ_GUARD_STATE, RELEASE_WARNING, WRITE_GUARD_STATE,
@@ -99,5 +100,11 @@ impl<S: GuardStore> Middleware<S> for Gated {
                 }
             }
         })
+    }
+
+    /// A member the warm cache knows to pass ([`passes_from_memory`]): the message need not be
+    /// read in full.
+    fn passes_early(&self, ctx: &RouteContext<'_, S>, update: &UpdateView) -> bool {
+        passes_from_memory(self.cache(), update, ctx.now)
     }
 }
