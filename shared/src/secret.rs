@@ -46,15 +46,11 @@ impl WebhookSecret {
     }
 
     /// A fresh random secret of 48 characters (288 bits), from the operating system's CSPRNG
-    /// (through ring, the crypto provider the TLS stack already links).
+    /// ([`crate::crypto::random_bytes`]).
     pub fn generate() -> Result<Self, RandomUnavailable> {
         const ALPHABET: &[u8; 64] =
             b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-        let mut bytes = [0u8; 48];
-        rustls::crypto::ring::default_provider()
-            .secure_random
-            .fill(&mut bytes)
-            .map_err(|_| RandomUnavailable)?;
+        let bytes = crate::crypto::random_bytes::<48>()?;
         // 64 symbols: the low 6 bits of a uniform byte pick one uniformly.
         Ok(Self(
             bytes
@@ -65,9 +61,7 @@ impl WebhookSecret {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("the system's secure random number generator failed")]
-pub struct RandomUnavailable;
+pub use crate::crypto::RandomUnavailable;
 
 /// The SSM parameter holding the *next* webhook secret while `lambdagram webhook rotate` rolls
 /// it: the current parameter's name with `/next` appended.
