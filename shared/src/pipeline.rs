@@ -53,8 +53,8 @@ impl<S: 'static, H: RouteHandler<S>> Pipeline<S, H> {
 ///
 /// A handler that reads nothing of the update (input `()`) behind middleware that all let it
 /// through from the sandbox's memory ([`Middleware::passes_early`]) is run on the update's
-/// light view alone: no full read, no `before`. Anything else (a middleware that must look, a
-/// view that does not parse) takes the full path.
+/// light view alone: no full read, no `before` (with no middleware at all, always). Anything
+/// else (a middleware that must look, a view that does not parse) takes the full path.
 pub async fn run_once<S, H: RouteHandler<S>>(
     deps: &RouteDeps<S>,
     pipeline: &Pipeline<S, H>,
@@ -84,7 +84,7 @@ pub async fn run_once<S, H: RouteHandler<S>>(
                 .all(|m| m.passes_early(&ctx, &view))
             {
                 span.record("update_id", view.update_id);
-                if let Some(chat_id) = view.chat_id() {
+                if let Some(chat_id) = view.log_chat_id() {
                     span.record("chat_id", chat_id);
                 }
                 return settle(pipeline.handler.handle(ctx, input).await, &request.route);

@@ -78,9 +78,10 @@ pub fn is_group(message: &Message) -> bool {
 /// is read in full ([`lambdagram::middleware::Middleware::passes_early`]): a message in a group
 /// from a member (not posted as a chat, not a bot) whom the warm cache already knows to pass —
 /// allow-listed or an administrator in the group's copy, or passed under the group's current
-/// revision. Exactly the cases where [`gate`] passes without a read, a write or a Bot API call,
-/// whatever the message holds (a known member's service message passes too); anything else is
-/// `false`, and the gate reads the message and runs.
+/// revision. Only cases where [`gate`] passes without a read, a write or a Bot API call,
+/// whatever the message holds (a known member's service message passes too); not all of them
+/// (a bot, an anonymous administrator, a stranger's service message take the full path, rare on
+/// the hot path). `false` means the gate reads the message and runs.
 pub fn passes_from_memory(cache: &GateCache, update: &UpdateView, now: Epoch) -> bool {
     let Some(message) = update.message.as_ref().or(update.edited_message.as_ref()) else {
         return false;
@@ -363,7 +364,17 @@ mod tests {
     #[tokio::test]
     async fn the_early_pass_is_the_warm_gates_silent_pass() {
         let store = MemoryStore::new();
-        protected(&store).await;
+        let mut config = GroupConfig::new(GROUP);
+        config.enabled = true;
+        config.link([LinkedChannel {
+            id: CHANNEL,
+            title: "C".into(),
+            username: Some("c".into()),
+            invite_link: None,
+        }]);
+        // Allow-listed: user 9, and the bot itself (so that only its being a bot keeps it out).
+        config.allow_list = vec![9, BOT];
+        store.save_group(&mut config, &[]).await.expect("save");
         let bot = ScriptedBot::new(BOT);
         bot.answer(
             "getChatAdministrators",
@@ -393,8 +404,17 @@ mod tests {
         assert!(early("message", hi.clone(), now));
         assert!(early("edited_message", hi.clone(), now));
         assert!(early("message", message(6, 1, "an admin"), now));
+        assert!(early("message", message(9, 9, "allow-listed"), now));
+        let mut service = message(10, USER, "");
+        service.as_object_mut().expect("an object").remove("text");
+        service["new_chat_title"] = json!("G2");
+        assert!(early("message", service, now));
         assert!(!early("message", message(7, 8, "a stranger"), now));
-        assert!(!early("message", message(8, BOT, "a bot"), now));
+        assert!(!early(
+            "message",
+            message(8, BOT, "a bot, allow-listed"),
+            now
+        ));
         let mut as_chat = hi.clone();
         as_chat["sender_chat"] = json!({"id": -100_999, "type": "channel", "title": "X"});
         assert!(!early("message", as_chat, now));
