@@ -207,7 +207,8 @@ mod tests {
         command("mixed", &[EARLY, PASSES]),
     ]);
 
-    /// Passes user 5's messages early; `before` answers "looked" with the update's id.
+    /// Passes user 5's messages early; `before` answers as [`Stops`] does (the update's id), so
+    /// an answer with an id shows that it looked.
     struct Early;
     impl Middleware<()> for Early {
         fn declaration(&self) -> &'static MiddlewareDecl {
@@ -215,12 +216,10 @@ mod tests {
         }
         fn before<'a>(
             &'a self,
-            _: &'a RouteContext<'a, ()>,
+            ctx: &'a RouteContext<'a, ()>,
             update: &'a Update,
         ) -> BoxFuture<'a, Result<Flow, HandlerError>> {
-            let answer =
-                RouteResponse::reply("sendMessage", serde_json::json!({"looked": update.id.0}));
-            Box::pin(async move { Ok(Flow::Stop(answer)) })
+            Stops.before(ctx, update)
         }
         fn passes_early(&self, ctx: &RouteContext<'_, ()>, update: &UpdateView) -> bool {
             assert_eq!(ctx.update_id, update.update_id);
@@ -405,7 +404,7 @@ mod tests {
         let other = run(from(6, 12)).await.expect("answered");
         assert_eq!(
             other.reply,
-            Some(serde_json::json!({"method": "sendMessage", "looked": 12}))
+            Some(serde_json::json!({"method": "sendMessage", "id": 12}))
         );
         // An update the light view cannot read (a chat without its type) takes the full path,
         // even from user 5.
@@ -413,7 +412,7 @@ mod tests {
         let looked = run(untyped).await.expect("answered");
         assert_eq!(
             looked.reply,
-            Some(serde_json::json!({"method": "sendMessage", "looked": 13}))
+            Some(serde_json::json!({"method": "sendMessage", "id": 13}))
         );
     }
 
@@ -427,7 +426,7 @@ mod tests {
             .expect("answered");
         assert_eq!(
             answer.reply,
-            Some(serde_json::json!({"method": "sendMessage", "looked": 21}))
+            Some(serde_json::json!({"method": "sendMessage", "id": 21}))
         );
         // A handler reading the command needs the update read in full, and `before` with it.
         let echo = pipeline("early", &[&Early], Echo);
@@ -436,7 +435,7 @@ mod tests {
             .expect("answered");
         assert_eq!(
             answer.reply,
-            Some(serde_json::json!({"method": "sendMessage", "looked": 22}))
+            Some(serde_json::json!({"method": "sendMessage", "id": 22}))
         );
     }
 

@@ -243,7 +243,12 @@ mod tests {
     }
 
     async fn protected(store: &MemoryStore) {
+        protected_allowing(store, Vec::new()).await;
+    }
+
+    async fn protected_allowing(store: &MemoryStore, allow_list: Vec<i64>) {
         let mut config = GroupConfig::new(GROUP);
+        config.allow_list = allow_list;
         config.enabled = true;
         config.link([LinkedChannel {
             id: CHANNEL,
@@ -252,6 +257,21 @@ mod tests {
             invite_link: None,
         }]);
         store.save_group(&mut config, &[]).await.expect("save");
+    }
+
+    /// A Bot API whose group has one administrator (user 1) and where [`USER`]'s membership
+    /// of the channel is `status`.
+    fn scripted(status: &str) -> ScriptedBot {
+        let bot = ScriptedBot::new(BOT);
+        bot.answer(
+            "getChatAdministrators",
+            json!([{"status": "creator", "user": user(1), "is_anonymous": false}]),
+        )
+        .answer(
+            "getChatMember",
+            json!({"status": status, "user": user(USER)}),
+        );
+        bot
     }
 
     fn ctx<'a>(
@@ -277,16 +297,8 @@ mod tests {
     async fn a_lost_restriction_answer_is_finished_by_the_redelivery() {
         let store = MemoryStore::new();
         protected(&store).await;
-        let bot = ScriptedBot::new(BOT);
+        let bot = scripted("left");
         bot.answer(
-            "getChatAdministrators",
-            json!([{"status": "creator", "user": user(1), "is_anonymous": false}]),
-        )
-        .answer(
-            "getChatMember",
-            json!({"status": "left", "user": user(USER)}),
-        )
-        .answer(
             "getChatMember",
             json!({"status": "member", "user": user(USER)}),
         );
@@ -364,26 +376,9 @@ mod tests {
     #[tokio::test]
     async fn the_early_pass_is_the_warm_gates_silent_pass() {
         let store = MemoryStore::new();
-        let mut config = GroupConfig::new(GROUP);
-        config.enabled = true;
-        config.link([LinkedChannel {
-            id: CHANNEL,
-            title: "C".into(),
-            username: Some("c".into()),
-            invite_link: None,
-        }]);
         // Allow-listed: user 9, and the bot itself (so that only its being a bot keeps it out).
-        config.allow_list = vec![9, BOT];
-        store.save_group(&mut config, &[]).await.expect("save");
-        let bot = ScriptedBot::new(BOT);
-        bot.answer(
-            "getChatAdministrators",
-            json!([{"status": "creator", "user": user(1), "is_anonymous": false}]),
-        )
-        .answer(
-            "getChatMember",
-            json!({"status": "member", "user": user(USER)}),
-        );
+        protected_allowing(&store, vec![9, BOT]).await;
+        let bot = scripted("member");
         let cache = GateCache::new();
         let now = 1_790_000_000;
         let hi = message(5, USER, "hi");
